@@ -36,16 +36,14 @@ STATUS_HEADINGS = (
 )
 
 UPDATE_PROTOCOL = """\
-Send any of these lines in this channel — one per line, several in one message:
-Phase: <text>
-Sprint: <text>
-Decision: <text>
-Next: <a>; <b>; <c> — replaces the top three next steps (Next: none clears them)
-Blocker: <text> — adds one (Blocker: none clears them)
-KPI <name>: <value>
-Headline: <green|yellow|red> <text>
-Ask <domain> [high|normal|low]: <the ask> — goes to that domain's inbox
-Propose: <action> — waits for an operator's approval
+Send these lines in this channel — one per line, several in one message:
+- `Phase: <text>` · `Sprint: <text>` · `Decision: <text>`
+- `Next: <a>; <b>; <c>` replaces the top three next steps (`Next: none` clears them)
+- `Blocker: <text>` adds one (`Blocker: none` clears them)
+- `KPI <name>: <value>`
+- `Headline: <green|yellow|red> <text>`
+- `Ask <domain> [high|normal|low]: <the ask>` goes to that domain's inbox
+- `Propose: <action>` waits for an operator's approval
 A message with a mistake changes nothing: the reply says which line to fix."""
 
 # --- status lines: examples and correction hints -------------------------------------------
