@@ -197,6 +197,10 @@ def board_next(action: str) -> str:
     return f"Next: {show(action)}"
 
 
+def board_owner(owner: str) -> str:
+    return f"owner {owner}"
+
+
 def board_summary(counts: dict[str, int], stale: int) -> str:
     """`Headline board: 🟢 3 · 🟡 1 · 🔴 1 · ⚪ 3 · 2 stale` — the notification line."""
     parts = [f"{emoji} {counts[key]}" for key, emoji in _BOARD_EMOJI.items() if counts.get(key)]
