@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from domains import texts
 from domains.status_lines import (
@@ -48,6 +48,24 @@ class StatusDoc(BaseModel):
     headline_text: str = ""
     updated_at: datetime | None = None
     updated_by: str | None = None
+
+    @field_validator("next_steps", "blockers")
+    @classmethod
+    def _one_line_items(cls, items: list[str]) -> list[str]:
+        """List items are single lines, so every render and export reads back the same."""
+        return [_one_line(item) for item in items]
+
+    @field_validator("kpis")
+    @classmethod
+    def _clean_kpis(cls, kpis: dict[str, str]) -> dict[str, str]:
+        """KPI names cannot hold a colon: `KPI <name>: <value>` splits at the first one."""
+        if any(":" in name for name in kpis):
+            raise ValueError("KPI names cannot contain ':'")
+        return {_one_line(name): _one_line(value) for name, value in kpis.items()}
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
 
 
 class Change(BaseModel):

@@ -310,7 +310,7 @@ def _headline(value: str) -> SetHeadline:
 
 
 def _ask(key: _Key, domains: Mapping[str, str]) -> Ask:
-    names = sorted(domains.values())
+    names = sorted(domains.values(), key=str.casefold)
     if not key.to:
         raise _Hint(texts.hint_ask_domain(names))
     to_domain = _resolve_domain(key.to, domains)
