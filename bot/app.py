@@ -1,0 +1,99 @@
+"""The web process: FastAPI app with Slack, Telegram and local-chat routes (CONTRACT §4).
+
+`app` is created at import without touching settings, the database or the network; the
+lifespan builds the services and starts the platform connections.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, PlainTextResponse
+from starlette.concurrency import run_in_threadpool
+
+from bot import web_local
+from bot.limits import BodyLimit
+from jobs.services import Services, build_services, install
+
+log = logging.getLogger(__name__)
+
+
+def create_app(services: Services | None = None) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        svc = services or build_services()
+        install(svc)
+        app.state.services = svc
+        from bot.platforms import Platforms
+
+        platforms = Platforms(svc)
+        app.state.platforms = platforms
+        await platforms.start(app)
+        try:
+            yield
+        finally:
+            await platforms.stop()
+
+    app = FastAPI(title="ParallelOS", lifespan=lifespan, docs_url=None, redoc_url=None)
+    app.add_middleware(BodyLimit)
+    app.include_router(web_local.router)
+    app.add_exception_handler(RequestValidationError, _bad_request)
+    app.add_exception_handler(Exception, _server_error)
+
+    @app.post("/slack/events")
+    async def slack_events(request: Request) -> Response:
+        adapter = request.app.state.platforms.slack
+        if adapter is None:
+            return JSONResponse({"error": "slack is not configured"}, status_code=404)
+        return await adapter.handle(request)
+
+    @app.post("/telegram/webhook")
+    async def telegram_webhook(request: Request) -> Response:
+        adapter = request.app.state.platforms.telegram
+        if adapter is None:
+            return JSONResponse({"error": "telegram is not configured"}, status_code=404)
+        return await adapter.handle(request)
+
+    @app.get("/healthz")
+    async def healthz() -> PlainTextResponse:
+        return PlainTextResponse("ok")
+
+    @app.get("/readyz")
+    async def readyz(request: Request) -> JSONResponse:
+        problems = await run_in_threadpool(_readiness, request.app)
+        status = 503 if problems else 200
+        return JSONResponse({"ready": not problems, "problems": problems}, status_code=status)
+
+    return app
+
+
+def _readiness(app: FastAPI) -> list[str]:
+    svc: Services = app.state.services
+    problems = []
+    try:
+        svc.db.ping()
+    except Exception:
+        problems.append("database is not answering")
+    if svc.redis is not None:
+        try:
+            svc.redis.ping()
+        except Exception:
+            problems.append("redis is not answering")
+    problems.extend(app.state.platforms.problems())
+    return problems
+
+
+async def _bad_request(request: Request, exc: Exception) -> JSONResponse:
+    return JSONResponse({"error": "bad request"}, status_code=400)
+
+
+async def _server_error(request: Request, exc: Exception) -> JSONResponse:
+    log.exception("unhandled error on %s", request.url.path)
+    return JSONResponse({"error": "internal error"}, status_code=500)
+
+
+app = create_app()

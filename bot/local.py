@@ -1,0 +1,78 @@
+"""The local adapter: a chat in the browser and the terminal, on the same orchestrator.
+
+Local "delivery" is the outbox row itself: a sent local post is what the chat shows.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from orchestrator.canonical import EventKind, InboundEvent, Platform, Post, SentRef
+from orchestrator.outbound import Destination
+
+LOCAL_USER = "operator"
+DM = "local-dm"
+
+
+class LocalSender:
+    platform = Platform.LOCAL
+
+    def send(self, post: Post, dest: Destination, *, key: str) -> SentRef:
+        return SentRef(channel=dest.channel, message_id=key, thread=dest.thread)
+
+    def edit(self, post: Post, ref: SentRef) -> SentRef:
+        return ref
+
+    def answer(self, post: Post, callback_ref: str, user: str, dest: Destination) -> None:
+        return None
+
+    def find_sent(self, dest: Destination, *, key: str, since: datetime) -> SentRef | None:
+        return None
+
+    def ensure_channel(self, *, domain: str, name: str) -> tuple[str, str | None]:
+        return f"local-{domain}", None
+
+
+def local_event(text: str, *, channel: str = DM, user: str = LOCAL_USER) -> InboundEvent:
+    """A line typed in the local chat: `/cmd args` is a command, anything else a message."""
+    text = text.strip()
+    ident = uuid.uuid4().hex
+    if text.startswith("/"):
+        name, _, rest = text[1:].partition(" ")
+        return InboundEvent(
+            platform=Platform.LOCAL,
+            external_id=ident,
+            kind=EventKind.COMMAND,
+            user=user,
+            channel=channel,
+            command=name.lower(),
+            text=rest.strip(),
+            message_ref=ident,
+            is_direct=channel == DM,
+        )
+    return InboundEvent(
+        platform=Platform.LOCAL,
+        external_id=ident,
+        kind=EventKind.MESSAGE,
+        user=user,
+        channel=channel,
+        text=text,
+        message_ref=ident,
+        is_direct=channel == DM,
+    )
+
+
+def local_click(
+    action: str, value: str, message_key: str, *, user: str = LOCAL_USER, channel: str = DM
+) -> InboundEvent:
+    return InboundEvent(
+        platform=Platform.LOCAL,
+        external_id=uuid.uuid4().hex,
+        kind=EventKind.ACTION,
+        user=user,
+        channel=channel,
+        action_id=action,
+        action_value=value,
+        action_message_ref=message_key,
+    )

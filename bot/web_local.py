@@ -1,0 +1,90 @@
+"""HTTP routes of the local chat (GET / and /api/chat/*)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.responses import HTMLResponse
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+from starlette.concurrency import run_in_threadpool
+
+from bot.intake import Intake
+from bot.local import DM, local_click, local_event
+from jobs.services import Services
+from orchestrator.models import OutboxRow, OutboxStatus
+
+router = APIRouter()
+PAGE = Path(__file__).parent / "static" / "index.html"
+
+
+def services(request: Request) -> Services:
+    return request.app.state.services
+
+
+ServicesDep = Annotated[Services, Depends(services)]
+
+
+class ChatIn(BaseModel):
+    text: str = Field(min_length=1, max_length=40_000)
+    channel: str = Field(DM, pattern=r"^local-[a-z0-9_-]{1,64}$")
+
+
+class ClickIn(BaseModel):
+    action: str = Field(pattern=r"^[a-z_]{1,24}$")
+    value: str = Field(max_length=64)
+    message: str = Field(max_length=255)
+    channel: str = Field(DM, pattern=r"^local-[a-z0-9_-]{1,64}$")
+
+
+@router.get("/", response_class=HTMLResponse)
+async def page() -> HTMLResponse:
+    return HTMLResponse(PAGE.read_text(encoding="utf-8"))
+
+
+@router.post("/api/chat")
+async def chat(body: ChatIn, svc: ServicesDep) -> dict[str, int | None]:
+    event_id = await Intake(svc).accept_async(local_event(body.text, channel=body.channel))
+    return {"event_id": event_id}
+
+
+@router.post("/api/chat/click")
+async def click(body: ClickIn, svc: ServicesDep) -> dict[str, int | None]:
+    event = local_click(body.action, body.value, body.message, channel=body.channel)
+    return {"event_id": await Intake(svc).accept_async(event)}
+
+
+@router.get("/api/chat/messages")
+async def messages(svc: ServicesDep, after: int = 0, limit: int = 200) -> dict[str, object]:
+    if limit < 1 or limit > 1000 or after < 0:
+        raise HTTPException(400, "after must be ≥ 0 and limit between 1 and 1000")
+    rows = await run_in_threadpool(_sent_local, svc, after, limit)
+    return {"messages": rows, "last": rows[-1]["id"] if rows else after}
+
+
+def _sent_local(svc: Services, after: int, limit: int) -> list[dict[str, object]]:
+    with svc.db.session() as s:
+        rows = s.scalars(
+            select(OutboxRow)
+            .where(
+                OutboxRow.platform == "local",
+                OutboxRow.status == OutboxStatus.SENT,
+                OutboxRow.id > after,
+            )
+            .order_by(OutboxRow.id)
+            .limit(limit)
+        ).all()
+        return [
+            {
+                "id": r.id,
+                "key": r.key,
+                "channel": r.sent_channel,
+                "thread": r.sent_thread,
+                "kind": r.kind,
+                "update_of": r.update_of,
+                "post": r.post,
+            }
+            for r in rows
+        ]

@@ -1,0 +1,137 @@
+"""Where background work goes: RQ when Redis answers, threads in this process otherwise.
+
+Jobs are named (`process_event`, `deliver`, `reconcile`), take ids as keyword arguments and use
+RQ's JSON serializer: no pickled objects cross the queue.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+from typing import Any, Protocol
+
+import redis
+from rq import Queue
+from rq.serializers import JSONSerializer
+
+log = logging.getLogger(__name__)
+
+QUEUE_NAME = "parallelos"
+JOB_TIMEOUT = 120
+FLAG_TTL = 120  # seconds a "delivery already queued" flag may outlive a dead job
+
+
+class JobQueue(Protocol):
+    def enqueue(self, name: str, *, job_id: str, delay: float = 0, **kwargs: Any) -> None: ...
+
+    def enqueue_once(self, name: str, *, flag: str, **kwargs: Any) -> None:
+        """Enqueue unless a job with this flag is queued and not yet started."""
+        ...
+
+    def clear_flag(self, flag: str) -> None: ...
+
+
+def job_key(text: str) -> str:
+    """A job-id-safe digest (RQ ids allow letters, digits, '_' and '-')."""
+    return hashlib.blake2s(text.encode(), digest_size=10).hexdigest()
+
+
+class RQJobQueue:
+    def __init__(self, connection: redis.Redis) -> None:
+        self.redis = connection
+        self.queue = Queue(
+            QUEUE_NAME,
+            connection=connection,
+            serializer=JSONSerializer,
+            default_timeout=JOB_TIMEOUT,
+        )
+
+    def enqueue(self, name: str, *, job_id: str, delay: float = 0, **kwargs: Any) -> None:
+        func = f"jobs.tasks.{name}"
+        opts = dict(kwargs=kwargs, job_id=job_id, result_ttl=0, failure_ttl=7 * 86400)
+        if delay > 0:
+            self.queue.enqueue_in(timedelta(seconds=delay), func, **opts)
+        else:
+            self.queue.enqueue(func, **opts)
+
+    def enqueue_once(self, name: str, *, flag: str, **kwargs: Any) -> None:
+        key = f"parallelos:queued:{flag}"
+        if not self.redis.set(key, "1", nx=True, ex=FLAG_TTL):
+            return
+        try:
+            self.enqueue(name, job_id=f"{name}-{flag}", flag=flag, **kwargs)
+        except Exception:
+            self.redis.delete(key)
+            raise
+
+    def clear_flag(self, flag: str) -> None:
+        self.redis.delete(f"parallelos:queued:{flag}")
+
+
+class InlineJobQueue:
+    """Runs jobs on a few threads of this process (no Redis). The database keeps the truth."""
+
+    def __init__(self, workers: int = 4) -> None:
+        self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="job")
+        self.flags: set[str] = set()
+        self.lock = threading.Lock()
+
+    def enqueue(self, name: str, *, job_id: str, delay: float = 0, **kwargs: Any) -> None:
+        if delay > 0:
+            timer = threading.Timer(
+                delay, self.enqueue, args=(name,), kwargs=dict(job_id=job_id, **kwargs)
+            )
+            timer.daemon = True
+            timer.start()
+            return
+        self.pool.submit(self._run, name, kwargs)
+
+    def enqueue_once(self, name: str, *, flag: str, **kwargs: Any) -> None:
+        with self.lock:
+            if flag in self.flags:
+                return
+            self.flags.add(flag)
+        self.enqueue(name, job_id=f"{name}-{flag}", flag=flag, **kwargs)
+
+    def clear_flag(self, flag: str) -> None:
+        with self.lock:
+            self.flags.discard(flag)
+
+    def _run(self, name: str, kwargs: dict[str, Any]) -> None:
+        from jobs import tasks
+
+        try:
+            getattr(tasks, name)(**kwargs)
+        except Exception:
+            log.exception("in-process job %s failed", name)
+
+    def shutdown(self) -> None:
+        self.pool.shutdown(wait=True, cancel_futures=False)
+
+
+class SyncJobQueue(InlineJobQueue):
+    """Runs each job at once in the caller's thread (terminal chat, tests); delays use timers."""
+
+    def __init__(self) -> None:
+        super().__init__(workers=1)
+
+    def enqueue(self, name: str, *, job_id: str, delay: float = 0, **kwargs: Any) -> None:
+        if delay > 0:
+            super().enqueue(name, job_id=job_id, delay=delay, **kwargs)
+            return
+        self._run(name, kwargs)
+
+
+def connect_redis(url: str) -> redis.Redis | None:
+    """A Redis connection when the server answers, else None."""
+    try:
+        conn = redis.Redis.from_url(
+            url, socket_connect_timeout=2, socket_timeout=10, health_check_interval=30
+        )
+        conn.ping()
+        return conn
+    except (redis.RedisError, ValueError):
+        return None

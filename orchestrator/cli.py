@@ -1,0 +1,130 @@
+"""The `parallelos` command."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Sequence
+
+from orchestrator.settings import SettingsError, load_settings
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        return int(args.func(args) or 0)
+    except SettingsError as exc:
+        print(f"parallelos: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="parallelos", description="ParallelOS: domain agents as staff."
+    )
+    p.add_argument("-v", "--verbose", action="store_true")
+    sub = p.add_subparsers(required=True, metavar="COMMAND")
+    r = sub.add_parser("route", help="show where a message would be routed (offline)")
+    r.add_argument("text", help="the message, or - to read one message a line from stdin")
+    r.add_argument("--json", action="store_true", help="print one JSON object a message")
+    r.set_defaults(func=_route)
+    w = sub.add_parser("worker", help="run a job worker")
+    w.add_argument("--burst", action="store_true", help="exit when the queue is empty")
+    w.set_defaults(func=_worker)
+    s = sub.add_parser("scheduler", help="run the scheduler (reconciler, briefs)")
+    s.add_argument("--once", action="store_true")
+    s.set_defaults(func=_scheduler)
+    c = sub.add_parser("chat", help="chat with ParallelOS in the terminal")
+    c.set_defaults(func=_chat)
+    m = sub.add_parser("migrate", help="apply database migrations")
+    m.set_defaults(func=_migrate)
+    rc = sub.add_parser("reconcile", help="re-queue stored but unfinished work once")
+    rc.set_defaults(func=_reconcile)
+    d = sub.add_parser("doctor", help="say what is configured and reachable")
+    d.set_defaults(func=_doctor)
+    return p
+
+
+def _route(args: argparse.Namespace) -> int:
+    from domains.charter import load_charters
+    from orchestrator.router import Router
+
+    router = Router(load_charters(load_settings().domains_dir))
+    lines = (line.rstrip("\n") for line in sys.stdin) if args.text == "-" else [args.text]
+    for line in lines:
+        decision = router.route(line)
+        if args.json:
+            print(json.dumps(decision.as_json(), ensure_ascii=False), flush=args.text == "-")
+        else:
+            print(
+                f"{decision.domain or '-'}\t{decision.confidence:.2f}\t"
+                f"{'in scope' if decision.in_scope else 'declined'}\t{decision.reason}"
+            )
+    return 0
+
+
+def _worker(args: argparse.Namespace) -> int:
+    from jobs.worker import run_worker
+
+    run_worker(load_settings(), burst=args.burst)
+    return 0
+
+
+def _scheduler(args: argparse.Namespace) -> int:
+    from jobs.scheduler import run_scheduler
+
+    run_scheduler(load_settings(), once=args.once)
+    return 0
+
+
+def _chat(args: argparse.Namespace) -> int:
+    from bot.terminal import run_chat
+
+    return run_chat(load_settings())
+
+
+def _migrate(args: argparse.Namespace) -> int:
+    from orchestrator.migrate import upgrade
+
+    upgrade(load_settings().database_url)
+    return 0
+
+
+def _reconcile(args: argparse.Namespace) -> int:
+    from jobs.reconcile import reconcile
+    from jobs.services import build_services
+
+    result = reconcile(build_services())
+    print(f"re-queued {result.events} events; {result.channels} channels to deliver")
+    return 0
+
+
+def _doctor(args: argparse.Namespace) -> int:
+    from jobs.queue import connect_redis
+    from jobs.worker import redacted
+
+    settings = load_settings()
+    if connect_redis(settings.redis_url) is None:
+        print(
+            f"Redis is not reachable at {redacted(settings.redis_url)}: "
+            "jobs will run in-process (no RQ)."
+        )
+    else:
+        print(f"Redis at {redacted(settings.redis_url)}: jobs run on RQ.")
+    print("Slack: " + ("configured" if settings.slack_enabled else "not configured"))
+    print("Telegram: " + ("configured" if settings.telegram_enabled else "not configured"))
+    print("Language model: " + ("configured" if not settings.offline else "offline mode"))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

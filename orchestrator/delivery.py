@@ -1,0 +1,133 @@
+"""Delivery of outbox posts: in order per channel, retried with backoff, never twice."""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from orchestrator import outbox
+from orchestrator.canonical import Platform, Post, SentRef, Target
+from orchestrator.channels import ChannelDirectory
+from orchestrator.db import Database, utcnow
+from orchestrator.eventlog import record
+from orchestrator.models import OutboxStatus
+from orchestrator.outbound import Destination, PermanentFailure, RetryLater, Sender, Unknown
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 8
+BATCH = 50  # posts one job delivers before handing the channel to a fresh job
+
+
+class Waiting(RetryLater):
+    """The post depends on an earlier one still on its way; not a failed attempt."""
+
+
+def backoff(attempt: int, *, base: float = 1.0, cap: float = 300.0) -> float:
+    """Exponential backoff with full jitter: attempt 1 → up to 1 s, 2 → 2 s, … capped."""
+    return random.uniform(0.5, 1.0) * min(cap, base * 2 ** max(0, attempt - 1))
+
+
+@dataclass
+class Deliverer:
+    db: Database
+    senders: Mapping[Platform, Sender]
+    directory: ChannelDirectory
+
+    def drain(self, channel_key: str) -> float | None:
+        """Deliver what is due on one channel; return seconds until it needs another run."""
+        for _ in range(BATCH):
+            claim = outbox.claim_head(self.db, channel_key)
+            if claim is None:
+                return None
+            if isinstance(claim, outbox.Busy):
+                if claim.retry_at is None:
+                    return None  # another worker holds the channel and will drain it
+                return max(0.0, (claim.retry_at - utcnow()).total_seconds())
+            self._deliver(claim)
+        return 0.0
+
+    def _deliver(self, claim: outbox.Claim) -> None:
+        row = claim.row
+        try:
+            ref = self._send(claim)
+        except Waiting as exc:
+            outbox.mark_retry(self.db, claim, delay=exc.seconds, error=str(exc), count=False)
+        except RetryLater as exc:
+            self._retry(claim, exc.seconds, str(exc))
+        except PermanentFailure as exc:
+            self._fail(claim, str(exc))
+        except Exception as exc:  # network errors and the unexpected: retry, then give up
+            log.warning("outbox %s: %s", row.id, type(exc).__name__)
+            self._retry(claim, 0.0, f"{type(exc).__name__}: {exc}")
+        else:
+            outbox.mark_sent(self.db, claim, ref)
+
+    def _send(self, claim: outbox.Claim) -> SentRef | None:
+        row = claim.row
+        sender = self.senders.get(Platform(row.platform))
+        if sender is None:
+            raise PermanentFailure(f"{row.platform} is not configured")
+        post = Post.model_validate(row.post)
+        target = Target.model_validate(row.target)
+        if row.kind == "update":
+            return sender.edit(post, self._earlier(row.update_of))
+        dest = self._destination(target)
+        if row.kind == "answer":
+            sender.answer(post, target.thread or "", post.ephemeral_to or "", dest)
+            return None
+        if claim.recovering:
+            found = sender.find_sent(dest, key=row.key, since=row.created_at)
+            if isinstance(found, Unknown):
+                self._log(row.id, "outbox.unconfirmed", row.platform)
+                return None  # cannot verify: never risk a second copy
+            if found is not None:
+                return found
+        return sender.send(post, dest, key=row.key)
+
+    def _destination(self, target: Target) -> Destination:
+        dest = self.directory.resolve(target)
+        if target.reply_to_post is None:
+            return dest
+        parent = self._earlier(target.reply_to_post, allow_missing=True)
+        if parent is None:
+            return dest
+        thread = parent.thread or parent.message_id
+        if target.platform is Platform.TELEGRAM:
+            return Destination(dest.channel, thread=parent.thread, reply_to=parent.message_id)
+        return Destination(dest.channel, thread=thread, reply_to=dest.reply_to)
+
+    def _earlier(self, outbox_id: int | None, *, allow_missing: bool = False) -> SentRef | None:
+        """The platform reference of an earlier post; wait while it is still on its way."""
+        assert outbox_id is not None
+        status, ref = outbox.sent_ref(self.db, outbox_id)
+        if status in (OutboxStatus.PENDING, OutboxStatus.SENDING):
+            raise Waiting(1.0, f"waiting for post {outbox_id}")
+        if ref is None and not allow_missing:
+            raise PermanentFailure(f"post {outbox_id} was never delivered")
+        return ref
+
+    def _retry(self, claim: outbox.Claim, seconds: float, error: str) -> None:
+        attempts = claim.row.attempts
+        if attempts >= MAX_ATTEMPTS:
+            self._fail(claim, f"gave up after {attempts} attempts: {error}")
+            return
+        delay = max(seconds, backoff(attempts))
+        outbox.mark_retry(self.db, claim, delay=delay, error=error)
+
+    def _fail(self, claim: outbox.Claim, error: str) -> None:
+        if outbox.mark_failed(self.db, claim, error=error):
+            log.error("outbox %s failed: %s", claim.row.id, error)
+            self._log(claim.row.id, "outbox.failed", claim.row.platform, error=error)
+
+    def _log(self, outbox_id: int, kind: str, platform: str, **data: str) -> None:
+        with self.db.session() as s:
+            record(
+                s,
+                kind=kind,
+                actor="system",
+                subject=f"outbox:{outbox_id}",
+                data={"platform": platform, **data},
+            )

@@ -1,0 +1,120 @@
+"""Handlers for messages in a domain, commands and button clicks."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from sqlalchemy import update
+
+from orchestrator import texts
+from orchestrator.canonical import InboundEvent, Platform, Post, Target
+from orchestrator.eventlog import record
+from orchestrator.ingest import load_event
+from orchestrator.models import InboundEventRow
+from orchestrator.posting import reply_target
+
+if TYPE_CHECKING:
+    from orchestrator.pipeline import Context, Orchestrator
+
+CommandFn = Callable[["Context", list[str]], Post]
+ActionFn = Callable[["Context", str], None]
+
+
+class Handlers:
+    """The built-in behaviour; later features register more commands and actions."""
+
+    def __init__(self, orch: Orchestrator) -> None:
+        self.orch = orch
+        self.commands: dict[str, CommandFn] = {"help": self._help, "domains": self._domains}
+        self.actions: dict[str, ActionFn] = {"route": self._route_choice}
+
+    # -- messages -------------------------------------------------------------------------
+    def domain_message(
+        self, ctx: Context, domain: str, *, in_home: bool, source: InboundEvent | None = None
+    ) -> None:
+        """A message that belongs to `domain`: run the domain step, answer in the thread."""
+        event = source or ctx.event
+        answer = self.domain_step(ctx, domain, event)
+        if in_home:
+            ctx.posts.add(reply_target(event), answer)
+            return
+        who = event.user_name or event.user
+        where = "direct message" if event.is_direct else "mention"
+        mirror = Post(text=texts.mirrored(who, where, event.text))
+        for row in ctx.posts.to_domain(self.orch.settings, event.platform, domain, mirror):
+            target = Target.model_validate(row.target)
+            threaded = target.model_copy(update={"reply_to_post": row.id})
+            ctx.posts.add(threaded, answer)
+
+    def domain_step(self, ctx: Context, domain: str, event: InboundEvent) -> Post:
+        """Offline domain step: keep the message as a note. Later steps replace this."""
+        record(
+            ctx.session,
+            kind="domain.message",
+            actor=event.identity,
+            domain=domain,
+            subject=f"event:{ctx.event_id}",
+            data={"text": event.text[:4000]},
+            source_event_id=ctx.event_id,
+        )
+        return Post(text=texts.noted(domain))
+
+    # -- commands -------------------------------------------------------------------------
+    def command(self, ctx: Context) -> str | None:
+        name = (ctx.event.command or "help").lower()
+        args = ctx.event.text.split()
+        fn = self.commands.get(name)
+        post = fn(ctx, args) if fn else Post(text=texts.unknown_command(name))
+        self.reply_privately(ctx, post)
+        return None
+
+    def reply_privately(self, ctx: Context, post: Post) -> None:
+        """Slack slash commands answer ephemerally; elsewhere the answer goes in the chat."""
+        if ctx.event.platform is Platform.SLACK and ctx.event.action_callback_ref:
+            ctx.posts.answer(ctx.event, post)
+        else:
+            ctx.posts.add(reply_target(ctx.event), post)
+
+    def _help(self, ctx: Context, args: list[str]) -> Post:
+        return Post(text=texts.HELP)
+
+    def _domains(self, ctx: Context, args: list[str]) -> Post:
+        charters = self.orch.charters
+        lines = [f"• *{n}* — {charters.get(n).mission}" for n in charters.names()]
+        return Post(title="Domains", text="\n".join(lines))
+
+    # -- actions --------------------------------------------------------------------------
+    def action(self, ctx: Context) -> str | None:
+        fn = self.actions.get(ctx.event.action_id or "")
+        if fn is None:
+            ctx.posts.answer(ctx.event, Post(text=texts.stale_action()))
+            return None
+        fn(ctx, ctx.event.action_value or "")
+        return None
+
+    def _route_choice(self, ctx: Context, value: str) -> None:
+        """The user picked a domain for a message the router was unsure about."""
+        event_id, _, domain = value.partition(":")
+        if domain not in self.orch.charters.names() or not event_id.isdigit():
+            ctx.posts.answer(ctx.event, Post(text=texts.stale_action()))
+            return
+        chosen = ctx.session.execute(
+            update(InboundEventRow)
+            .where(InboundEventRow.id == int(event_id), InboundEventRow.domain.is_(None))
+            .values(domain=domain)
+        ).rowcount
+        if chosen != 1:
+            ctx.posts.answer(ctx.event, Post(text=texts.stale_action()))
+            return
+        original = load_event(ctx.session.get(InboundEventRow, int(event_id)))
+        record(
+            ctx.session,
+            kind="route.chosen",
+            actor=ctx.actor,
+            domain=domain,
+            subject=f"event:{event_id}",
+            source_event_id=ctx.event_id,
+        )
+        ctx.posts.add(reply_target(original), Post(text=texts.chosen(domain)))
+        self.domain_message(ctx, domain, in_home=False, source=original)

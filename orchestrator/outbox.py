@@ -1,0 +1,176 @@
+"""The outbox: posts are rows first, delivered later, in order per channel, never twice.
+
+A delivery worker claims the head of a channel's queue (the lowest row not yet final) with a
+lease. Only one row per channel is ever `sending`, so order holds across workers. A row whose
+lease expired was being sent by a worker that died: its outcome is uncertain, and the sender
+is asked whether the platform already has it before anything is sent again.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from orchestrator.canonical import Post, SentRef, Target, dump
+from orchestrator.db import Database, utcnow
+from orchestrator.models import OutboxRow, OutboxStatus
+
+LEASE = timedelta(seconds=60)
+ACTIVE = (OutboxStatus.PENDING.value, OutboxStatus.SENDING.value)
+
+
+def add_post(
+    session: Session,
+    *,
+    key: str,
+    target: Target,
+    post: Post,
+    source_event_id: int | None = None,
+    update_of: int | None = None,
+) -> OutboxRow:
+    """Queue a post (or, with `update_of`, an edit of an earlier one) in the caller's transaction."""
+    row = OutboxRow(
+        key=key,
+        platform=target.platform.value,
+        channel_key=target.channel_key(),
+        target=dump(target),
+        post=dump(post),
+        kind="update" if update_of else "post",
+        update_of=update_of,
+        source_event_id=source_event_id,
+        status=OutboxStatus.PENDING.value,
+        next_attempt_at=utcnow(),
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+@dataclass(frozen=True)
+class Claim:
+    row: OutboxRow
+    token: str
+    recovering: bool  # the previous attempt died mid-send: outcome unknown
+
+
+@dataclass(frozen=True)
+class Busy:
+    """The channel's head is not ready: another worker holds it, or it is not due yet."""
+
+    retry_at: datetime | None  # when the head becomes due (None: another worker has it)
+
+
+def claim_head(db: Database, channel_key: str) -> Claim | Busy | None:
+    """Claim the channel's next post; None when nothing is left to send."""
+    now = utcnow()
+    token = uuid.uuid4().hex
+    with db.session() as s:
+        head = s.scalars(
+            select(OutboxRow)
+            .where(OutboxRow.channel_key == channel_key, OutboxRow.status.in_(ACTIVE))
+            .order_by(OutboxRow.id)
+            .limit(1)
+        ).first()
+        if head is None:
+            return None
+        if head.status == OutboxStatus.SENDING and head.lease_until and head.lease_until > now:
+            return Busy(retry_at=None)
+        if head.status == OutboxStatus.PENDING and head.next_attempt_at > now:
+            return Busy(retry_at=head.next_attempt_at)
+        recovering = head.status == OutboxStatus.SENDING
+        claimed = s.execute(
+            update(OutboxRow)
+            .where(
+                OutboxRow.id == head.id,
+                OutboxRow.status == head.status,
+                OutboxRow.claim.is_(None) if head.claim is None else OutboxRow.claim == head.claim,
+            )
+            .values(
+                status=OutboxStatus.SENDING.value,
+                claim=token,
+                lease_until=now + LEASE,
+                attempts=OutboxRow.attempts + 1,
+            )
+        ).rowcount
+        if claimed != 1:
+            return Busy(retry_at=None)
+        s.refresh(head)
+        return Claim(row=head, token=token, recovering=recovering)
+
+
+def mark_sent(db: Database, claim: Claim, ref: SentRef | None) -> bool:
+    return _finish(
+        db,
+        claim,
+        status=OutboxStatus.SENT,
+        sent_channel=ref.channel if ref else None,
+        sent_message_id=ref.message_id if ref else None,
+        sent_thread=ref.thread if ref else None,
+        sent_at=utcnow(),
+        lease_until=None,
+    )
+
+
+def mark_retry(db: Database, claim: Claim, *, delay: float, error: str, count: bool = True) -> bool:
+    """Put the post back, due after `delay`; `count=False` gives back the attempt it used."""
+    return _finish(
+        db,
+        claim,
+        status=OutboxStatus.PENDING,
+        next_attempt_at=utcnow() + timedelta(seconds=delay),
+        last_error=error[:2000],
+        lease_until=None,
+        claim=None,
+        attempts=OutboxRow.attempts - (0 if count else 1),
+    )
+
+
+def mark_failed(db: Database, claim: Claim, *, error: str) -> bool:
+    return _finish(db, claim, status=OutboxStatus.FAILED, last_error=error[:2000], lease_until=None)
+
+
+def _finish(db: Database, claim: Claim, *, status: OutboxStatus, **values: object) -> bool:
+    """Apply the outcome only if this worker still holds the claim."""
+    with db.session() as s:
+        done = s.execute(
+            update(OutboxRow)
+            .where(OutboxRow.id == claim.row.id, OutboxRow.claim == claim.token)
+            .values(status=status.value, **values)
+        ).rowcount
+    return done == 1
+
+
+def sent_ref(db: Database, outbox_id: int) -> tuple[str, SentRef | None]:
+    """Status and platform reference of an earlier post (for threads and edits)."""
+    with db.session() as s:
+        row = s.get(OutboxRow, outbox_id)
+        if row is None:
+            return OutboxStatus.FAILED.value, None
+        if row.status != OutboxStatus.SENT or not row.sent_message_id:
+            return row.status, None
+        return row.status, SentRef(
+            channel=row.sent_channel or "", message_id=row.sent_message_id, thread=row.sent_thread
+        )
+
+
+def due_channels(db: Database, *, limit: int = 500) -> list[str]:
+    """Channels with a post that is due, or whose sender's lease expired (for the reconciler)."""
+    now = utcnow()
+    with db.session() as s:
+        pending = s.scalars(
+            select(OutboxRow.channel_key)
+            .where(OutboxRow.status == OutboxStatus.PENDING, OutboxRow.next_attempt_at <= now)
+            .distinct()
+            .limit(limit)
+        ).all()
+        stale = s.scalars(
+            select(OutboxRow.channel_key)
+            .where(OutboxRow.status == OutboxStatus.SENDING, OutboxRow.lease_until < now)
+            .distinct()
+            .limit(limit)
+        ).all()
+    return sorted(set(pending) | set(stale))

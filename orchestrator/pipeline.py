@@ -1,0 +1,134 @@
+"""What happens to one stored inbound event: route it, run the domain step, queue the posts.
+
+Everything an event causes (domain changes, log events, outbox posts, the event's own `done`)
+commits in one transaction, guarded by a conditional update of the event's status: a second
+worker running the same event rolls back, so a redelivered or re-enqueued job changes nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from sqlalchemy import update
+from sqlalchemy.orm import Session
+
+from orchestrator import texts
+from orchestrator.canonical import Button, ButtonStyle, EventKind, InboundEvent, Post
+from orchestrator.channels import ChannelDirectory
+from orchestrator.db import Database, utcnow
+from orchestrator.eventlog import record
+from orchestrator.ingest import load_event
+from orchestrator.models import EventStatus, InboundEventRow
+from orchestrator.posting import PostBatch, reply_target
+from orchestrator.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+class AlreadyDone(Exception):
+    """Another worker finished this event first."""
+
+
+@dataclass
+class Context:
+    """What handling one event may touch, inside one transaction."""
+
+    session: Session
+    event: InboundEvent
+    event_id: int
+    posts: PostBatch
+
+    @property
+    def actor(self) -> str:
+        return self.event.identity
+
+
+class Orchestrator:
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        db: Database,
+        charters,
+        router,
+        directory: ChannelDirectory,
+        handlers=None,
+    ) -> None:  # type: ignore[no-untyped-def]
+        self.settings = settings
+        self.db = db
+        self.charters = charters
+        self.router = router
+        self.directory = directory
+        from orchestrator.handlers import Handlers
+
+        self.handlers = handlers or Handlers(self)
+
+    def process(self, event_id: int) -> set[str]:
+        """Handle a stored event once; return the outbox channels that now have posts."""
+        try:
+            with self.db.session() as s:
+                row = s.get(InboundEventRow, event_id)
+                if row is None or row.status != EventStatus.RECEIVED:
+                    return set()
+                event = load_event(row)
+                ctx = Context(s, event, event_id, PostBatch(s, f"ev{event_id}", event_id))
+                domain = self._dispatch(ctx)
+                self._finish(s, event_id, domain)
+                return ctx.posts.channel_keys
+        except AlreadyDone:
+            return set()
+
+    def _dispatch(self, ctx: Context) -> str | None:
+        kind = ctx.event.kind
+        if kind is EventKind.COMMAND:
+            return self.handlers.command(ctx)
+        if kind is EventKind.ACTION:
+            return self.handlers.action(ctx)
+        return self.route_message(ctx)
+
+    def _finish(self, s: Session, event_id: int, domain: str | None) -> None:
+        done = s.execute(
+            update(InboundEventRow)
+            .where(InboundEventRow.id == event_id, InboundEventRow.status == EventStatus.RECEIVED)
+            .values(status=EventStatus.DONE.value, domain=domain, finished_at=utcnow())
+        ).rowcount
+        if done != 1:
+            raise AlreadyDone()
+
+    def route_message(self, ctx: Context) -> str | None:
+        event = ctx.event
+        home = self.directory.domain_of(event.platform, event.channel, event.thread)
+        if home is not None:
+            self.handlers.domain_message(ctx, home, in_home=True)
+            return home
+        if not (event.is_direct or event.mentions_bot):
+            return None  # a channel message not addressed to us
+        decision = self.router.route(event.text)
+        record(
+            ctx.session,
+            kind="route.decided",
+            actor="router",
+            domain=decision.domain,
+            subject=f"event:{ctx.event_id}",
+            data=decision.as_json(),
+            source_event_id=ctx.event_id,
+        )
+        target = reply_target(event)
+        if not decision.in_scope:
+            ctx.posts.add(target, Post(text=texts.declined(decision.reason)))
+            return decision.domain
+        if decision.domain is None:
+            ctx.posts.add(target, self._ask_which(ctx, list(decision.candidates)))
+            return None
+        ctx.posts.add(target, Post(text=texts.routed(decision.domain, decision.reason)))
+        self.handlers.domain_message(ctx, decision.domain, in_home=False)
+        return decision.domain
+
+    def _ask_which(self, ctx: Context, candidates: list[str]) -> Post:
+        names = candidates or self.charters.names()
+        buttons = [
+            Button(label=n, action="route", value=f"{ctx.event_id}:{n}", style=ButtonStyle.DEFAULT)
+            for n in names[:8]
+        ]
+        return Post(text=texts.unsure(candidates), buttons=buttons)

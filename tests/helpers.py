@@ -1,0 +1,31 @@
+"""Builders shared by tests: settings and services wired to test servers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from jobs.queue import JobQueue, SyncJobQueue
+from jobs.services import Services, build_services, install
+from orchestrator.canonical import Platform
+from orchestrator.db import Database
+from orchestrator.outbound import Sender
+from orchestrator.settings import Settings, load_settings
+
+
+def make_settings(db: Database | None = None, **env: Any) -> Settings:
+    if db is not None:
+        env.setdefault("DATABASE_URL", db.url)
+    return load_settings(_env_file=None, **env)
+
+
+def make_services(
+    db: Database,
+    *,
+    queue: JobQueue | None = None,
+    senders: dict[Platform, Sender] | None = None,
+    **env: Any,
+) -> Services:
+    settings = make_settings(db, **env)
+    svc = build_services(settings, db=db, queue=queue or SyncJobQueue(), senders=senders)
+    install(svc)
+    return svc
