@@ -1,0 +1,170 @@
+"""The chat.*, auth, users, apps and views methods of FakeSlack (a mixin over its state)."""
+
+from __future__ import annotations
+
+import copy
+import json
+from typing import TYPE_CHECKING, Any
+
+from tests.fakes.slack_blocks import MAX_TEXT, block_errors
+from tests.fakes.slack_state import USER_ID, Channel, SlackError, user_json
+
+if TYPE_CHECKING:
+    from tests.fakes.slack_api import FakeSlack
+
+
+class ChatMethods:
+    """auth.test, chat.*, users.info, apps.connections.open, views.open."""
+
+    def _chat_methods(self: FakeSlack) -> dict[str, Any]:
+        return {
+            "auth.test": self._auth_test,
+            "chat.postMessage": self._post_message,
+            "chat.update": self._update,
+            "chat.postEphemeral": self._post_ephemeral,
+            "chat.delete": self._delete,
+            "chat.getPermalink": self._permalink,
+            "users.info": self._users_info,
+            "apps.connections.open": self._connections_open,
+            "views.open": self._views_open,
+        }
+
+    def _auth_test(self: FakeSlack, params: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "url": f"{self.origin}/",
+            "team": self.team_name,
+            "user": self.bot_name,
+            "team_id": self.team_id,
+            "user_id": self.bot_user_id,
+            "bot_id": self.bot_id,
+            "is_enterprise_install": False,
+        }
+
+    def _content(
+        self: FakeSlack, params: dict[str, Any], *, required: bool = True
+    ) -> dict[str, Any]:
+        content: dict[str, Any] = {}
+        text, blocks = params.get("text"), _json_param(params.get("blocks"), "invalid_blocks")
+        if required and not text and not blocks:
+            raise SlackError("no_text")
+        if text is not None:
+            if len(str(text)) > MAX_TEXT:
+                raise SlackError("msg_too_long")
+            content["text"] = str(text)
+        if blocks is not None:
+            errors = block_errors(blocks)
+            if errors:
+                raise SlackError("invalid_blocks", response_metadata={"messages": errors})
+            content["blocks"] = blocks
+        metadata = _json_param(params.get("metadata"), "invalid_metadata_format")
+        if metadata is not None:
+            if not isinstance(metadata, dict) or "event_type" not in metadata:
+                raise SlackError("invalid_metadata_format")
+            content["metadata"] = {
+                "event_type": metadata["event_type"],
+                "event_payload": metadata.get("event_payload", {}),
+            }
+        return content
+
+    def _bot_message(self: FakeSlack, content: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "type": "message",
+            "user": self.bot_user_id,
+            "bot_id": self.bot_id,
+            "app_id": self.app_id,
+            "team": self.team_id,
+            "text": "",
+            **content,
+        }
+
+    def _writable(self: FakeSlack, ref: Any) -> Channel:
+        ref = str(ref or "")
+        if USER_ID.match(ref):
+            return self._channels[self.add_im(ref)]
+        channel = self._find(ref)
+        if channel.is_archived:
+            raise SlackError("is_archived")
+        if not channel.is_member:
+            raise SlackError("not_in_channel")
+        return channel
+
+    def _post_message(self: FakeSlack, params: dict[str, Any]) -> dict[str, Any]:
+        channel = self._writable(params.get("channel"))
+        message = self._bot_message(self._content(params))
+        stored = self._append(channel, message, params.get("thread_ts") or None)
+        return {"channel": channel.id, "ts": stored["ts"], "message": self._public(stored)}
+
+    def _update(self: FakeSlack, params: dict[str, Any]) -> dict[str, Any]:
+        channel = self._find(params.get("channel"))
+        message = self._message(channel, params.get("ts", ""))
+        if message.get("user") != self.bot_user_id:
+            raise SlackError("cant_update_message")
+        message.update(self._content(params, required=False))
+        message["edited"] = {"user": self.bot_user_id, "ts": self._clock.next()}
+        return {
+            "channel": channel.id,
+            "ts": message["ts"],
+            "text": message.get("text", ""),
+            "message": self._public(message),
+        }
+
+    def _post_ephemeral(self: FakeSlack, params: dict[str, Any]) -> dict[str, Any]:
+        channel = self._writable(params.get("channel"))
+        if not params.get("user"):
+            raise SlackError("user_not_in_channel")
+        ts = self._clock.next()
+        message = self._bot_message(self._content(params))
+        self._ephemeral.append(
+            {
+                **message,
+                "ts": ts,
+                "channel": channel.id,
+                "user": params["user"],
+                "thread_ts": params.get("thread_ts"),
+            }
+        )
+        return {"message_ts": ts}
+
+    def _delete(self: FakeSlack, params: dict[str, Any]) -> dict[str, Any]:
+        channel = self._find(params.get("channel"))
+        message = self._message(channel, params.get("ts", ""))
+        if message.get("user") != self.bot_user_id:
+            raise SlackError("cant_delete_message")
+        self._messages[channel.id].remove(message)
+        return {"channel": channel.id, "ts": message["ts"]}
+
+    def _permalink(self: FakeSlack, params: dict[str, Any]) -> dict[str, Any]:
+        channel = self._find(params.get("channel"))
+        ts = self._message(channel, params.get("message_ts", ""))["ts"]
+        link = f"{self.origin}/archives/{channel.id}/p{ts.replace('.', '')}"
+        return {"channel": channel.id, "permalink": link}
+
+    def _users_info(self: FakeSlack, params: dict[str, Any]) -> dict[str, Any]:
+        user_id = str(params.get("user") or "")
+        if user_id in self._users:
+            return {"user": copy.deepcopy(self._users[user_id])}
+        if USER_ID.match(user_id):  # any well-formed id is a plain member
+            return {"user": user_json(user_id, user_id.lower())}
+        raise SlackError("user_not_found")
+
+    def _connections_open(self: FakeSlack, params: dict[str, Any]) -> dict[str, Any]:
+        ticket = self._ids.new("ticket-")
+        return {"url": f"ws://127.0.0.1:{self.origin.rsplit(':', 1)[1]}/link/?ticket={ticket}"}
+
+    def _views_open(self: FakeSlack, params: dict[str, Any]) -> dict[str, Any]:
+        view = _json_param(params.get("view"), "invalid_arguments")
+        if not params.get("trigger_id") or not isinstance(view, dict):
+            raise SlackError("invalid_arguments")
+        opened = {**view, "id": self._ids.new("V"), "team_id": self.team_id}
+        self.views.append(opened)
+        return {"view": opened}
+
+
+def _json_param(value: Any, error: str) -> Any:
+    """A parameter that is JSON in a form body and already decoded in a JSON body."""
+    if isinstance(value, str):
+        try:
+            return json.loads(value) if value else None
+        except ValueError as exc:
+            raise SlackError(error) from exc
+    return value
