@@ -1,0 +1,394 @@
+"""Charters: the written job description of each domain, loaded and validated from Markdown.
+
+A charter is a Markdown file with YAML front matter (CONTRACT §5). Every `*.md` file in the
+charters directory is a domain, except `hub.md` (the cross-domain briefs), `README.md` and files
+whose name starts with `_` or `.`. A broken file stops start-up with one line:
+``<file>: <field>: <what is wrong>``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+from croniter import croniter
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+NAME_RE = re.compile(r"^[a-z][a-z0-9_-]*$")
+VERSION_RE = re.compile(r"^\d+\.\d+\.\d+$")
+HUB = "hub"
+SHIPPED_DIR = Path(__file__).resolve().parent / "charters"
+_FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)(.*)\Z", re.DOTALL)
+
+
+class CharterError(Exception):
+    """A charter file is broken; the message is one line: file, field, what is wrong."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class BriefSpec(_Strict):
+    """One recurring (or on-demand) brief: when it runs and where it is posted."""
+
+    name: str
+    title: str
+    cron: str
+    timezone: str | None = None
+    post_to: str
+    description: str
+    on_demand_only: bool = False
+    owner: str
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, v: str) -> str:
+        if not NAME_RE.match(v):
+            raise ValueError("should be lowercase letters, digits, '-' or '_'")
+        return v
+
+    @field_validator("cron")
+    @classmethod
+    def _cron(cls, v: str) -> str:
+        if not croniter.is_valid(v):
+            raise ValueError(f"'{v}' is not a valid cron expression (e.g. '0 8 * * 1')")
+        return v
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone(cls, v: str | None) -> str | None:
+        if v is None:
+            return None
+        try:
+            ZoneInfo(v)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"'{v}' is not an IANA time zone (e.g. Europe/London)") from None
+        return v
+
+
+class DecisionRights(_Strict):
+    may_decide_alone: list[str]
+    needs_approval: list[str]
+
+
+class StatusDocSpec(_Strict):
+    """What each stable heading of the status doc means in this domain."""
+
+    current_phase: str = "Where the work stands overall."
+    active_sprint: str = "What is being pushed this week or two."
+    latest_decision: str = "The most recent decision, who made it and when."
+    top_next_steps: str = "The three next actions, in order."
+    blockers: str = "What stops progress and who can unblock it."
+    kpis: list[str] = Field(default_factory=list)
+    update_protocol: str = "Update with status lines in the domain's channel (CONTRACT §7.2)."
+    stale_after_days: int = Field(7, ge=1)
+
+
+class HeadlineSpec(_Strict):
+    """The one line on the shared board and what its colour promises."""
+
+    format: str = "One line: where things stand and the next move."
+    green: str = "On track; nothing needs the operator."
+    yellow: str = "At risk or waiting; the operator should look this week."
+    red: str = "Blocked or overdue; the operator must act now."
+
+
+class Budget(_Strict):
+    monthly_usd: float = Field(10.0, gt=0)
+    max_tool_iterations: int = Field(8, ge=1)
+    job_timeout_seconds: int = Field(120, ge=1)
+    brief_summary_max_tokens: int = Field(400, ge=1)
+
+
+class ChangelogEntry(_Strict):
+    version: str
+    date: dt.date
+    note: str
+
+
+class Boundary(_Strict):
+    """A hard limit: requests matching `patterns` (and no `unless`) are declined with
+    `description` as the reason. `examples` document it and are checked by the tests."""
+
+    kind: str
+    description: str
+    patterns: list[str] = Field(min_length=1)
+    unless: list[str] = Field(default_factory=list)
+    examples: list[str] = Field(default_factory=list)
+
+    @field_validator("patterns", "unless")
+    @classmethod
+    def _regexes(cls, v: list[str]) -> list[str]:
+        for i, pattern in enumerate(v):
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ValueError(f"item {i} is not a valid regular expression: {exc}") from None
+        return v
+
+
+class Routing(_Strict):
+    keywords: list[str] = Field(default_factory=list)
+    examples: list[str] = Field(default_factory=list)
+    boundaries: list[Boundary] = Field(default_factory=list)
+
+    @field_validator("keywords", mode="before")
+    @classmethod
+    def _plain_numbers(cls, v: Any) -> Any:
+        """YAML reads `1099` as a number; a keyword is always text."""
+        if isinstance(v, list):
+            return [
+                str(k) if isinstance(k, int | float) and not isinstance(k, bool) else k for k in v
+            ]
+        return v
+
+
+class Charter(_Strict):
+    """One domain's charter: front matter fields, the Markdown body and where it came from."""
+
+    name: str
+    kind: Literal["domain"] = "domain"
+    title: str
+    mission: str
+    in_scope: list[str] = Field(min_length=1)
+    out_of_scope: list[str]
+    required_context: list[str]
+    default_outputs: list[str]
+    decision_rights: DecisionRights
+    escalation_triggers: list[str]
+    privacy_rules: list[str]
+    status_doc: StatusDocSpec = Field(default_factory=StatusDocSpec)
+    headline: HeadlineSpec = Field(default_factory=HeadlineSpec)
+    briefs: list[BriefSpec] = Field(default_factory=list)
+    budget: Budget = Field(default_factory=Budget)
+    approval_expiry_days: int = Field(7, ge=1)
+    version: str
+    changelog: list[ChangelogEntry] = Field(min_length=1)
+    routing: Routing = Field(default_factory=Routing)
+    body: str = ""
+    path: Path
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, v: str) -> str:
+        if not NAME_RE.match(v):
+            raise ValueError("should be lowercase letters, digits, '-' or '_', starting a-z")
+        if v == HUB:
+            raise ValueError("'hub' is reserved for the cross-domain briefs file")
+        return v
+
+    @field_validator("mission")
+    @classmethod
+    def _mission(cls, v: str) -> str:
+        if "\n" in v.strip():
+            raise ValueError("should be one line")
+        return v.strip()
+
+    @field_validator("version")
+    @classmethod
+    def _version(cls, v: str) -> str:
+        if not VERSION_RE.match(v):
+            raise ValueError("should look like 1.0.0")
+        return v
+
+    def prompt_text(self) -> str:
+        """A compact rendering of the charter for a language model's system prompt."""
+        lines = [f"You are the {self.title} domain ({self.name}). Mission: {self.mission}"]
+        sections = [
+            ("In scope", self.in_scope),
+            ("Out of scope", self.out_of_scope),
+            (
+                "Hard limits (decline with the reason)",
+                [b.description for b in self.routing.boundaries],
+            ),
+            ("You may decide alone", self.decision_rights.may_decide_alone),
+            ("Needs the operator's approval", self.decision_rights.needs_approval),
+            ("Escalate when", self.escalation_triggers),
+            ("Privacy", self.privacy_rules),
+            ("Default outputs", self.default_outputs),
+        ]
+        for heading, items in sections:
+            if items:
+                lines.append(f"{heading}:")
+                lines.extend(f"- {item}" for item in items)
+        kpis = ", ".join(self.status_doc.kpis) or "none set"
+        lines.append(f"Status doc KPIs: {kpis}. Headline: {self.headline.format}")
+        lines.append(f"Charter version {self.version}.")
+        return "\n".join(lines)
+
+
+class HubSpec(_Strict):
+    """The hub file: cross-domain briefs posted to the hub channel."""
+
+    name: str = HUB
+    kind: Literal["hub"] = "hub"
+    title: str
+    version: str
+    briefs: list[BriefSpec] = Field(default_factory=list)
+    body: str = ""
+    path: Path | None = None
+
+    @field_validator("version")
+    @classmethod
+    def _version(cls, v: str) -> str:
+        if not VERSION_RE.match(v):
+            raise ValueError("should look like 1.0.0")
+        return v
+
+
+class CharterSet:
+    """Every loaded charter by name, plus the hub."""
+
+    def __init__(self, charters: dict[str, Charter], hub: HubSpec) -> None:
+        self.charters = dict(sorted(charters.items()))
+        self.hub = hub
+
+    def names(self) -> list[str]:
+        return list(self.charters)
+
+    def get(self, name: str) -> Charter:
+        try:
+            return self.charters[name]
+        except KeyError:
+            raise KeyError(f"unknown domain '{name}'; known: {', '.join(self.names())}") from None
+
+    def all_briefs(self) -> list[BriefSpec]:
+        """The hub's briefs first, then each domain's, in name order."""
+        briefs = list(self.hub.briefs)
+        for charter in self.charters.values():
+            briefs.extend(charter.briefs)
+        return briefs
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.charters
+
+    def __len__(self) -> int:
+        return len(self.charters)
+
+
+def load_charters(directory: Path) -> CharterSet:
+    """Load and validate every charter in `directory`; raise CharterError on the first fault."""
+    directory = Path(directory)
+    if not directory.is_dir():
+        raise CharterError(f"{directory}: directory: does not exist or is not a folder")
+    files = sorted(p for p in directory.glob("*.md") if _is_charter_file(p))
+    charters = {p.stem: _load_charter(p) for p in files if p.stem != HUB}
+    if not charters:
+        raise CharterError(f"{directory}: charters: no charter files (*.md) found")
+    hub_path = directory / f"{HUB}.md"
+    hub = _load_hub(hub_path if hub_path.exists() else SHIPPED_DIR / f"{HUB}.md")
+    _check_briefs(CharterSet(charters, hub))
+    return CharterSet(charters, hub)
+
+
+def _format_loc(loc: tuple[Any, ...]) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "front matter"
+
+
+def validation_message(path: Path, exc: ValidationError) -> str:
+    """One line naming the file, the first failing field and what is wrong."""
+    err = exc.errors()[0]
+    msg = err["msg"].removeprefix("Value error, ")
+    if err["type"] == "missing":
+        msg = "is required but missing"
+    elif err["type"] == "extra_forbidden":
+        msg = "is not a known field"
+    return f"{path}: {_format_loc(tuple(err['loc']))}: {msg}"
+
+
+def _is_charter_file(path: Path) -> bool:
+    return path.is_file() and path.name.lower() != "readme.md" and path.name[0] not in "_."
+
+
+def _read_front_matter(path: Path) -> tuple[dict[str, Any], str]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CharterError(f"{path}: file: cannot be read ({exc.__class__.__name__})") from None
+    match = _FRONT_MATTER.match(text.lstrip("\ufeff"))
+    if not match:
+        raise CharterError(f"{path}: front matter: should start with '---' and end with '---'")
+    try:
+        data = yaml.safe_load(match.group(1))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 2}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or "syntax error"
+        raise CharterError(f"{path}: front matter: invalid YAML{where}: {problem}") from None
+    if not isinstance(data, dict):
+        raise CharterError(f"{path}: front matter: should be a mapping of fields")
+    return data, match.group(2).strip()
+
+
+def _with_owner(path: Path, data: dict[str, Any], owner: str) -> dict[str, Any]:
+    briefs = data.get("briefs")
+    if briefs is None:
+        return data
+    if not isinstance(briefs, list):
+        raise CharterError(f"{path}: briefs: should be a list")
+    fixed = []
+    for i, brief in enumerate(briefs):
+        if not isinstance(brief, dict):
+            raise CharterError(f"{path}: briefs[{i}]: should be a mapping")
+        if "owner" in brief and brief["owner"] != owner:
+            raise CharterError(f"{path}: briefs[{i}].owner: is set by the loader; remove it")
+        fixed.append({**brief, "owner": owner})
+    return {**data, "briefs": fixed}
+
+
+def _load_charter(path: Path) -> Charter:
+    data, body = _read_front_matter(path)
+    if "name" in data and data["name"] != path.stem:
+        raise CharterError(
+            f"{path}: name: '{data['name']}' should equal the file name '{path.stem}'"
+        )
+    data = _with_owner(path, data, str(data.get("name", path.stem)))
+    try:
+        charter = Charter(**data, body=body, path=path)
+    except ValidationError as exc:
+        raise CharterError(validation_message(path, exc)) from None
+    except TypeError as exc:
+        raise CharterError(f"{path}: front matter: {exc}") from None
+    if not any(entry.version == charter.version for entry in charter.changelog):
+        raise CharterError(f"{path}: changelog: has no entry for version {charter.version}")
+    return charter
+
+
+def _load_hub(path: Path) -> HubSpec:
+    data, body = _read_front_matter(path)
+    if data.get("name", HUB) != HUB:
+        raise CharterError(f"{path}: name: should be 'hub'")
+    try:
+        return HubSpec(**_with_owner(path, data, HUB), body=body, path=path)
+    except ValidationError as exc:
+        raise CharterError(validation_message(path, exc)) from None
+    except TypeError as exc:
+        raise CharterError(f"{path}: front matter: {exc}") from None
+
+
+def _check_briefs(charters: CharterSet) -> None:
+    """Cross-file checks: post_to names a known place and brief names are unique."""
+    seen: dict[str, str] = {}
+    sources = [("hub", charters.hub.briefs)] + [(n, c.briefs) for n, c in charters.charters.items()]
+    for owner, briefs in sources:
+        path = charters.charters[owner].path if owner in charters else charters.hub.path
+        for i, brief in enumerate(briefs):
+            if brief.post_to != HUB and brief.post_to not in charters:
+                known = ", ".join(["hub", *charters.names()])
+                raise CharterError(
+                    f"{path}: briefs[{i}].post_to: unknown destination '{brief.post_to}' "
+                    f"(known: {known})"
+                )
+            if brief.name in seen:
+                raise CharterError(
+                    f"{path}: briefs[{i}].name: '{brief.name}' is already a brief of {seen[brief.name]}"
+                )
+            seen[brief.name] = owner
