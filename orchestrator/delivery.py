@@ -13,7 +13,14 @@ from orchestrator.channels import ChannelDirectory
 from orchestrator.db import Database, utcnow
 from orchestrator.eventlog import record
 from orchestrator.models import OutboxStatus
-from orchestrator.outbound import Destination, PermanentFailure, RetryLater, Sender, Unknown
+from orchestrator.outbound import (
+    Destination,
+    PermanentFailure,
+    RetryLater,
+    Sender,
+    Unconfirmed,
+    Unknown,
+)
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +66,9 @@ class Deliverer:
             self._retry(claim, exc.seconds, str(exc))
         except PermanentFailure as exc:
             self._fail(claim, str(exc))
+        except Unconfirmed as exc:  # may have arrived: a second copy is worse than none
+            self._log(row.id, "outbox.unconfirmed", row.platform, error=str(exc))
+            outbox.mark_sent(self.db, claim, None)
         except Exception as exc:  # network errors and the unexpected: retry, then give up
             log.warning("outbox %s: %s", row.id, type(exc).__name__)
             self._retry(claim, 0.0, f"{type(exc).__name__}: {exc}")

@@ -21,6 +21,10 @@ class PermanentFailure(Exception):
     """The platform refused for good (unknown channel, bad request): do not retry."""
 
 
+class Unconfirmed(Exception):
+    """The request went out but no answer came back: the post may be there. Never send again."""
+
+
 class Unknown:
     """`find_sent` cannot tell whether a post reached the platform."""
 
