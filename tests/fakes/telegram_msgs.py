@@ -7,7 +7,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from tests.fakes.telegram_html import HtmlError, parse_html
-from tests.fakes.telegram_state import TEXT_MAX, bad_request, keyboard_error
+from tests.fakes.telegram_state import TEXT_MAX, TelegramError, bad_request, keyboard_error
 
 if TYPE_CHECKING:
     from tests.fakes.telegram_api import FakeTelegram
@@ -82,14 +82,21 @@ class MessageMethods:
         }
         if thread is not None:
             message.update(message_thread_id=thread, is_topic_message=True)
-        reply_to = (params.get("reply_parameters") or {}).get("message_id") or params.get(
-            "reply_to_message_id"
+        reply = params.get("reply_parameters") or {}
+        reply_to = reply.get("message_id") or params.get("reply_to_message_id")
+        lenient = reply.get("allow_sending_without_reply") or params.get(
+            "allow_sending_without_reply"
         )
         if reply_to:
-            replied = self._stored(
-                {**params, "message_id": reply_to}, "message to be replied not found"
-            )
-            message["reply_to_message"] = self._public(replied)
+            try:
+                replied = self._stored(
+                    {**params, "message_id": reply_to}, "message to be replied not found"
+                )
+            except TelegramError:
+                if not lenient:
+                    raise
+            else:
+                message["reply_to_message"] = self._public(replied)
         markup = self._markup(params)
         if markup:
             message["reply_markup"] = markup
