@@ -106,7 +106,10 @@ class FakeHTTPServer:
             self._stopping.clear()
             self._server = _Server(self)
             self._thread = threading.Thread(
-                target=self._server.serve_forever, name=type(self).__name__, daemon=True
+                target=self._server.serve_forever,
+                kwargs={"poll_interval": 0.02},  # how long stop() waits for the loop
+                name=type(self).__name__,
+                daemon=True,
             )
             self._thread.start()
         return self

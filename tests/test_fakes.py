@@ -1,0 +1,359 @@
+"""The fake Slack and Telegram servers behave like the real APIs for the real client libraries."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Iterator
+from typing import Any
+
+import pytest
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry import RateLimitErrorRetryHandler
+from slack_sdk.signature import SignatureVerifier
+from slack_sdk.web.async_client import AsyncWebClient
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram.error import BadRequest, Conflict, RetryAfter
+
+from tests.fakes import FakeSlack, FakeTelegram
+from tests.fakes import slack_payloads as sp
+from tests.fakes.telegram_payloads import callback_update, message_update
+
+TOKEN = "xoxb-test-token"
+TG_TOKEN = "123456:TEST-token"
+USER, GROUP = 4567, -1001234567890
+SECRET = "signing-secret"
+
+
+@pytest.fixture
+def slack() -> Iterator[FakeSlack]:
+    with FakeSlack() as fake:
+        fake.add_channel("general")
+        yield fake
+
+
+@pytest.fixture
+def tg() -> Iterator[FakeTelegram]:
+    with FakeTelegram() as fake:
+        fake.add_chat(USER)
+        fake.add_forum(GROUP)
+        yield fake
+
+
+def client(slack: FakeSlack, **kw: Any) -> WebClient:
+    return WebClient(token=TOKEN, base_url=slack.url, **kw)
+
+
+def with_bot(tg: FakeTelegram, scenario: Callable[[Bot], Awaitable[Any]]) -> Any:
+    async def run() -> Any:
+        async with Bot(TG_TOKEN, base_url=tg.base_url) as bot:
+            return await scenario(bot)
+
+    return asyncio.run(run())
+
+
+def slack_error(call: Callable[[], Any]) -> str:
+    with pytest.raises(SlackApiError) as caught:
+        call()
+    return caught.value.response["error"]
+
+
+# -- Slack ------------------------------------------------------------------------------------
+def test_post_message_is_stored_and_returned(slack: FakeSlack) -> None:
+    """chat.postMessage answers channel/ts/message and the fake keeps the thread."""
+    web = client(slack)
+    first = web.chat_postMessage(channel="general", text="hello")
+    reply = web.chat_postMessage(channel=first["channel"], text="in thread", thread_ts=first["ts"])
+    stored = slack.messages("general")
+    assert [m["text"] for m in stored] == ["hello", "in thread"]
+    assert first["channel"] == slack.channel_id("general") and first["message"]["text"] == "hello"
+    assert reply["message"]["thread_ts"] == first["ts"] and float(reply["ts"]) > float(first["ts"])
+    assert slack.last("chat.postMessage").params["thread_ts"] == first["ts"]
+
+
+def test_unknown_channel_and_missing_token(slack: FakeSlack) -> None:
+    """Unknown channels, missing and wrong tokens fail as Slack fails them."""
+    assert slack_error(lambda: client(slack).chat_postMessage(channel="nope", text="x")) == (
+        "channel_not_found"
+    )
+    assert slack_error(lambda: WebClient(base_url=slack.url).auth_test()) == "not_authed"
+    with FakeSlack(token="xoxb-right") as strict:
+        assert slack_error(lambda: client(strict).auth_test()) == "invalid_auth"
+        assert WebClient(token="xoxb-right", base_url=strict.url).auth_test()["user_id"]
+
+
+def test_conversations_list_paginates(slack: FakeSlack) -> None:
+    """slack_sdk's page iterator follows next_cursor through every page."""
+    for name in ("a", "b", "c", "d"):
+        slack.add_channel(f"pos-{name}")
+    slack.add_channel("old", is_archived=True)
+    slack.add_channel("secret", is_private=True)
+    names, cursors = [], []
+    for page in client(slack).conversations_list(limit=2, exclude_archived=True):
+        names += [c["name"] for c in page["channels"]]
+        cursors.append(page["response_metadata"]["next_cursor"])
+    assert names == ["general", "pos-a", "pos-b", "pos-c", "pos-d"]
+    assert len(cursors) == 3 and cursors[-1] == ""
+    private = client(slack).conversations_list(types="private_channel")["channels"]
+    assert [c["name"] for c in private] == ["secret"]
+
+
+def test_rate_limit_then_success_with_retry_handler(slack: FakeSlack) -> None:
+    """A 429 with Retry-After is retried by RateLimitErrorRetryHandler and posts once."""
+    slack.fail_next("chat.postMessage", headers={"Retry-After": "0"})
+    web = client(slack, retry_handlers=[RateLimitErrorRetryHandler(max_retry_count=1)])
+    assert web.chat_postMessage(channel="general", text="after retry")["ok"]
+    assert [c.status for c in slack.calls("chat.postMessage")] == [429, 200]
+    assert len(slack.messages("general")) == 1
+
+
+def test_rate_limit_without_handler_raises(slack: FakeSlack) -> None:
+    """Without a retry handler the 429 reaches the caller with its Retry-After header."""
+    slack.fail_next("chat.postMessage")
+    with pytest.raises(SlackApiError) as caught:
+        client(slack).chat_postMessage(channel="general", text="x")
+    assert caught.value.response.status_code == 429
+    assert caught.value.response.headers["retry-after"] in ("1", ["1"])
+    assert slack.messages("general") == []
+
+
+def test_create_invite_join_info(slack: FakeSlack) -> None:
+    """conversations.create validates names; invite, join and info keep membership."""
+    web = client(slack)
+    assert slack_error(lambda: web.conversations_create(name="Bad Name")) == "invalid_name_specials"
+    assert slack_error(lambda: web.conversations_create(name="x" * 81)) == "invalid_name_maxlength"
+    assert slack_error(lambda: web.conversations_create(name="general")) == "name_taken"
+    created = web.conversations_create(name="pos-travel")["channel"]
+    web.conversations_invite(channel=created["id"], users=["U0OPERATOR"])
+    assert "U0OPERATOR" in slack.channel("pos-travel")["members"]
+    outside = slack.add_channel("lobby", is_member=False)
+    assert slack_error(lambda: web.chat_postMessage(channel=outside, text="x")) == "not_in_channel"
+    web.conversations_join(channel=outside)
+    assert web.conversations_info(channel=outside)["channel"]["is_member"] is True
+
+
+def test_history_newest_first_with_metadata_on_request(slack: FakeSlack) -> None:
+    """conversations.history is newest first, honours oldest, and shows metadata when asked."""
+    web = client(slack)
+    meta = {"event_type": "pos_post", "event_payload": {"post_id": 7}}
+    first = web.chat_postMessage(channel="general", text="one", metadata=meta)
+    web.chat_postMessage(channel="general", text="two")
+    channel = slack.channel_id("general")
+    plain = web.conversations_history(channel=channel)["messages"]
+    assert [m["text"] for m in plain] == ["two", "one"] and "metadata" not in plain[1]
+    full = web.conversations_history(channel=channel, include_all_metadata=True)["messages"]
+    assert full[1]["metadata"] == meta
+    newer = web.conversations_history(channel=channel, oldest=first["ts"])["messages"]
+    assert [m["text"] for m in newer] == ["two"]
+
+
+def test_update_delete_ephemeral_and_invalid_blocks(slack: FakeSlack) -> None:
+    """chat.update/delete change the stored message; too many blocks are refused."""
+    web = client(slack)
+    sent = web.chat_postMessage(channel="general", text="card")
+    web.chat_update(channel=sent["channel"], ts=sent["ts"], text="decided")
+    assert slack.messages("general")[0]["text"] == "decided"
+    web.chat_postEphemeral(channel="general", user="U0SOMEONE", text="only you")
+    assert slack.ephemerals()[0]["user"] == "U0SOMEONE"
+    web.chat_delete(channel=sent["channel"], ts=sent["ts"])
+    assert slack.messages("general") == []
+    blocks = [{"type": "divider"}] * 51
+    error = slack_error(lambda: web.chat_postMessage(channel="general", text="x", blocks=blocks))
+    assert error == "invalid_blocks"
+
+
+def test_users_socket_mode_and_views(slack: FakeSlack) -> None:
+    """users.info, apps.connections.open (app token only) and views.open answer ok."""
+    web = client(slack)
+    uid = slack.add_user("alice")
+    assert web.users_info(user=uid)["user"]["name"] == "alice"
+    assert web.apps_connections_open(app_token="xapp-1-test")["url"].startswith("ws://")
+    assert slack_error(lambda: web.apps_connections_open(app_token=TOKEN)) == (
+        "not_allowed_token_type"
+    )
+    web.views_open(
+        trigger_id="t.1", view={"type": "modal", "title": {"type": "plain_text", "text": "Hi"}}
+    )
+    assert slack.views[0]["type"] == "modal"
+
+
+def test_slow_answer_still_applies_the_post(slack: FakeSlack) -> None:
+    """With set_delay the post lands before the (late) answer: a sender that gives up
+    still leaves the message in Slack, as in a crash after sending."""
+    slack.set_delay("chat.postMessage", 30)
+    with pytest.raises(Exception):  # noqa: B017 (urllib's timeout type varies)
+        client(slack, timeout=0.2).chat_postMessage(channel="general", text="slow")
+    assert [m["text"] for m in slack.messages("general")] == ["slow"]
+
+
+def test_bolt_app_answers_a_signed_event_through_the_fake(slack: FakeSlack) -> None:
+    """AsyncApp with AsyncWebClient(base_url) verifies the signature and says into the fake."""
+    dm = slack.add_im("U0ALICE")
+    app = AsyncApp(
+        client=AsyncWebClient(token=TOKEN, base_url=slack.url),
+        signing_secret=SECRET,
+        process_before_response=True,
+    )
+
+    @app.event("message")
+    async def echo(event: dict, say: Any) -> None:
+        await say(f"echo: {event['text']}")
+
+    body = sp.json_body(sp.message_im("hello", user="U0ALICE", channel=dm))
+    headers = sp.json_headers(body, SECRET)
+    assert SignatureVerifier(SECRET).is_valid_request(body, headers)
+    request = AsyncBoltRequest(body=body.decode(), headers=headers)
+    response = asyncio.run(app.async_dispatch(request))
+    assert response.status == 200
+    assert slack.wait_for("chat.postMessage")[0].params["text"] == "echo: hello"
+    assert slack.messages(dm)[0]["text"] == "echo: hello"
+
+
+def test_wait_for_reports_what_arrived(slack: FakeSlack) -> None:
+    """wait_for fails at its deadline naming the calls that did arrive."""
+    client(slack).auth_test()
+    with pytest.raises(AssertionError, match=r"auth.test\(200\)"):
+        slack.wait_for("chat.postMessage", timeout=0.05)
+
+
+# -- Telegram ---------------------------------------------------------------------------------
+def test_send_message_with_html_and_keyboard(tg: FakeTelegram) -> None:
+    """sendMessage stores the visible text, the HTML as sent and the inline keyboard."""
+    markup = InlineKeyboardMarkup([[InlineKeyboardButton("Approve", callback_data="approve:1")]])
+
+    async def scenario(bot: Bot) -> Any:
+        return await bot.send_message(
+            USER, "<b>Trip</b> &amp; hotel", parse_mode="HTML", reply_markup=markup
+        )
+
+    sent = with_bot(tg, scenario)
+    stored = tg.message(USER, sent.message_id)
+    assert sent.text == stored["text"] == "Trip & hotel"
+    assert stored["raw_text"] == "<b>Trip</b> &amp; hotel"
+    assert stored["reply_markup"]["inline_keyboard"][0][0]["callback_data"] == "approve:1"
+    assert tg.last("sendMessage").params["parse_mode"] == "HTML"
+
+
+def test_bad_requests_like_the_bot_api(tg: FakeTelegram) -> None:
+    """Broken HTML, long text, long callback_data, unknown chats and topics are refused."""
+    too_long = InlineKeyboardMarkup([[InlineKeyboardButton("x", callback_data="x" * 65)]])
+    attempts: list[dict[str, Any]] = [
+        {"chat_id": USER, "text": "<b>open", "parse_mode": "HTML"},
+        {"chat_id": USER, "text": "x" * 4097},
+        {"chat_id": USER, "text": "x", "reply_markup": too_long},
+        {"chat_id": 999, "text": "x"},
+        {"chat_id": GROUP, "text": "x", "message_thread_id": 404},
+    ]
+
+    async def scenario(bot: Bot) -> list[str]:
+        errors = []
+        for kwargs in attempts:
+            with pytest.raises(BadRequest) as caught:
+                await bot.send_message(**kwargs)
+            errors.append(caught.value.message.lower())
+        return errors
+
+    errors = with_bot(tg, scenario)
+    assert "can't parse entities" in errors[0] and "too long" in errors[1]
+    assert "button_data_invalid" in errors[2] and "chat not found" in errors[3]
+    assert "message thread not found" in errors[4]
+    assert tg.messages(USER) == []
+
+
+def test_forum_topic_then_post_into_it(tg: FakeTelegram) -> None:
+    """createForumTopic returns a message_thread_id that sendMessage accepts."""
+
+    async def scenario(bot: Bot) -> int:
+        topic = await bot.create_forum_topic(GROUP, "travel")
+        await bot.send_message(GROUP, "in topic", message_thread_id=topic.message_thread_id)
+        return topic.message_thread_id
+
+    thread = with_bot(tg, scenario)
+    assert tg.topics(GROUP) == {thread: "travel"}
+    assert [m["text"] for m in tg.messages(GROUP, thread_id=thread)] == ["in topic"]
+
+
+def test_flood_error_raises_retry_after(tg: FakeTelegram) -> None:
+    """fail_next(429) becomes PTB's RetryAfter carrying retry_after; nothing is sent."""
+    tg.fail_next("sendMessage", retry_after=3)
+
+    async def scenario(bot: Bot) -> None:
+        with pytest.raises(RetryAfter):
+            await bot.send_message(USER, "x")
+
+    with_bot(tg, scenario)
+    failed = tg.last("sendMessage")
+    assert failed.status == 429 and failed.response["parameters"] == {"retry_after": 3}
+    assert tg.messages(USER) == []
+
+
+def test_long_poll_returns_as_soon_as_an_update_arrives(tg: FakeTelegram) -> None:
+    """getUpdates waits for its timeout only while the queue is empty."""
+
+    async def scenario(bot: Bot) -> Any:
+        polling = asyncio.create_task(bot.get_updates(timeout=60))
+        await asyncio.to_thread(tg.wait_for_long_poll)
+        tg.push_update(message_update(1, USER, USER, "/status travel"))
+        return await asyncio.wait_for(polling, timeout=30)
+
+    (update,) = with_bot(tg, scenario)
+    assert update.update_id == 1 and update.message.text == "/status travel"
+    assert update.message.entities[0].type == "bot_command"
+
+
+def test_offset_confirms_and_limit_caps(tg: FakeTelegram) -> None:
+    """An offset past an update confirms it; limit caps one answer."""
+    for update_id in (1, 2, 3):
+        tg.push_update(message_update(update_id, USER, USER, f"m{update_id}"))
+
+    async def scenario(bot: Bot) -> tuple[Any, Any]:
+        first = await bot.get_updates(limit=2)
+        rest = await bot.get_updates(offset=first[-1].update_id + 1)
+        return first, rest
+
+    first, rest = with_bot(tg, scenario)
+    assert [u.update_id for u in first] == [1, 2] and [u.update_id for u in rest] == [3]
+    assert [u["update_id"] for u in tg.pending_updates()] == [3]
+
+
+def test_edits_callbacks_commands_and_webhook(tg: FakeTelegram) -> None:
+    """Edits drop an omitted keyboard, repeats are "not modified", callbacks answer once,
+    commands are stored, and getUpdates conflicts with a webhook."""
+    markup = InlineKeyboardMarkup([[InlineKeyboardButton("Approve", callback_data="approve:1")]])
+
+    async def scenario(bot: Bot) -> None:
+        sent = await bot.send_message(USER, "card", reply_markup=markup)
+        await bot.edit_message_text("approved", chat_id=USER, message_id=sent.message_id)
+        with pytest.raises(BadRequest, match="not modified"):
+            await bot.edit_message_text("approved", chat_id=USER, message_id=sent.message_id)
+        await bot.answer_callback_query("cbq-1", text="Done")
+        with pytest.raises(BadRequest, match="query id is invalid"):
+            await bot.answer_callback_query("cbq-1")
+        await bot.set_my_commands([("board", "Headline board")])
+        with pytest.raises(BadRequest, match="(?i)https url"):
+            await bot.set_webhook("http://example.com/telegram/webhook")
+        await bot.set_webhook("https://example.com/telegram/webhook", secret_token="s3cret")
+        with pytest.raises(Conflict):
+            await bot.get_updates()
+        await bot.delete_webhook()
+
+    with_bot(tg, scenario)
+    assert "reply_markup" not in tg.messages(USER)[0]
+    assert tg.answered[0]["text"] == "Done"
+    assert tg.commands() == [{"command": "board", "description": "Headline board"}]
+    assert tg.webhook == {}
+
+
+def test_callback_update_carries_a_stored_message(tg: FakeTelegram) -> None:
+    """callback_update wraps a stored message so PTB parses the click back."""
+
+    async def scenario(bot: Bot) -> Any:
+        sent = await bot.send_message(USER, "card")
+        tg.push_update(callback_update(5, USER, "approve:1", tg.message(USER, sent.message_id)))
+        return await bot.get_updates()
+
+    (update,) = with_bot(tg, scenario)
+    assert update.callback_query.data == "approve:1"
+    assert update.callback_query.message.text == "card"
