@@ -1,0 +1,93 @@
+"""Slack over HTTP (`POST /slack/events`) or Socket Mode, through one slack-bolt `AsyncApp`.
+
+`handle` verifies the signature itself before anything parses the body (401), turns a body
+that is signed but unreadable into 400, and only then lets bolt dispatch: url_verification,
+then the listeners in `bot.slack_listeners`, which store each event before Slack's 200.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request, Response
+from fastapi.responses import JSONResponse
+from slack_bolt.adapter.starlette.async_handler import (
+    to_async_bolt_request,
+    to_starlette_response,
+)
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.error import BoltError
+from slack_sdk.signature import SignatureVerifier
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot import slack_listeners
+from bot.intake import Intake
+from bot.slack_socket import SocketMode
+from jobs.services import Services
+from orchestrator.settings import require
+
+log = logging.getLogger(__name__)
+
+UNREADABLE = (UnicodeDecodeError, ValueError, TypeError, AttributeError, KeyError, BoltError)
+
+
+class SlackAdapter:
+    def __init__(self, services: Services) -> None:
+        settings = services.settings
+        require(settings, "SLACK_BOT_TOKEN")
+        if settings.slack_app_token is None:
+            require(settings, "SLACK_SIGNING_SECRET")
+        assert settings.slack_bot_token is not None
+        secret = settings.slack_signing_secret
+        self.verifier = SignatureVerifier(secret.get_secret_value()) if secret else None
+        self.client = AsyncWebClient(
+            token=settings.slack_bot_token.get_secret_value(), base_url=settings.slack_api_url
+        )
+        self.app = AsyncApp(
+            name="parallelos",
+            client=self.client,
+            signing_secret=secret.get_secret_value() if secret else "",
+            process_before_response=True,
+            raise_error_for_unhandled_request=True,
+        )
+        slack_listeners.register(self.app, Intake(services))
+        app_token = settings.slack_app_token
+        self.socket = SocketMode(self.app, app_token.get_secret_value()) if app_token else None
+
+    async def start(self, app: FastAPI) -> None:
+        if self.socket is not None:
+            await self.socket.start()
+            log.info("slack: socket mode")
+        else:
+            log.info("slack: HTTP events at POST /slack/events")
+
+    async def stop(self) -> None:
+        if self.socket is not None:
+            await self.socket.stop()
+
+    def problems(self) -> list[str]:
+        return self.socket.problems() if self.socket is not None else []
+
+    async def handle(self, request: Request) -> Response:
+        """One signed request from Slack: an event, a click or a slash command."""
+        body = await request.body()
+        if not self._signed(body, request):
+            return JSONResponse({"error": "invalid signature"}, status_code=401)
+        try:
+            bolt_request = to_async_bolt_request(request, body)
+            if not isinstance(bolt_request.body, dict) or not bolt_request.body:
+                raise ValueError("empty or non-object body")
+        except UNREADABLE:
+            return to_starlette_response(slack_listeners.malformed())
+        return to_starlette_response(await self.app.async_dispatch(bolt_request))
+
+    def _signed(self, body: bytes, request: Request) -> bool:
+        """Slack's v0 signature over the raw body, at most 5 minutes old (FACTS §1.2)."""
+        if self.verifier is None:
+            return False
+        timestamp = request.headers.get("x-slack-request-timestamp")
+        signature = request.headers.get("x-slack-signature")
+        try:
+            return self.verifier.is_valid(body, timestamp, signature)
+        except (ValueError, TypeError, OverflowError):
+            return False

@@ -1,0 +1,176 @@
+"""Slack payloads -> canonical `InboundEvent`: pure functions, no network.
+
+One payload becomes at most one event (None: nothing for the orchestrator, acknowledge and
+drop). The dedupe key is Slack's own id: the envelope's `event_id` for Events API deliveries
+(so Slack's retries collapse), the `trigger_id` for a slash command, and the user plus
+`action_ts` for a button click. A payload whose shape is not Slack's raises `Malformed`.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from bot.actions import decode_action
+from orchestrator.canonical import EventKind, InboundEvent, Platform
+
+COMMAND_DEFAULT = "help"
+PLAIN_SUBTYPES = (None, "file_share", "thread_broadcast")  # a person's message
+PERSON_CHANNEL_TYPES = ("im",)
+
+
+class Malformed(ValueError):
+    """The payload is signed but not shaped like anything Slack sends."""
+
+
+def message_event(body: dict[str, Any], *, bot_user_id: str | None) -> InboundEvent | None:
+    """A `message` event: a DM (is_direct) or a channel message (plain).
+
+    Bot messages, the bot's own, edits and other subtypes are dropped; so is a channel message
+    mentioning the bot, because the `app_mention` delivered beside it carries it.
+    """
+    event = _inner(body)
+    user = event.get("user")
+    if event.get("bot_id") or event.get("subtype") not in PLAIN_SUBTYPES:
+        return None
+    if not isinstance(user, str) or not user or user == bot_user_id:
+        return None
+    text = _text(event)
+    direct = event.get("channel_type") in PERSON_CHANNEL_TYPES
+    if not direct and bot_user_id and mentions(text, bot_user_id):
+        return None
+    if direct and bot_user_id:
+        text = strip_mention(text, bot_user_id)
+    return _message(body, event, user, text, is_direct=direct, mentions_bot=False)
+
+
+def mention_event(body: dict[str, Any], *, bot_user_id: str | None) -> InboundEvent | None:
+    """An `app_mention`: the text without the mention, `mentions_bot` set."""
+    event = _inner(body)
+    user = event.get("user")
+    if event.get("bot_id") or not isinstance(user, str) or not user or user == bot_user_id:
+        return None
+    text = strip_mention(_text(event), bot_user_id) if bot_user_id else _text(event)
+    return _message(body, event, user, text, is_direct=False, mentions_bot=True)
+
+
+def command_event(body: dict[str, Any]) -> InboundEvent:
+    """`/pos status travel` -> command "status", text "travel" (no word: "help")."""
+    trigger = _str(body, "trigger_id")
+    words = str(body.get("text") or "").strip().split(maxsplit=1)
+    channel = _str(body, "channel_id")
+    return InboundEvent(
+        platform=Platform.SLACK,
+        external_id=f"cmd:{trigger}",
+        kind=EventKind.COMMAND,
+        user=_str(body, "user_id"),
+        channel=channel,
+        text=words[1] if len(words) > 1 else "",
+        workspace=_opt(body.get("team_id")),
+        is_direct=channel.startswith("D"),
+        command=words[0].lower() if words else COMMAND_DEFAULT,
+        action_callback_ref=_opt(body.get("response_url")),
+        user_name=_opt(body.get("user_name")),
+    )
+
+
+def action_event(body: dict[str, Any]) -> InboundEvent | None:
+    """A `block_actions` click on one of our buttons (`action_id` = "<action>:<value>")."""
+    actions = body.get("actions")
+    user = body.get("user")
+    if not isinstance(actions, list) or not actions or not isinstance(user, dict):
+        raise Malformed("block_actions without actions or user")
+    action = actions[0]
+    if not isinstance(action, dict):
+        raise Malformed("block_actions with a malformed action")
+    try:
+        name, value = decode_action(str(action.get("action_id") or ""))
+    except ValueError:
+        return None  # a button we did not render (a link button, another app's block)
+    container = _dict(body.get("container"))
+    message = _dict(body.get("message"))
+    channel = container.get("channel_id") or _dict(body.get("channel")).get("id")
+    user_id = _str(user, "id")
+    return InboundEvent(
+        platform=Platform.SLACK,
+        external_id=f"act:{user_id}:{_str(action, 'action_ts')}",
+        kind=EventKind.ACTION,
+        user=user_id,
+        channel=_required(channel, "channel"),
+        thread=_opt(message.get("thread_ts")),
+        workspace=_opt(_dict(body.get("team")).get("id") or user.get("team_id")),
+        is_direct=str(channel).startswith("D"),
+        action_id=name,
+        action_value=value,
+        action_message_ref=_opt(container.get("message_ts") or message.get("ts")),
+        action_callback_ref=_opt(body.get("response_url")),
+        user_name=_opt(user.get("username") or user.get("name")),
+    )
+
+
+def mentions(text: str, user_id: str) -> bool:
+    return _mention(user_id).search(text) is not None
+
+
+def strip_mention(text: str, user_id: str) -> str:
+    """The text without `<@U…>` / `<@U…|name>` mentions of `user_id`, whitespace tidied."""
+    return re.sub(r"[ \t]{2,}", " ", _mention(user_id).sub(" ", text)).strip()
+
+
+# -- helpers --------------------------------------------------------------------------------
+def _message(
+    body: dict[str, Any],
+    event: dict[str, Any],
+    user: str,
+    text: str,
+    *,
+    is_direct: bool,
+    mentions_bot: bool,
+) -> InboundEvent:
+    return InboundEvent(
+        platform=Platform.SLACK,
+        external_id=_str(body, "event_id"),
+        kind=EventKind.MESSAGE,
+        user=user,
+        channel=_str(event, "channel"),
+        text=text,
+        thread=_opt(event.get("thread_ts")),
+        message_ref=_str(event, "ts"),
+        workspace=_opt(body.get("team_id") or event.get("team")),
+        is_direct=is_direct,
+        mentions_bot=mentions_bot,
+    )
+
+
+def _mention(user_id: str) -> re.Pattern[str]:
+    return re.compile(rf"<@{re.escape(user_id)}(?:\|[^>]*)?>")
+
+
+def _inner(body: dict[str, Any]) -> dict[str, Any]:
+    event = body.get("event")
+    if not isinstance(event, dict):
+        raise Malformed("event_callback without an event")
+    return event
+
+
+def _text(event: dict[str, Any]) -> str:
+    text = event.get("text")
+    return text if isinstance(text, str) else ""
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _str(data: dict[str, Any], name: str) -> str:
+    return _required(data.get(name), name)
+
+
+def _required(value: Any, name: str) -> str:
+    if not isinstance(value, str | int) or isinstance(value, bool) or value == "":
+        raise Malformed(f"missing {name}")
+    return str(value)
+
+
+def _opt(value: Any) -> str | None:
+    return str(value) if isinstance(value, str | int) and value != "" else None

@@ -1,0 +1,76 @@
+"""Bolt listeners: each payload becomes an `InboundEvent`, stored durably, then acknowledged.
+
+Bolt runs with `process_before_response=True`, so Slack's 200 is sent only after the listener
+returned: the event is in the database (and queued) before Slack hears back. Nothing else
+happens in the request. Errors map to statuses here too: a payload of the wrong shape is 400
+(with `x-slack-no-retry`), a storage failure 503 so Slack delivers it again.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+from slack_bolt import BoltResponse
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
+from slack_bolt.error import BoltUnhandledRequestError
+
+from bot import slack_events
+from bot.intake import Intake
+from orchestrator.canonical import InboundEvent
+
+log = logging.getLogger(__name__)
+
+ANY = re.compile(".*")
+MALFORMED = (ValueError, TypeError, KeyError, AttributeError)  # Malformed, pydantic errors
+
+
+def register(app: AsyncApp, intake: Intake) -> None:
+    """Attach ParallelOS's listeners (and its error handler) to a bolt app."""
+
+    async def accept(event: InboundEvent | None) -> None:
+        if event is not None:
+            await intake.accept_async(event)
+
+    async def on_message(body: dict[str, Any], context: AsyncBoltContext) -> None:
+        await accept(slack_events.message_event(body, bot_user_id=context.bot_user_id))
+
+    async def on_mention(body: dict[str, Any], context: AsyncBoltContext) -> None:
+        await accept(slack_events.mention_event(body, bot_user_id=context.bot_user_id))
+
+    async def on_command(body: dict[str, Any], ack: AsyncAck) -> None:
+        await accept(slack_events.command_event(body))
+        await ack()
+
+    async def on_action(body: dict[str, Any], ack: AsyncAck) -> None:
+        await accept(slack_events.action_event(body))
+        await ack()
+
+    async def on_other_event() -> None:
+        """Events we subscribe to but do not use: acknowledged, never 404."""
+
+    app.event("message")(on_message)
+    app.event("app_mention")(on_mention)
+    app.command(ANY)(on_command)
+    app.block_action(ANY)(on_action)
+    app.event(ANY)(on_other_event)
+    app.error(on_error)
+
+
+async def on_error(error: Exception) -> BoltResponse:
+    """Unhandled kinds of request: 200; wrong shapes: 400; anything else (storage): 503."""
+    if isinstance(error, BoltUnhandledRequestError):
+        log.debug("slack request of an unhandled kind acknowledged")
+        return BoltResponse(status=200, body="")
+    if isinstance(error, MALFORMED):
+        log.warning("malformed slack payload: %s", type(error).__name__)
+        return malformed()
+    log.error("slack request not accepted (%s); Slack will deliver it again", type(error).__name__)
+    return BoltResponse(status=503, body={"error": "temporarily unavailable"})
+
+
+def malformed() -> BoltResponse:
+    return BoltResponse(
+        status=400, body={"error": "malformed request"}, headers={"x-slack-no-retry": "1"}
+    )

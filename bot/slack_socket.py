@@ -1,0 +1,100 @@
+"""Socket Mode with a watchdog: a dead connection is reported, logged and reconnected.
+
+slack_sdk's client reconnects by itself, but its monitor can die silently (PEERS: python-slack-sdk
+#1701). The watchdog checks the connection every few seconds; while it is down `problems()`
+names it for /readyz, and after a second failed check the watchdog opens a fresh connection
+itself, backing off exponentially and logging every attempt.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+
+from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+from slack_bolt.async_app import AsyncApp
+
+log = logging.getLogger(__name__)
+
+CHECK_EVERY = 5.0
+CONNECT_TIMEOUT = 30.0
+BACKOFF_CAP = 60.0
+NOT_CONNECTED = "slack socket mode is not connected"
+
+
+class SocketMode:
+    def __init__(
+        self,
+        app: AsyncApp,
+        app_token: str,
+        *,
+        check_every: float = CHECK_EVERY,
+        ping_interval: float = 10.0,
+    ) -> None:
+        self.app = app
+        self.app_token = app_token
+        self.check_every = check_every
+        self.ping_interval = ping_interval
+        self.handler: AsyncSocketModeHandler | None = None
+        self.reconnects = 0  # connections the watchdog opened itself
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        """Create the client (it needs a running loop) and let the watchdog connect it."""
+        self.handler = AsyncSocketModeHandler(
+            self.app, self.app_token, ping_interval=self.ping_interval
+        )
+        self._task = asyncio.create_task(self._watch(), name="slack-socket-watchdog")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+        if self.handler is not None:
+            await self.handler.close_async()
+
+    def connected(self) -> bool:
+        client = self.handler.client if self.handler else None
+        if client is None or client.closed or client.stale or client.current_session is None:
+            return False
+        if client.current_session.closed:
+            return False
+        last = client.last_ping_pong_time
+        return last is None or time.time() - last < client.ping_interval * 4
+
+    def problems(self) -> list[str]:
+        return [] if self.connected() else [NOT_CONNECTED]
+
+    async def _watch(self) -> None:
+        failures, was_connected = 0, False
+        while True:
+            if self.connected():
+                if failures:
+                    log.info("slack socket mode connected")
+                failures, was_connected = 0, True
+                await asyncio.sleep(self.check_every)
+                continue
+            failures += 1
+            if was_connected and failures == 1:
+                log.warning(
+                    "slack socket mode connection lost; waiting one check for its own retry"
+                )
+                await asyncio.sleep(self.check_every)
+                continue
+            if was_connected:
+                self.reconnects += 1
+            log.warning("slack socket mode: connecting (attempt %d)", failures)
+            await self._connect()
+            if not self.connected():
+                await asyncio.sleep(min(BACKOFF_CAP, self.check_every * 2 ** (failures - 1)))
+
+    async def _connect(self) -> None:
+        assert self.handler is not None
+        client = self.handler.client
+        try:
+            await asyncio.wait_for(client.connect_to_new_endpoint(force=True), CONNECT_TIMEOUT)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # network, invalid token, Slack down: try again later
+            log.warning("slack socket mode connection failed: %s", type(exc).__name__)
