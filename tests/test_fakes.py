@@ -185,6 +185,7 @@ def test_slow_answer_still_applies_the_post(slack: FakeSlack) -> None:
     slack.set_delay("chat.postMessage", 30)
     with pytest.raises(Exception):  # noqa: B017 (urllib's timeout type varies)
         client(slack, timeout=0.2).chat_postMessage(channel="general", text="slow")
+    slack.wait_for("chat.postMessage")
     assert [m["text"] for m in slack.messages("general")] == ["slow"]
 
 
@@ -275,6 +276,7 @@ def test_forum_topic_then_post_into_it(tg: FakeTelegram) -> None:
     assert [m["text"] for m in tg.messages(GROUP, thread_id=thread)] == ["in topic"]
 
 
+@pytest.mark.filterwarnings("ignore:.*retry_after.*:DeprecationWarning")  # inside PTB
 def test_flood_error_raises_retry_after(tg: FakeTelegram) -> None:
     """fail_next(429) becomes PTB's RetryAfter carrying retry_after; nothing is sent."""
     tg.fail_next("sendMessage", retry_after=3)
