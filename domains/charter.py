@@ -15,13 +15,14 @@ from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
-from croniter import croniter
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 NAME_RE = re.compile(r"^[a-z][a-z0-9_-]*$")
 VERSION_RE = re.compile(r"^\d+\.\d+\.\d+$")
 HUB = "hub"
 SHIPPED_DIR = Path(__file__).resolve().parent / "charters"
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)(.*)\Z", re.DOTALL)
 
 
@@ -55,6 +56,8 @@ class BriefSpec(_Strict):
     @field_validator("cron")
     @classmethod
     def _cron(cls, v: str) -> str:
+        from croniter import croniter  # imported when a charter is loaded, not at import
+
         if not croniter.is_valid(v):
             raise ValueError(f"'{v}' is not a valid cron expression (e.g. '0 8 * * 1')")
         return v
@@ -112,24 +115,42 @@ class ChangelogEntry(_Strict):
 
 
 class Boundary(_Strict):
-    """A hard limit: requests matching `patterns` (and no `unless`) are declined with
-    `description` as the reason. `examples` document it and are checked by the tests."""
+    """A hard limit this domain declines. A message matching any of `patterns` (regular
+    expressions over lowercased text) and none of `unless` is declined with `description` as the
+    reason. `{name}` in a pattern stands for the alternation of `terms[name]`. `examples`
+    document the limit and are checked by the tests."""
 
     kind: str
     description: str
+    terms: dict[str, list[str]] = Field(default_factory=dict)
     patterns: list[str] = Field(min_length=1)
     unless: list[str] = Field(default_factory=list)
     examples: list[str] = Field(default_factory=list)
 
-    @field_validator("patterns", "unless")
-    @classmethod
-    def _regexes(cls, v: list[str]) -> list[str]:
-        for i, pattern in enumerate(v):
-            try:
-                re.compile(pattern)
-            except re.error as exc:
-                raise ValueError(f"item {i} is not a valid regular expression: {exc}") from None
-        return v
+    @model_validator(mode="after")
+    def _regexes(self) -> Boundary:
+        for field in ("patterns", "unless"):
+            for i, pattern in enumerate(self.expanded(field)):
+                try:
+                    re.compile(pattern)
+                except re.error as exc:
+                    raise ValueError(
+                        f"{field}[{i}] is not a valid regular expression: {exc}"
+                    ) from None
+        return self
+
+    def expanded(self, field: Literal["patterns", "unless"] = "patterns") -> list[str]:
+        """The patterns with every `{name}` replaced by `(?:term|term|...)`."""
+
+        def expand(match: re.Match[str]) -> str:
+            name = match.group(1)
+            if name not in self.terms:
+                raise ValueError(
+                    f"{field}: '{{{name}}}' is not one of terms ({', '.join(self.terms)})"
+                )
+            return "(?:" + "|".join(self.terms[name]) + ")"
+
+        return [_PLACEHOLDER.sub(expand, p) for p in getattr(self, field)]
 
 
 class Routing(_Strict):
@@ -317,7 +338,7 @@ def _read_front_matter(path: Path) -> tuple[dict[str, Any], str]:
     if not match:
         raise CharterError(f"{path}: front matter: should start with '---' and end with '---'")
     try:
-        data = yaml.safe_load(match.group(1))
+        data = yaml.load(match.group(1), Loader=_YAML_LOADER)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 2}" if mark is not None else ""

@@ -1,0 +1,210 @@
+"""The offline router: which domain a message belongs to, from the charters alone (CONTRACT §7.1).
+
+Order: an explicit mention of a domain ("#travel", "finance:", "@legal", "for career,") →
+boundary detection (regulated advice a charter declines; checked even after a mention, since a
+declined request is never dispatched) → a multinomial naive-Bayes classifier over stemmed words
+and word pairs from each charter's name, title, mission, scope, keywords and examples, with
+typo correction → when still unsure, no domain and the top candidates, so the user can choose.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+from domains.charter import Boundary, Charter, CharterSet
+from orchestrator.routing_text import SpellIndex, content_words, features, normalise, stem, words
+
+# Field weights: how strongly each part of a charter speaks for its domain.
+_WEIGHTS = {"name": 6.0, "title": 2.0, "keywords": 3.0, "examples": 1.0, "scope": 1.0}
+_ALPHA = 0.1  # additive smoothing
+_TEMPERATURE = 2.0  # flattens naive-Bayes posteriors into usable confidences
+MIN_CONFIDENCE = 0.5
+MIN_MARGIN = 0.15
+
+
+@dataclass(frozen=True)
+class RouteDecision:
+    """Where a message goes. `domain` is None when unsure (see `candidates`) or text is empty."""
+
+    domain: str | None
+    confidence: float
+    in_scope: bool
+    reason: str
+    candidates: tuple[str, ...] = ()
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "domain": self.domain,
+            "confidence": round(self.confidence, 3),
+            "in_scope": self.in_scope,
+            "reason": self.reason,
+        }
+
+
+@dataclass(frozen=True)
+class _CompiledBoundary:
+    domain: str
+    spec: Boundary
+    patterns: tuple[re.Pattern[str], ...]
+    unless: tuple[re.Pattern[str], ...]
+
+    def matches(self, texts: tuple[str, ...]) -> bool:
+        if not any(p.search(t) for p in self.patterns for t in texts):
+            return False
+        return not any(p.search(t) for p in self.unless for t in texts)
+
+
+def _compile_boundaries(charters: CharterSet) -> list[_CompiledBoundary]:
+    out = []
+    for name, charter in charters.charters.items():
+        for spec in charter.routing.boundaries:
+            patterns = tuple(re.compile(p) for p in spec.expanded("patterns"))
+            unless = tuple(re.compile(p) for p in spec.expanded("unless"))
+            out.append(_CompiledBoundary(name, spec, patterns, unless))
+    return out
+
+
+def _charter_texts(charter: Charter) -> dict[str, list[str]]:
+    return {
+        "name": [charter.name.replace("_", " ").replace("-", " ")],
+        "title": [charter.title],
+        "keywords": list(charter.routing.keywords),
+        "examples": list(charter.routing.examples),
+        "scope": [charter.mission, *charter.in_scope],
+    }
+
+
+class _NaiveBayes:
+    """Multinomial naive Bayes with per-domain totals equalised (long charters are not penalised)."""
+
+    def __init__(self, counts: dict[str, Counter[str]]) -> None:
+        self.domains = list(counts)
+        vocab = set().union(*counts.values()) if counts else set()
+        self.vocab = vocab
+        target = sum(sum(c.values()) for c in counts.values()) / max(len(counts), 1)
+        self.logp: dict[str, dict[str, float]] = {}
+        self.unseen: dict[str, float] = {}
+        for domain, counter in counts.items():
+            scale = target / max(sum(counter.values()), 1e-9)
+            denom = target + _ALPHA * len(vocab)
+            self.logp[domain] = {
+                f: math.log((n * scale + _ALPHA) / denom) for f, n in counter.items()
+            }
+            self.unseen[domain] = math.log(_ALPHA / denom)
+
+    def posteriors(self, feats: list[str]) -> list[tuple[str, float]]:
+        known = [f for f in feats if f in self.vocab]
+        if not known:
+            return []
+        scores = {
+            d: sum(self.logp[d].get(f, self.unseen[d]) for f in known) / _TEMPERATURE
+            for d in self.domains
+        }
+        top = max(scores.values())
+        exp = {d: math.exp(s - top) for d, s in scores.items()}
+        total = sum(exp.values())
+        return sorted(((d, e / total) for d, e in exp.items()), key=lambda x: -x[1])
+
+
+class Router:
+    """Routes free text to a domain using only the charters; build once, call `route` often."""
+
+    def __init__(self, charters: CharterSet) -> None:
+        self.charters = charters
+        self._boundaries = _compile_boundaries(charters)
+        self._mention = self._mention_patterns(charters.names())
+        raw: Counter[str] = Counter()
+        counts: dict[str, Counter[str]] = {}
+        for name, charter in charters.charters.items():
+            counts[name] = Counter()
+            for field, texts in _charter_texts(charter).items():
+                for text in texts:
+                    tokens = content_words(normalise(text))
+                    raw.update(tokens)
+                    for feat in features(tokens):
+                        counts[name][feat] += _WEIGHTS[field]
+            for spec in charter.routing.boundaries:
+                for text in spec.examples:
+                    raw.update(content_words(normalise(text)))
+        self._spell = SpellIndex(raw)
+        self._model = _NaiveBayes(counts)
+
+    @staticmethod
+    def _mention_patterns(names: list[str]) -> re.Pattern[str]:
+        alt = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
+        return re.compile(
+            rf"(?:^|[\s(\[])[#@](?P<a>{alt})\b"
+            rf"|^\s*\[?(?P<b>{alt})\]?\s*(?::|>|-\s|—|–)"
+            rf"|\bfor (?:the )?(?P<c>{alt})(?: domain| agent| desk)?\s*[:,]"
+            rf"|\b(?:to|ask|ping|tell|send (?:this|it) to) (?:the )?(?P<d>{alt}) (?:domain|agent|desk)\b"
+            rf"|\b(?:the )?(?P<e>{alt}) domain\b",
+            re.IGNORECASE,
+        )
+
+    def mentioned_domain(self, text: str) -> str | None:
+        """The domain the text addresses explicitly, if any."""
+        match = self._mention.search(text)
+        if not match:
+            return None
+        return next(v for v in match.groupdict().values() if v).lower()
+
+    def _correct(self, norm: str) -> str:
+        """Replace unknown words by a known word one typo away ("flihgt" -> "flight")."""
+
+        def fix(match: re.Match[str]) -> str:
+            word = match.group(0)
+            return word if stem(word) in self._model.vocab else self._spell.correct(word)
+
+        return re.sub(r"[a-z]+", fix, norm)
+
+    def _boundary(self, texts: tuple[str, ...]) -> _CompiledBoundary | None:
+        return next((b for b in self._boundaries if b.matches(texts)), None)
+
+    def route(self, text: str) -> RouteDecision:
+        """Decide where `text` goes; never raises on user input."""
+        norm = normalise(text or "")
+        if not words(norm):
+            return RouteDecision(None, 0.0, True, "The message is empty; nothing to route.")
+        corrected = self._correct(norm)
+        boundary = self._boundary((norm, corrected) if corrected != norm else (norm,))
+        if boundary is not None:
+            return RouteDecision(boundary.domain, 1.0, False, boundary.spec.description)
+        mentioned = self.mentioned_domain(text)
+        if mentioned is not None:
+            return RouteDecision(mentioned, 1.0, True, f"You addressed the {mentioned} domain.")
+        return self._classify(corrected)
+
+    def _classify(self, corrected: str) -> RouteDecision:
+        ranked = self._model.posteriors(features(content_words(corrected)))
+        if not ranked:
+            return RouteDecision(
+                None,
+                0.0,
+                True,
+                "I could not tie this to any domain's charter; which one is it for?",
+            )
+        (best, p1), (_, p2) = ranked[0], ranked[1] if len(ranked) > 1 else ("", 0.0)
+        if p1 < MIN_CONFIDENCE or p1 - p2 < MIN_MARGIN:
+            candidates = tuple(d for d, p in ranked[:3] if p >= 0.1) or (best,)
+            return RouteDecision(
+                None,
+                p1,
+                True,
+                f"I am not sure which domain this belongs to: maybe {_or_list(candidates)}.",
+                candidates,
+            )
+        title = self.charters.get(best).title
+        return RouteDecision(
+            best,
+            p1,
+            True,
+            f"Matched the {best} charter ({title}).",
+            tuple(d for d, _ in ranked[:3]),
+        )
+
+
+def _or_list(items: tuple[str, ...]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " or " + items[-1]

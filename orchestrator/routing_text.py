@@ -1,0 +1,110 @@
+"""Text handling for the offline router: normalising, tokenising, stemming, typo correction.
+
+Pure Python and deterministic; the same functions process charter text and user messages, so
+whatever they do to one they do to the other.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable
+
+_EMOJI = r"[\U0001F000-\U0001FAFF\u2300-\u23FF\u2600-\u27BF\u2B00-\u2BFF]"
+_TOKEN = re.compile(rf"[a-z0-9]+|{_EMOJI}")
+_JOINS = [
+    (re.compile(r"\b1\s*(?::|on|-on-)\s*1s?\b|\bone[\s-]on[\s-]ones?\b"), " oneonone "),
+    (re.compile(r"\b([a-z])-(?=[a-z0-9])"), r"\1"),  # e-visa, w-2, x-ray
+    (re.compile(r"(?<=[a-z])'(?:s|re|ve|ll|d|m|t)\b"), ""),  # possessives and contractions
+]
+_SPACE = re.compile(r"\s+")
+
+_STOPWORD_TEXT = """a about above after again all also am an and any are as at be because been before being
+    below between both but by can could did do does doing done down during each either else etc
+    even ever every few for from further get gets getting go got had has have having he her here
+    hers him his how i if in into is it its itself just let like may me might mine more most much
+    must my myself need needs no nor not now of off on once one only or other our ours out over
+    own please pls plz put re really same shall she should so some still such than thank thanks
+    that the their theirs them then there these they thing things this those though through thx
+    to too under until up upon us very via want wanna was we were what whats when where whether
+    which while who whom whose why will with would yet you your yours hey hi hello ok okay yes
+    gonna gotta lets can't cant dont don't im i'm ive i've id i'd ill i'll youre you're isnt
+    doesnt didnt wont wouldnt shouldnt couldnt aint ya u ur"""
+STOPWORDS = frozenset(_STOPWORD_TEXT.split())
+
+_SUFFIXES = ("ingly", "ings", "ing", "edly", "ed", "ies", "es", "s", "ly")
+
+
+def normalise(text: str) -> str:
+    """Lowercase, strip accents, straighten quotes, join known compounds, collapse spaces."""
+    text = text.lower()
+    if not text.isascii():
+        text = unicodedata.normalize("NFKD", text)
+        text = "".join(ch for ch in text if not unicodedata.combining(ch) and ch != "\ufe0f")
+    text = text.replace("\u2019", "'").replace("\u2018", "'").replace("\u201c", '"')
+    text = text.replace("\u201d", '"').replace("\u2013", "-").replace("\u2014", "-")
+    for pattern, repl in _JOINS:
+        text = pattern.sub(repl, text)
+    return _SPACE.sub(" ", text).strip()
+
+
+def words(normalised: str) -> list[str]:
+    """Word and emoji tokens of already-normalised text (stopwords kept)."""
+    return _TOKEN.findall(normalised)
+
+
+def stem(word: str) -> str:
+    """A light suffix stripper: booking/booked/books -> book, invoicing/invoice -> invoic."""
+    if len(word) <= 3 or not word.isalpha():
+        return word
+    for suffix in _SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            if suffix == "s" and word.endswith(("ss", "us", "is")):
+                continue
+            word = word[: -len(suffix)] + ("y" if suffix == "ies" else "")
+            if suffix in ("ing", "ed", "ings", "edly") and len(word) >= 4 and word[-1] == word[-2]:
+                word = word[:-1]  # running -> run, planned -> plan
+            break
+    if word.endswith("e") and len(word) >= 4:
+        word = word[:-1]
+    return word
+
+
+def content_words(normalised: str) -> list[str]:
+    """Tokens that carry meaning: no stopwords, no single letters (digits and emoji kept)."""
+    return [w for w in words(normalised) if w not in STOPWORDS and (len(w) > 1 or not w.isalpha())]
+
+
+def features(tokens: Iterable[str]) -> list[str]:
+    """Stemmed unigrams plus adjacent-pair bigrams ("book~flight")."""
+    stems = [stem(t) for t in tokens]
+    return stems + [f"{a}~{b}" for a, b in zip(stems, stems[1:], strict=False) if a != b]
+
+
+class SpellIndex:
+    """Typo correction towards a known vocabulary: one insertion, deletion, substitution or
+    transposition away (Norvig's method; nothing to precompute, ~50 µs a word)."""
+
+    MIN_LEN = 5
+    _LETTERS = "abcdefghijklmnopqrstuvwxyz"
+
+    def __init__(self, vocabulary: Counter[str]) -> None:
+        self.vocabulary = vocabulary
+
+    def _edits(self, word: str) -> set[str]:
+        splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
+        out = {a + b[1:] for a, b in splits if b}
+        out.update(a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1)
+        out.update(a + c + b[1:] for a, b in splits if b for c in self._LETTERS)
+        out.update(a + c + b for a, b in splits for c in self._LETTERS)
+        return out
+
+    def correct(self, word: str) -> str:
+        """The most frequent known word within one edit, else the word unchanged."""
+        if word in self.vocabulary or len(word) < self.MIN_LEN or not word.isalpha():
+            return word
+        candidates = [c for c in self._edits(word) if c in self.vocabulary and len(c) >= 4]
+        if not candidates:
+            return word
+        return max(candidates, key=lambda c: (self.vocabulary[c], c))
