@@ -30,7 +30,10 @@ from orchestrator.settings import Settings
 
 NETWORK_RETRY = 2.0  # seconds before retrying after a network error
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
-_LOGGERS = ("httpx", "httpcore", "telegram", "telegram.Bot", "telegram.request")
+_LOGGERS = (
+    "httpx", "httpcore.http11", "httpcore.connection",
+    "telegram", "telegram.Bot", "telegram.BaseRequest", "telegram.HTTPXRequest",
+)  # fmt: skip
 MASK = "<token>"
 
 

@@ -1,0 +1,187 @@
+"""The Telegram edge of the web process: webhook route, or long polling without PUBLIC_URL.
+
+Every update goes the same way: translate (bot.telegram_events), then `Intake` stores and
+queues it before Telegram gets its answer (or before the polling offset moves past it). A
+click that leads nowhere (a stranger's, a repeat, an unknown button) is answered here, with no
+text, so the user's button never spins; other clicks are answered by the orchestrator.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import json
+import logging
+import random
+from collections.abc import Sequence
+
+from fastapi import FastAPI, Request, Response
+from fastapi.responses import JSONResponse
+from telegram import BotCommand, Update
+from telegram.error import InvalidToken, TelegramError
+
+from bot import telegram_client as client
+from bot.intake import Intake
+from bot.telegram_events import ALLOWED_UPDATES, BotIdentity, callback_id, to_event
+from bot.telegram_poller import Poller
+from jobs.services import Services
+from orchestrator.settings import SettingsError
+
+log = logging.getLogger(__name__)
+
+WEBHOOK_PATH = "/telegram/webhook"
+SECRET_HEADER = "x-telegram-bot-api-secret-token"
+COMMANDS = [
+    ("help", "What I can do"),
+    ("board", "The headline board of every domain"),
+    ("status", "A domain's status doc: /status travel"),
+    ("inbox", "Open cross-domain asks: /inbox [domain]"),
+    ("brief", "Post a brief now: /brief weekly"),
+    ("approvals", "Actions waiting for an operator"),
+    ("domains", "The domains and their missions"),
+]
+START_TIMEOUT = 15.0  # seconds start-up waits for Telegram before retrying in the background
+SETUP_RETRY_CAP = 300.0
+
+
+class TelegramAdapter:
+    def __init__(self, services: Services, *, poll_backoff: float = 1.0) -> None:
+        self.svc = services
+        settings = services.settings
+        self.token = client.token_of(settings)
+        secret = settings.telegram_webhook_secret
+        self.secret = secret.get_secret_value().encode() if secret else None
+        self.public_url = settings.public_url
+        self.bot = client.make_bot(settings)
+        self.me = BotIdentity.from_token(self.token)
+        self.intake = Intake(services)
+        self.poller: Poller | None = None
+        if self.public_url is None:
+            self.poller = Poller(self.bot, self.store, token=self.token, backoff_base=poll_backoff)
+        self.ready = False  # getMe, commands and webhook/polling mode are set up
+        self._task: asyncio.Task[None] | None = None
+        self._pending: set[asyncio.Task[None]] = set()
+
+    # -- lifecycle ----------------------------------------------------------------------
+    async def start(self, app: FastAPI) -> None:
+        """Set the bot up (a refused token stops start-up); then poll, or wait for webhooks."""
+        try:
+            await asyncio.wait_for(self._setup(), START_TIMEOUT)
+        except InvalidToken:
+            raise SettingsError(
+                "setting TELEGRAM_BOT_TOKEN is invalid: Telegram refused it (ask @BotFather)"
+            ) from None
+        except (TelegramError, TimeoutError) as exc:
+            log.warning("telegram set-up failed (%s); retrying in the background", self._safe(exc))
+        self._task = asyncio.create_task(self._run(), name="telegram")
+        self._task.add_done_callback(_report_end)
+
+    async def stop(self) -> None:
+        tasks = [t for t in (self._task, *self._pending) if t is not None]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        if self.poller is not None:
+            try:
+                await asyncio.wait_for(self.poller.confirm(), 5.0)
+            except (TelegramError, TimeoutError) as exc:
+                log.info("telegram: could not confirm the last updates (%s)", self._safe(exc))
+        await self.bot.shutdown()
+
+    def problems(self) -> list[str]:
+        if self._task is not None and self._task.done() and not self._task.cancelled():
+            return ["telegram: the update loop stopped"]
+        if not self.ready:
+            return ["telegram: not set up yet (getMe/setMyCommands/webhook failing)"]
+        return self.poller.problems() if self.poller is not None else []
+
+    async def _run(self) -> None:
+        attempt = 0
+        while not self.ready:
+            attempt += 1
+            await asyncio.sleep(random.uniform(0.5, 1.0) * min(SETUP_RETRY_CAP, 2.0**attempt))
+            try:
+                await self._setup()
+            except TelegramError as exc:
+                log.warning("telegram set-up failed again (%s)", self._safe(exc))
+        if self.poller is not None:
+            await self.poller.run()
+
+    async def _setup(self) -> None:
+        await self.bot.initialize()
+        self.me = BotIdentity(self.bot.id, self.bot.username)
+        await self.bot.set_my_commands([BotCommand(n, d) for n, d in COMMANDS])
+        if self.public_url is None:
+            await self.bot.delete_webhook()
+            log.info("telegram: long polling as @%s", self.me.username)
+        else:
+            await self.bot.set_webhook(
+                url=self.public_url + WEBHOOK_PATH,
+                secret_token=self.secret.decode() if self.secret else None,
+                allowed_updates=list(ALLOWED_UPDATES),
+            )
+            if self.secret is None:
+                log.warning("telegram webhook without TELEGRAM_WEBHOOK_SECRET: anyone may post")
+            log.info("telegram: webhook at %s%s", self.public_url, WEBHOOK_PATH)
+        self.ready = True
+
+    # -- updates ------------------------------------------------------------------------
+    async def handle(self, request: Request) -> Response:
+        """POST /telegram/webhook: secret, JSON, durable store, then 200."""
+        if self.secret is not None:
+            given = request.headers.get(SECRET_HEADER, "").encode()
+            if not hmac.compare_digest(given, self.secret):
+                return JSONResponse({"error": "invalid secret token"}, status_code=401)
+        update = parse_update(await request.body())
+        if update is None:
+            return JSONResponse({"error": "malformed update"}, status_code=400)
+        try:
+            await self.ingest(update)
+        except Exception as exc:  # the database is down: not acknowledged, Telegram retries
+            log.warning("telegram update %s not stored: %s", update.update_id, type(exc).__name__)
+            return JSONResponse({"error": "try again later"}, status_code=503)
+        return JSONResponse({"ok": True})
+
+    async def store(self, updates: Sequence[Update]) -> None:
+        """A polled batch, in order; raises (and the offset stays) if any cannot be stored."""
+        for update in updates:
+            await self.ingest(update)
+
+    async def ingest(self, update: Update) -> None:
+        event = to_event(update, self.me)
+        stored = await self.intake.accept_async(event) if event is not None else None
+        query = callback_id(update)
+        if stored is None and query is not None:
+            self._spawn(self._dismiss(query))
+
+    async def _dismiss(self, query: str) -> None:
+        """Answer a click nobody else will answer (no text: the spinner just stops)."""
+        try:
+            await self.bot.answer_callback_query(query)
+        except TelegramError as exc:
+            log.info("telegram: callback %s not answered (%s)", query, self._safe(exc))
+
+    def _spawn(self, coro: object) -> None:
+        task = asyncio.ensure_future(coro)  # type: ignore[arg-type]
+        self._pending.add(task)
+        task.add_done_callback(self._pending.discard)
+
+    def _safe(self, exc: BaseException) -> str:
+        text = exc.message if isinstance(exc, TelegramError) else str(exc)
+        return client.redact(f"{type(exc).__name__}: {text}", self.token)
+
+
+def _report_end(task: asyncio.Task[None]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.error("telegram: the update loop died: %s", type(task.exception()).__name__)
+
+
+def parse_update(body: bytes) -> Update | None:
+    """The update in a webhook body, or None when it is not one."""
+    try:
+        data = json.loads(body)
+        if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
+            return None
+        return Update.de_json(data, None)
+    except Exception:  # not JSON, or fields of the wrong shape
+        return None
