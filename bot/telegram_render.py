@@ -48,7 +48,8 @@ def render_telegram(post: Post) -> list[TelegramMessage]:
 
 
 def _lines(post: Post) -> list[str]:
-    lines = [f"<b>{escape(' '.join(post.title.split()))}</b>"] if post.title else []
+    title = " ".join((post.title or "").split())
+    lines = [f"<b>{escape(title)}</b>"] if title else []
     lines += [markdown(line) for line in post.text.splitlines()]
     for section in post.sections:
         lines += ["", f"<b>{escape(section.label)}</b>"]

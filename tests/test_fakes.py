@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import re
+import time
 from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 
@@ -14,9 +16,10 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry import RateLimitErrorRetryHandler
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest, Conflict, RetryAfter
 
+from bot.actions import decode_action
 from tests.fakes import FakeSlack, FakeTelegram
 from tests.fakes import slack_payloads as sp
 from tests.fakes.telegram_payloads import callback_update, message_update
@@ -212,6 +215,43 @@ def test_bolt_app_answers_a_signed_event_through_the_fake(slack: FakeSlack) -> N
     assert slack.messages(dm)[0]["text"] == "echo: hello"
 
 
+def test_bolt_parses_built_block_actions_and_slash_commands(slack: FakeSlack) -> None:
+    """The payload builders produce bodies bolt accepts: a button click and /pos board."""
+    app = AsyncApp(
+        client=AsyncWebClient(token=TOKEN, base_url=slack.url),
+        signing_secret=SECRET,
+        process_before_response=True,
+    )
+    seen: list[Any] = []
+
+    @app.action(re.compile(r"^approve:"))
+    async def on_click(ack: Any, action: dict) -> None:
+        await ack()
+        seen.append(decode_action(action["action_id"]))
+
+    @app.command("/pos")
+    async def on_command(ack: Any, command: dict) -> None:
+        await ack()
+        seen.append(command["text"])
+
+    click = sp.form_body(
+        sp.block_actions("approve:42", "42", user="U0ALICE", channel="C1", message_ts="1.000100")
+    )
+    command = sp.slash_command("board", user_id="U0ALICE", channel_id="C1")
+
+    async def dispatch() -> list[int]:
+        statuses = []
+        for body in (click, command):
+            request = AsyncBoltRequest(body=body.decode(), headers=sp.form_headers(body, SECRET))
+            statuses.append((await app.async_dispatch(request)).status)
+        return statuses
+
+    assert asyncio.run(dispatch()) == [200, 200]
+    assert seen == [("approve", "42"), "board"]
+    stale = sp.sign(click, SECRET, timestamp=int(time.time()) - 600)
+    assert not SignatureVerifier(SECRET).is_valid_request(click, stale)
+
+
 def test_wait_for_reports_what_arrived(slack: FakeSlack) -> None:
     """wait_for fails at its deadline naming the calls that did arrive."""
     client(slack).auth_test()
@@ -346,6 +386,14 @@ def test_edits_callbacks_commands_and_webhook(tg: FakeTelegram) -> None:
     assert tg.answered[0]["text"] == "Done"
     assert tg.commands() == [{"command": "board", "description": "Headline board"}]
     assert tg.webhook == {}
+
+
+def test_topic_message_update_parses_in_ptb() -> None:
+    """message_update builds a forum-topic message PTB reads as such."""
+    data = message_update(9, GROUP, USER, "Phase: build", thread_id=3, chat_type="supergroup")
+    update = Update.de_json(data, None)
+    assert update.message.is_topic_message and update.message.message_thread_id == 3
+    assert update.message.chat.is_forum and update.message.from_user.id == USER
 
 
 def test_callback_update_carries_a_stored_message(tg: FakeTelegram) -> None:

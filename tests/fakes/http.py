@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from email.parser import BytesParser
 from email.policy import HTTP
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Self
 from urllib.parse import parse_qsl, urlsplit
 
 DEFAULT_WAIT = 5.0
@@ -101,7 +101,7 @@ class FakeHTTPServer:
         self._thread: threading.Thread | None = None
 
     # lifecycle -------------------------------------------------------------------------
-    def start(self) -> FakeHTTPServer:
+    def start(self) -> Self:
         if self._server is None:
             self._stopping.clear()
             self._server = _Server(self)
@@ -123,7 +123,7 @@ class FakeHTTPServer:
             self._server.server_close()
             self._server = None
 
-    def __enter__(self):  # noqa: ANN204 (returns the subclass)
+    def __enter__(self) -> Self:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:

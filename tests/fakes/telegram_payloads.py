@@ -38,17 +38,22 @@ def message_update(
     chat_type: str = "private",
     is_topic: bool | None = None,
     *,
+    is_forum: bool | None = None,
     message_id: int | None = None,
     first_name: str = "Alice",
     username: str | None = None,
     date: int | None = None,
 ) -> dict[str, Any]:
-    """An update carrying a text message; a leading /command gets its bot_command entity."""
+    """An update carrying a text message; a leading /command gets its bot_command entity.
+
+    A supergroup is a forum unless `is_forum=False`; `is_topic` defaults to "has a thread".
+    """
     is_topic = thread_id is not None if is_topic is None else is_topic
+    is_forum = (chat_type == "supergroup" or is_topic) if is_forum is None else is_forum
     message: dict[str, Any] = {
         "message_id": message_id if message_id is not None else update_id,
         "date": date if date is not None else int(time.time()),
-        "chat": chat(chat_id, chat_type, is_forum=is_topic),
+        "chat": chat(chat_id, chat_type, is_forum=is_forum),
         "from": user(user_id, first_name=first_name, username=username),
         "text": text,
     }
