@@ -91,6 +91,8 @@ class Handlers:
             ctx.posts.answer(ctx.event, Post(text=texts.stale_action()))
             return None
         fn(ctx, ctx.event.action_value or "")
+        if ctx.event.platform is Platform.TELEGRAM and not ctx.posts.answered:
+            ctx.posts.answer(ctx.event, Post(text=""))  # a Telegram button spins until answered
         return None
 
     def _route_choice(self, ctx: Context, value: str) -> None:

@@ -74,5 +74,10 @@ class PostBatch:
         return row
 
     @property
+    def answered(self) -> bool:
+        """Whether this unit of work already answers the user's click privately."""
+        return any(r.kind == "answer" for r in self.rows)
+
+    @property
     def channel_keys(self) -> set[str]:
         return {r.channel_key for r in self.rows}
