@@ -26,7 +26,14 @@ class Handlers:
 
     def __init__(self, orch: Orchestrator) -> None:
         self.orch = orch
-        self.commands: dict[str, CommandFn] = {"help": self._help, "domains": self._domains}
+        from orchestrator.commands import board, status
+
+        self.commands: dict[str, CommandFn] = {
+            "help": self._help,
+            "domains": self._domains,
+            "board": board,
+            "status": status,
+        }
         self.actions: dict[str, ActionFn] = {"route": self._route_choice}
 
     # -- messages -------------------------------------------------------------------------
@@ -35,7 +42,7 @@ class Handlers:
     ) -> None:
         """A message that belongs to `domain`: run the domain step, answer in the thread."""
         event = source or ctx.event
-        answer = self.domain_step(ctx, domain, event)
+        answer = self.domain_step(ctx, domain, event, in_home=in_home)
         if in_home:
             ctx.posts.add(reply_target(event), answer)
             return
@@ -47,18 +54,15 @@ class Handlers:
             threaded = target.model_copy(update={"reply_to_post": row.id})
             ctx.posts.add(threaded, answer)
 
-    def domain_step(self, ctx: Context, domain: str, event: InboundEvent) -> Post:
-        """Offline domain step: keep the message as a note. Later steps replace this."""
-        record(
-            ctx.session,
-            kind="domain.message",
-            actor=event.identity,
-            domain=domain,
-            subject=f"event:{ctx.event_id}",
-            data={"text": event.text[:4000]},
-            source_event_id=ctx.event_id,
-        )
-        return Post(text=texts.noted(domain))
+    def domain_step(self, ctx: Context, domain: str, event: InboundEvent, *, in_home: bool) -> Post:
+        """The domain's answer to a message: status lines offline (an agent turn with a model)."""
+        from domains.step import offline_step
+
+        return offline_step(self.orch, ctx, domain, event, in_home=in_home)
+
+    def deferred(self, ctx: Context, domain: str, op: object) -> str:
+        """`Ask` and `Propose` lines: handed to the inbox and approvals."""
+        return texts.coming_soon(type(op).__name__)
 
     # -- commands -------------------------------------------------------------------------
     def command(self, ctx: Context) -> str | None:
@@ -76,7 +80,7 @@ class Handlers:
         else:
             ctx.posts.add(reply_target(ctx.event), post)
 
-    def _help(self, ctx: Context, args: list[str]) -> Post:
+    def _help(self, ctx: Context, args: list[str]) -> Post:  # noqa: ARG002
         return Post(text=texts.HELP)
 
     def _domains(self, ctx: Context, args: list[str]) -> Post:

@@ -133,12 +133,12 @@ def mark_failed(db: Database, claim: Claim, *, error: str) -> bool:
     return _finish(db, claim, status=OutboxStatus.FAILED, last_error=error[:2000], lease_until=None)
 
 
-def _finish(db: Database, claim: Claim, *, status: OutboxStatus, **values: object) -> bool:
+def _finish(db: Database, held: Claim, *, status: OutboxStatus, **values: object) -> bool:
     """Apply the outcome only if this worker still holds the claim."""
     with db.session() as s:
         done = s.execute(
             update(OutboxRow)
-            .where(OutboxRow.id == claim.row.id, OutboxRow.claim == claim.token)
+            .where(OutboxRow.id == held.row.id, OutboxRow.claim == held.token)
             .values(status=status.value, **values)
         ).rowcount
     return done == 1

@@ -11,6 +11,7 @@ import logging
 from dataclasses import dataclass
 
 from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from orchestrator import texts
@@ -38,6 +39,7 @@ class Context:
     event: InboundEvent
     event_id: int
     posts: PostBatch
+    orch: Orchestrator
 
     @property
     def actor(self) -> str:
@@ -72,11 +74,13 @@ class Orchestrator:
                 if row is None or row.status != EventStatus.RECEIVED:
                     return set()
                 event = load_event(row)
-                ctx = Context(s, event, event_id, PostBatch(s, f"ev{event_id}", event_id))
+                ctx = Context(s, event, event_id, PostBatch(s, f"ev{event_id}", event_id), self)
                 domain = self._dispatch(ctx)
                 self._finish(s, event_id, domain)
                 return ctx.posts.channel_keys
-        except AlreadyDone:
+        except (AlreadyDone, IntegrityError):
+            # Another run of this event committed first (its posts' keys exist): nothing to add.
+            log.info("event %s was already handled", event_id)
             return set()
 
     def _dispatch(self, ctx: Context) -> str | None:

@@ -46,3 +46,11 @@ def noted(domain: str) -> str:
 
 def stale_action() -> str:
     return "That button is no longer active."
+
+
+def coming_soon(what: str) -> str:
+    return f"`{what}` lines are understood, but the inbox and approvals are not switched on yet."
+
+
+def status_usage(known: list[str]) -> str:
+    return f"Usage: `status <domain>`. Domains: {', '.join(known)}."

@@ -14,13 +14,36 @@ import pytest
 import redis
 from sqlalchemy import text
 
-from orchestrator.db import Database, normalise_url
+from orchestrator.db import Database
 from orchestrator.migrate import upgrade
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
-TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+# A Redis database number per test process, so concurrent runs do not flush each other.
+TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", f"redis://127.0.0.1:6379/{1 + os.getpid() % 15}")
 REQUIRE = os.environ.get("PARALLELOS_REQUIRE_SERVICES") == "1"
-CONTRACT_VARS = ["DATABASE_URL", "REDIS_URL", "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "SLACK_API_URL", "TELEGRAM_BOT_TOKEN", "TELEGRAM_WEBHOOK_SECRET", "TELEGRAM_API_URL", "TELEGRAM_CHAT_ID", "ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL", "PARALLELOS_MODEL", "PARALLELOS_OPERATORS", "PARALLELOS_USERS", "PARALLELOS_TIMEZONE", "PARALLELOS_CHANNEL_PREFIX", "PARALLELOS_DOMAINS_DIR", "ACTION_WEBHOOK_URL", "ACTION_WEBHOOK_SECRET", "PUBLIC_URL"]
+CONTRACT_VARS = [
+    "DATABASE_URL",
+    "REDIS_URL",
+    "SLACK_BOT_TOKEN",
+    "SLACK_SIGNING_SECRET",
+    "SLACK_APP_TOKEN",
+    "SLACK_API_URL",
+    "TELEGRAM_BOT_TOKEN",
+    "TELEGRAM_WEBHOOK_SECRET",
+    "TELEGRAM_API_URL",
+    "TELEGRAM_CHAT_ID",
+    "ANTHROPIC_API_KEY",
+    "ANTHROPIC_BASE_URL",
+    "PARALLELOS_MODEL",
+    "PARALLELOS_OPERATORS",
+    "PARALLELOS_USERS",
+    "PARALLELOS_TIMEZONE",
+    "PARALLELOS_CHANNEL_PREFIX",
+    "PARALLELOS_DOMAINS_DIR",
+    "ACTION_WEBHOOK_URL",
+    "ACTION_WEBHOOK_SECRET",
+    "PUBLIC_URL",
+]
 
 
 def unavailable(what: str) -> None:
@@ -47,19 +70,25 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def postgres_url() -> Iterator[str]:
-    db = Database(TEST_DATABASE_URL)
+    """A scratch database for this test process, created beside TEST_DATABASE_URL's."""
+    admin = Database(TEST_DATABASE_URL)
     try:
-        db.ping()
+        admin.ping()
     except Exception:
-        db.dispose()
+        admin.dispose()
         yield ""
         return
-    with db.engine.begin() as conn:
-        conn.execute(text("DROP SCHEMA public CASCADE"))
-        conn.execute(text("CREATE SCHEMA public"))
-    db.dispose()
-    upgrade(TEST_DATABASE_URL)
-    yield normalise_url(TEST_DATABASE_URL)
+    name = f"{admin.engine.url.database}_pos_{os.getpid()}"
+    autocommit = admin.engine.execution_options(isolation_level="AUTOCOMMIT")
+    with autocommit.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = admin.engine.url.set(database=name).render_as_string(hide_password=False)
+    upgrade(url)
+    yield url
+    with autocommit.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
 
 
 def _truncate(db: Database) -> None:

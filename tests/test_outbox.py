@@ -1,0 +1,122 @@
+"""Outbox delivery: order per channel, retries with backoff, never twice."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import update
+
+from orchestrator import outbox
+from orchestrator.canonical import Platform, Post, Target
+from orchestrator.db import utcnow
+from orchestrator.models import OutboxRow, OutboxStatus
+from tests.helpers import make_services
+from tests.recording_sender import RecordingSender, rate_limited, refused
+
+TARGET = Target(platform=Platform.SLACK, channel="C1")
+
+
+def setup(db, sender=None):
+    sender = sender or RecordingSender()
+    svc = make_services(db, senders={Platform.SLACK: sender})
+    return svc, sender
+
+
+def queue_posts(db, n: int, target: Target = TARGET) -> list[int]:
+    with db.session() as s:
+        return [
+            outbox.add_post(s, key=f"k{i}", target=target, post=Post(text=f"p{i}")).id
+            for i in range(n)
+        ]
+
+
+def statuses(db) -> list[str]:
+    with db.session() as s:
+        return [r.status for r in s.query(OutboxRow).order_by(OutboxRow.id)]
+
+
+def test_posts_are_delivered_in_order(db):
+    svc, sender = setup(db)
+    queue_posts(db, 5)
+    assert svc.deliverer.drain(TARGET.channel_key()) is None
+    assert [s.post.text for s in sender.sent] == ["p0", "p1", "p2", "p3", "p4"]
+    assert statuses(db) == ["sent"] * 5
+
+
+def test_rate_limit_holds_the_channel_and_keeps_order(db):
+    """429 with Retry-After: the head waits, nothing behind it overtakes, then all go once."""
+    svc, sender = setup(db, RecordingSender(failures=[rate_limited(30)]))
+    queue_posts(db, 3)
+    wait = svc.deliverer.drain(TARGET.channel_key())
+    assert wait is not None and 25 < wait <= 31
+    assert sender.sent == [] and statuses(db) == ["pending"] * 3
+    with db.session() as s:  # time passes
+        s.execute(update(OutboxRow).values(next_attempt_at=utcnow() - timedelta(seconds=1)))
+    assert svc.deliverer.drain(TARGET.channel_key()) is None
+    assert [s.post.text for s in sender.sent] == ["p0", "p1", "p2"]
+
+
+def test_permanent_failure_is_recorded_and_does_not_block(db):
+    svc, sender = setup(db, RecordingSender(failures=[refused()]))
+    queue_posts(db, 2)
+    svc.deliverer.drain(TARGET.channel_key())
+    assert statuses(db) == ["failed", "sent"]
+
+
+def test_gives_up_after_max_attempts(db):
+    svc, sender = setup(db, RecordingSender(failures=[rate_limited(0)] * 20))
+    queue_posts(db, 1)
+    for _ in range(10):
+        with db.session() as s:
+            s.execute(update(OutboxRow).values(next_attempt_at=utcnow() - timedelta(seconds=1)))
+        svc.deliverer.drain(TARGET.channel_key())
+    assert statuses(db) == ["failed"]
+
+
+def test_a_second_worker_does_not_overtake_a_post_being_sent(db):
+    """While one worker holds the head (leased), another finds the channel busy."""
+    svc, sender = setup(db)
+    queue_posts(db, 2)
+    claim = outbox.claim_head(db, TARGET.channel_key())
+    assert isinstance(claim, outbox.Claim)
+    assert isinstance(outbox.claim_head(db, TARGET.channel_key()), outbox.Busy)
+
+
+def test_crash_after_the_platform_answered_is_not_posted_twice(db):
+    """A worker died between the platform's answer and the commit: recovery finds the post."""
+    svc, sender = setup(db)
+    queue_posts(db, 1)
+    claim = outbox.claim_head(db, TARGET.channel_key())
+    sender.send(Post(text="p0"), svc.directory.resolve(TARGET), key=claim.row.key)  # then dies
+    with db.session() as s:
+        s.execute(update(OutboxRow).values(lease_until=utcnow() - timedelta(seconds=1)))
+    svc.deliverer.drain(TARGET.channel_key())
+    assert len(sender.sent) == 1 and statuses(db) == ["sent"]
+
+
+def test_crash_before_the_platform_answered_is_sent_on_recovery(db):
+    svc, sender = setup(db)
+    queue_posts(db, 1)
+    outbox.claim_head(db, TARGET.channel_key())  # claimed, then the worker died
+    with db.session() as s:
+        s.execute(update(OutboxRow).values(lease_until=utcnow() - timedelta(seconds=1)))
+    assert outbox.due_channels(db) == [TARGET.channel_key()]
+    svc.deliverer.drain(TARGET.channel_key())
+    assert len(sender.sent) == 1 and statuses(db) == [OutboxStatus.SENT]
+
+
+def test_reply_waits_for_its_parent_without_using_attempts(db):
+    svc, sender = setup(db, RecordingSender(failures=[rate_limited(5)]))
+    other = Target(platform=Platform.SLACK, channel="C2")
+    (parent,) = queue_posts(db, 1)
+    with db.session() as s:
+        child = outbox.add_post(
+            s,
+            key="child",
+            target=other.model_copy(update={"reply_to_post": parent}),
+            post=Post(text="child"),
+        )
+    svc.deliverer.drain(other.channel_key())
+    with db.session() as s:
+        row = s.get(OutboxRow, child.id)
+        assert row.status == "pending" and row.attempts == 0
