@@ -17,8 +17,9 @@ from slack_bolt.async_app import AsyncApp
 
 log = logging.getLogger(__name__)
 
-CHECK_EVERY = 5.0
-CONNECT_TIMEOUT = 30.0
+CHECK_EVERY = 5.0  # seconds between watchdog checks
+PING_INTERVAL = 10.0  # slack_sdk's websocket ping interval
+CONNECT_TIMEOUT = 30.0  # one connection attempt at most
 BACKOFF_CAP = 60.0
 NOT_CONNECTED = "slack socket mode is not connected"
 
@@ -29,13 +30,13 @@ class SocketMode:
         app: AsyncApp,
         app_token: str,
         *,
-        check_every: float = CHECK_EVERY,
-        ping_interval: float = 10.0,
+        check_every: float | None = None,
+        ping_interval: float | None = None,
     ) -> None:
         self.app = app
         self.app_token = app_token
-        self.check_every = check_every
-        self.ping_interval = ping_interval
+        self.check_every = check_every or CHECK_EVERY
+        self.ping_interval = ping_interval or PING_INTERVAL
         self.handler: AsyncSocketModeHandler | None = None
         self.reconnects = 0  # connections the watchdog opened itself
         self._task: asyncio.Task[None] | None = None
@@ -93,7 +94,9 @@ class SocketMode:
         assert self.handler is not None
         client = self.handler.client
         try:
-            await asyncio.wait_for(client.connect_to_new_endpoint(force=True), CONNECT_TIMEOUT)
+            await asyncio.wait_for(
+                client.connect_to_new_endpoint(force=True), max(CONNECT_TIMEOUT, self.check_every)
+            )
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # network, invalid token, Slack down: try again later
