@@ -49,6 +49,9 @@ def _parser() -> argparse.ArgumentParser:
     m.set_defaults(func=_migrate)
     rc = sub.add_parser("reconcile", help="re-queue stored but unfinished work once")
     rc.set_defaults(func=_reconcile)
+    e = sub.add_parser("export", help="write status docs, board, inbox (Markdown), events (JSONL)")
+    e.add_argument("directory")
+    e.set_defaults(func=_export)
     d = sub.add_parser("doctor", help="say what is configured and reachable")
     d.set_defaults(func=_doctor)
     return p
@@ -105,6 +108,23 @@ def _reconcile(args: argparse.Namespace) -> int:
 
     result = reconcile(build_services())
     print(f"re-queued {result.events} events; {result.channels} channels to deliver")
+    return 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from domains.charter import load_charters
+    from orchestrator.db import Database
+    from orchestrator.export import export_all
+
+    settings = load_settings()
+    db = Database(settings.database_url)
+    counts = export_all(db, load_charters(settings.domains_dir), Path(args.directory))
+    print(
+        f"exported {counts['domains']} status docs and {counts['events']} events "
+        f"to {args.directory}"
+    )
     return 0
 
 
