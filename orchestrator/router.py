@@ -20,9 +20,9 @@ from orchestrator.routing_text import SpellIndex, content_words, features, norma
 # Field weights: how strongly each part of a charter speaks for its domain.
 _WEIGHTS = {"name": 6.0, "title": 2.0, "keywords": 3.0, "examples": 1.0, "scope": 1.0}
 _ALPHA = 0.1  # additive smoothing
-_TEMPERATURE = 2.0  # flattens naive-Bayes posteriors into usable confidences
-MIN_CONFIDENCE = 0.5
-MIN_MARGIN = 0.15
+_TEMPERATURE = 1.0  # softmax temperature over the weighted log-likelihoods
+MIN_CONFIDENCE = 0.45
+MIN_MARGIN = 0.1
 
 
 @dataclass(frozen=True)
@@ -77,34 +77,70 @@ def _charter_texts(charter: Charter) -> dict[str, list[str]]:
     }
 
 
+def _count_features(charters: CharterSet) -> tuple[dict[str, Counter[str]], Counter[str]]:
+    """Weighted feature counts per domain, and every word the charters use (for spelling)."""
+    raw: Counter[str] = Counter()
+    counts: dict[str, Counter[str]] = {}
+    for name, charter in charters.charters.items():
+        counts[name] = counter = Counter()
+        for field, texts in _charter_texts(charter).items():
+            for text in texts:
+                tokens = content_words(normalise(text))
+                raw.update(tokens)
+                # A keyword phrase speaks for the phrase; its single words count less.
+                share = 1.0 / len(tokens) if field == "keywords" and tokens else 1.0
+                for feat in features(tokens):
+                    counter[feat] += _WEIGHTS[field] * (1.0 if "~" in feat else share)
+        for spec in charter.routing.boundaries:
+            for text in spec.examples:
+                raw.update(content_words(normalise(text)))
+    return counts, raw
+
+
 class _NaiveBayes:
-    """Multinomial naive Bayes with per-domain totals equalised (long charters are not penalised)."""
+    """Multinomial naive Bayes over the charters, with two adjustments for short messages:
+    per-domain totals are equalised (a long charter is not penalised) and each word counts by
+    how much it discriminates (1 - normalised entropy of its domain distribution), so words
+    every charter uses ("plan", "new", "time") barely move the decision."""
 
     def __init__(self, counts: dict[str, Counter[str]]) -> None:
         self.domains = list(counts)
-        vocab = set().union(*counts.values()) if counts else set()
-        self.vocab = vocab
+        self.vocab: set[str] = set().union(*counts.values()) if counts else set()
         target = sum(sum(c.values()) for c in counts.values()) / max(len(counts), 1)
+        denom = target + _ALPHA * len(self.vocab)
+        self.unseen = {d: math.log(_ALPHA / denom) for d in counts}
         self.logp: dict[str, dict[str, float]] = {}
-        self.unseen: dict[str, float] = {}
         for domain, counter in counts.items():
             scale = target / max(sum(counter.values()), 1e-9)
-            denom = target + _ALPHA * len(vocab)
             self.logp[domain] = {
                 f: math.log((n * scale + _ALPHA) / denom) for f, n in counter.items()
             }
-            self.unseen[domain] = math.log(_ALPHA / denom)
+        self._weights: dict[str, float] = {}
+
+    def weight(self, feat: str) -> float:
+        """How much a feature discriminates between domains, in [0, 1] (computed on demand)."""
+        cached = self._weights.get(feat)
+        if cached is not None:
+            return cached
+        if len(self.domains) < 2:
+            return 1.0
+        probs = [math.exp(self.logp[d].get(feat, self.unseen[d])) for d in self.domains]
+        total = sum(probs)
+        entropy = -sum(p / total * math.log(p / total) for p in probs)
+        self._weights[feat] = weight = 1.0 - entropy / math.log(len(self.domains))
+        return weight
 
     def posteriors(self, feats: list[str]) -> list[tuple[str, float]]:
+        """(domain, probability) best first; empty when no feature is known."""
         known = [f for f in feats if f in self.vocab]
         if not known:
             return []
         scores = {
-            d: sum(self.logp[d].get(f, self.unseen[d]) for f in known) / _TEMPERATURE
+            d: sum(self.weight(f) * self.logp[d].get(f, self.unseen[d]) for f in known)
             for d in self.domains
         }
         top = max(scores.values())
-        exp = {d: math.exp(s - top) for d, s in scores.items()}
+        exp = {d: math.exp((s - top) / _TEMPERATURE) for d, s in scores.items()}
         total = sum(exp.values())
         return sorted(((d, e / total) for d, e in exp.items()), key=lambda x: -x[1])
 
@@ -116,19 +152,7 @@ class Router:
         self.charters = charters
         self._boundaries = _compile_boundaries(charters)
         self._mention = self._mention_patterns(charters.names())
-        raw: Counter[str] = Counter()
-        counts: dict[str, Counter[str]] = {}
-        for name, charter in charters.charters.items():
-            counts[name] = Counter()
-            for field, texts in _charter_texts(charter).items():
-                for text in texts:
-                    tokens = content_words(normalise(text))
-                    raw.update(tokens)
-                    for feat in features(tokens):
-                        counts[name][feat] += _WEIGHTS[field]
-            for spec in charter.routing.boundaries:
-                for text in spec.examples:
-                    raw.update(content_words(normalise(text)))
+        counts, raw = _count_features(charters)
         self._spell = SpellIndex(raw)
         self._model = _NaiveBayes(counts)
 

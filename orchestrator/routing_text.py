@@ -10,13 +10,15 @@ import re
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable
+from functools import lru_cache
 
 _EMOJI = r"[\U0001F000-\U0001FAFF\u2300-\u23FF\u2600-\u27BF\u2B00-\u2BFF]"
 _TOKEN = re.compile(rf"[a-z0-9]+|{_EMOJI}")
-_JOINS = [
-    (re.compile(r"\b1\s*(?::|on|-on-)\s*1s?\b|\bone[\s-]on[\s-]ones?\b"), " oneonone "),
-    (re.compile(r"\b([a-z])-(?=[a-z0-9])"), r"\1"),  # e-visa, w-2, x-ray
-    (re.compile(r"(?<=[a-z])'(?:s|re|ve|ll|d|m|t)\b"), ""),  # possessives and contractions
+_JOINS = [  # (cheap trigger, pattern, replacement)
+    ("1", re.compile(r"\b1\s*(?::|on|-on-)\s*1s?\b"), " oneonone "),
+    ("one", re.compile(r"\bone[\s-]on[\s-]ones?\b"), " oneonone "),
+    ("-", re.compile(r"\b([a-z])-(?=[a-z0-9])"), r"\1"),  # e-visa, w-2, x-ray
+    ("'", re.compile(r"(?<=[a-z])'(?:s|re|ve|ll|d|m|t)\b"), ""),  # possessives, contractions
 ]
 _SPACE = re.compile(r"\s+")
 
@@ -25,7 +27,7 @@ _STOPWORD_TEXT = """a about above after again all also am an and any are as at b
     even ever every few for from further get gets getting go got had has have having he her here
     hers him his how i if in into is it its itself just let like may me might mine more most much
     must my myself need needs no nor not now of off on once one only or other our ours out over
-    own please pls plz put re really same shall she should so some still such than thank thanks
+    own please pls plz put re really same shall she should so some still such than thanks
     that the their theirs them then there these they thing things this those though through thx
     to too under until up upon us very via want wanna was we were what whats when where whether
     which while who whom whose why will with would yet you your yours hey hi hello ok okay yes
@@ -44,8 +46,9 @@ def normalise(text: str) -> str:
         text = "".join(ch for ch in text if not unicodedata.combining(ch) and ch != "\ufe0f")
     text = text.replace("\u2019", "'").replace("\u2018", "'").replace("\u201c", '"')
     text = text.replace("\u201d", '"').replace("\u2013", "-").replace("\u2014", "-")
-    for pattern, repl in _JOINS:
-        text = pattern.sub(repl, text)
+    for trigger, pattern, repl in _JOINS:
+        if trigger in text:
+            text = pattern.sub(repl, text)
     return _SPACE.sub(" ", text).strip()
 
 
@@ -54,6 +57,7 @@ def words(normalised: str) -> list[str]:
     return _TOKEN.findall(normalised)
 
 
+@lru_cache(maxsize=65536)
 def stem(word: str) -> str:
     """A light suffix stripper: booking/booked/books -> book, invoicing/invoice -> invoic."""
     if len(word) <= 3 or not word.isalpha():
@@ -89,8 +93,11 @@ class SpellIndex:
     MIN_LEN = 5
     _LETTERS = "abcdefghijklmnopqrstuvwxyz"
 
+    CACHE_SIZE = 4096
+
     def __init__(self, vocabulary: Counter[str]) -> None:
         self.vocabulary = vocabulary
+        self._cache: dict[str, str] = {}
 
     def _edits(self, word: str) -> set[str]:
         splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
@@ -104,7 +111,11 @@ class SpellIndex:
         """The most frequent known word within one edit, else the word unchanged."""
         if word in self.vocabulary or len(word) < self.MIN_LEN or not word.isalpha():
             return word
-        candidates = [c for c in self._edits(word) if c in self.vocabulary and len(c) >= 4]
-        if not candidates:
-            return word
-        return max(candidates, key=lambda c: (self.vocabulary[c], c))
+        fixed = self._cache.get(word)
+        if fixed is None:
+            candidates = [c for c in self._edits(word) if c in self.vocabulary and len(c) >= 4]
+            fixed = max(candidates, key=lambda c: (self.vocabulary[c], c)) if candidates else word
+            if len(self._cache) >= self.CACHE_SIZE:
+                self._cache.clear()
+            self._cache[word] = fixed
+        return fixed
