@@ -9,6 +9,7 @@ method, and wait for calls with a deadline (`wait_for`), never with a blind slee
 from __future__ import annotations
 
 import json
+import logging
 import threading
 from collections import defaultdict, deque
 from dataclasses import dataclass, field
@@ -19,6 +20,7 @@ from typing import Any, Self
 from urllib.parse import parse_qsl, urlsplit
 
 DEFAULT_WAIT = 5.0
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -205,18 +207,9 @@ class FakeHTTPServer:
             reply = self._answer(method, params, headers, url.path)
         with self._changed:
             if method is not None:
-                self._calls.append(
-                    Call(
-                        method,
-                        params,
-                        headers,
-                        body,
-                        request.command,
-                        url.path,
-                        reply.status,
-                        reply.body,
-                    )
-                )
+                call = Call(method, params, headers, body, request.command, url.path,
+                            reply.status, reply.body)  # fmt: skip
+                self._calls.append(call)
             self._changed.notify_all()
             delay = self._delays.get(method or "", 0.0)
         if delay:
@@ -232,7 +225,11 @@ class FakeHTTPServer:
             scripted = self._failures.get(method)
             if scripted:
                 return scripted.popleft()
-            return self._handle(method, params, headers, path)
+            try:
+                return self._handle(method, params, headers, path)
+            except Exception as exc:  # a bug in the fake: answer 500 and name it
+                log.exception("%s failed on %s", type(self).__name__, method)
+                return Reply({"ok": False, "error": f"fake_crashed: {exc!r}"}, status=500)
 
     @staticmethod
     def _write(request: _Handler, reply: Reply) -> None:
