@@ -15,13 +15,22 @@ from collections import Counter
 from dataclasses import dataclass
 
 from domains.charter import Boundary, Charter, CharterSet
-from orchestrator.routing_text import SpellIndex, content_words, features, normalise, stem, words
+from orchestrator.routing_text import (
+    STOPWORDS,
+    SpellIndex,
+    clean,
+    content_words,
+    features,
+    normalise,
+    stem,
+    words,
+)
 
 # Field weights: how strongly each part of a charter speaks for its domain.
-_WEIGHTS = {"name": 6.0, "title": 2.0, "keywords": 3.0, "examples": 1.0, "scope": 1.0}
+_WEIGHTS = {"name": 6.0, "title": 2.0, "keywords": 3.0, "examples": 1.0, "scope": 0.5}
 _ALPHA = 0.1  # additive smoothing
 _TEMPERATURE = 1.0  # softmax temperature over the weighted log-likelihoods
-MIN_CONFIDENCE = 0.45
+MIN_CONFIDENCE = 0.5
 MIN_MARGIN = 0.1
 
 
@@ -130,6 +139,21 @@ class _NaiveBayes:
         self._weights[feat] = weight = 1.0 - entropy / math.log(len(self.domains))
         return weight
 
+    def evidence(self, tokens: list[str], best: str, runner: str, limit: int = 3) -> list[str]:
+        """The message's words that most favour `best` over `runner`, strongest first."""
+        scored: dict[str, float] = {}
+        for token in tokens:
+            feat = stem(token)
+            if feat not in self.vocab or token in scored:
+                continue
+            lift = self.logp[best].get(feat, self.unseen[best])
+            lift -= (
+                self.logp[runner].get(feat, self.unseen[runner]) if runner else self.unseen[best]
+            )
+            if lift > 0:
+                scored[token] = self.weight(feat) * lift
+        return sorted(scored, key=lambda t: -scored[t])[:limit]
+
     def posteriors(self, feats: list[str]) -> list[tuple[str, float]]:
         """(domain, probability) best first; empty when no feature is known."""
         known = [f for f in feats if f in self.vocab]
@@ -153,6 +177,7 @@ class Router:
         self._boundaries = _compile_boundaries(charters)
         self._mention = self._mention_patterns(charters.names())
         counts, raw = _count_features(charters)
+        raw.update(w for w in STOPWORDS if w.isalpha())  # so "shoud" can become "should"
         self._spell = SpellIndex(raw)
         self._model = _NaiveBayes(counts)
 
@@ -161,7 +186,7 @@ class Router:
         alt = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
         return re.compile(
             rf"(?:^|[\s(\[])[#@](?P<a>{alt})\b"
-            rf"|^\s*\[?(?P<b>{alt})\]?\s*(?::|>|-\s|—|–)"
+            rf"|^\s*(?P<b>{alt})\s*(?::|>|-\s|—|–)|^\s*\[(?P<f>{alt})\]"
             rf"|\bfor (?:the )?(?P<c>{alt})(?: domain| agent| desk)?\s*[:,]"
             rf"|\b(?:to|ask|ping|tell|send (?:this|it) to) (?:the )?(?P<d>{alt}) (?:domain|agent|desk)\b"
             rf"|\b(?:the )?(?P<e>{alt}) domain\b",
@@ -189,45 +214,36 @@ class Router:
 
     def route(self, text: str) -> RouteDecision:
         """Decide where `text` goes; never raises on user input."""
-        norm = normalise(text or "")
-        if not words(norm):
+        plain = clean(text or "")
+        if not words(plain):
             return RouteDecision(None, 0.0, True, "The message is empty; nothing to route.")
-        corrected = self._correct(norm)
-        boundary = self._boundary((norm, corrected) if corrected != norm else (norm,))
+        fixed = self._correct(plain)
+        boundary = self._boundary((plain, fixed) if fixed != plain else (plain,))
         if boundary is not None:
             return RouteDecision(boundary.domain, 1.0, False, boundary.spec.description)
         mentioned = self.mentioned_domain(text)
         if mentioned is not None:
             return RouteDecision(mentioned, 1.0, True, f"You addressed the {mentioned} domain.")
-        return self._classify(corrected)
+        return self._classify(normalise(fixed))
 
     def _classify(self, corrected: str) -> RouteDecision:
-        ranked = self._model.posteriors(features(content_words(corrected)))
+        tokens = content_words(corrected)
+        ranked = self._model.posteriors(features(tokens))
         if not ranked:
-            return RouteDecision(
-                None,
-                0.0,
-                True,
-                "I could not tie this to any domain's charter; which one is it for?",
-            )
-        (best, p1), (_, p2) = ranked[0], ranked[1] if len(ranked) > 1 else ("", 0.0)
+            return RouteDecision(None, 0.0, True, _no_match())
+        (best, p1), (runner, p2) = ranked[0], ranked[1] if len(ranked) > 1 else ("", 0.0)
         if p1 < MIN_CONFIDENCE or p1 - p2 < MIN_MARGIN:
             candidates = tuple(d for d, p in ranked[:3] if p >= 0.1) or (best,)
-            return RouteDecision(
-                None,
-                p1,
-                True,
-                f"I am not sure which domain this belongs to: maybe {_or_list(candidates)}.",
-                candidates,
-            )
+            reason = f"I am not sure which domain this belongs to: maybe {_or_list(candidates)}."
+            return RouteDecision(None, p1, True, reason, candidates)
+        cues = ", ".join(f"“{w}”" for w in self._model.evidence(tokens, best, runner))
         title = self.charters.get(best).title
-        return RouteDecision(
-            best,
-            p1,
-            True,
-            f"Matched the {best} charter ({title}).",
-            tuple(d for d, _ in ranked[:3]),
-        )
+        reason = f"This looks like {title} work" + (f" ({cues})." if cues else ".")
+        return RouteDecision(best, p1, True, reason, tuple(d for d, _ in ranked[:3]))
+
+
+def _no_match() -> str:
+    return "I could not tie this to any domain's charter; which domain is it for?"
 
 
 def _or_list(items: tuple[str, ...]) -> str:

@@ -21,6 +21,9 @@ _JOINS = [  # (cheap trigger, pattern, replacement)
     ("'", re.compile(r"(?<=[a-z])'(?:s|re|ve|ll|d|m|t)\b"), ""),  # possessives, contractions
 ]
 _SPACE = re.compile(r"\s+")
+_PUNCTUATION = str.maketrans(
+    {"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-", "\u2014": "-"}
+)
 
 _STOPWORD_TEXT = """a about above after again all also am an and any are as at be because been before being
     below between both but by can could did do does doing done down during each either else etc
@@ -38,18 +41,23 @@ STOPWORDS = frozenset(_STOPWORD_TEXT.split())
 _SUFFIXES = ("ingly", "ings", "ing", "edly", "ed", "ies", "es", "s", "ly")
 
 
-def normalise(text: str) -> str:
-    """Lowercase, strip accents, straighten quotes, join known compounds, collapse spaces."""
+def clean(text: str) -> str:
+    """Lowercase, strip accents, straighten quotes and dashes, collapse spaces (for patterns)."""
     text = text.lower()
     if not text.isascii():
         text = unicodedata.normalize("NFKD", text)
         text = "".join(ch for ch in text if not unicodedata.combining(ch) and ch != "\ufe0f")
-    text = text.replace("\u2019", "'").replace("\u2018", "'").replace("\u201c", '"')
-    text = text.replace("\u201d", '"').replace("\u2013", "-").replace("\u2014", "-")
+        text = text.translate(_PUNCTUATION)
+    return _SPACE.sub(" ", text).strip()
+
+
+def normalise(text: str) -> str:
+    """`clean`, then join known compounds and drop contractions (for tokenising)."""
+    text = clean(text)
     for trigger, pattern, repl in _JOINS:
         if trigger in text:
             text = pattern.sub(repl, text)
-    return _SPACE.sub(" ", text).strip()
+    return text
 
 
 def words(normalised: str) -> list[str]:

@@ -1,0 +1,192 @@
+"""The offline router: fixed examples per domain, hard boundaries and their look-alikes,
+explicit mentions, asking when unsure, and a regression floor on the evaluation set."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import pytest
+
+from domains.charter import SHIPPED_DIR, CharterSet, load_charters
+from orchestrator.router import RouteDecision, Router
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def charters() -> CharterSet:
+    return load_charters(SHIPPED_DIR)
+
+
+@pytest.fixture(scope="module")
+def router(charters: CharterSet) -> Router:
+    return Router(charters)
+
+
+@pytest.mark.parametrize(
+    ("text", "domain"),
+    [
+        ("Rewrite my résumé summary for a head of data role", "career"),
+        ("the recruiter wants my salary expectations by tomorrow", "career"),
+        ("build my case for the promotion conversation with my manager", "career"),
+        ("what should the paid tier cost compared to the free one?", "venture"),
+        ("beta testers keep churning after week one", "venture"),
+        ("draft the investor update for the seed round", "venture"),
+        ("is the water bill paid for this quarter", "finance"),
+        ("sort out the receipts for my expense report", "finance"),
+        ("chase the unpaid invoice from the design client", "finance"),
+        ("find a cheaper flight home for christmas", "travel"),
+        ("add the hotel confirmation to the Oslo itinerary", "travel"),
+        ("rebook the train, we missed it", "travel"),
+        ("plan three easy runs and a swim this week", "wellness"),
+        ("book a dentist check-up for early march", "wellness"),
+        ("log last night's sleep: six hours", "wellness"),
+        ("build a revision plan for the statistics exam", "learning"),
+        ("add two history books to my reading list", "learning"),
+        ("daily italian vocab practice please", "learning"),
+        ("draft this week's newsletter about hiring juniors", "content"),
+        ("give me three hooks for a linkedin post on burnout", "content"),
+        ("edit the podcast show notes", "content"),
+        ("when does the office lease notice period start?", "legal"),
+        ("send the mutual nda to the supplier for signature", "legal"),
+        ("add the trademark renewal to the legal calendar", "legal"),
+        ("my flihgt to madird got cancled, rebok me", "travel"),
+        ("🏋️ gym 3x this week", "wellness"),
+    ],
+)
+def test_routes_fixed_examples(router: Router, text: str, domain: str) -> None:
+    """Plain requests land in the domain whose charter covers them."""
+    decision = router.route(text)
+    assert (decision.domain, decision.in_scope) == (domain, True), decision
+    assert 0.5 <= decision.confidence <= 1.0
+
+
+@pytest.mark.parametrize(
+    ("text", "domain", "kind"),
+    [
+        ("should I sell my bitcoin before the halving?", "finance", "investment advice"),
+        ("which index fund is best for my pension?", "finance", "investment advice"),
+        ("how many mg of melatonin should I take?", "wellness", "clinical advice"),
+        ("this lump on my neck, is it cancer?", "wellness", "clinical advice"),
+        ("is the penalty clause in my lease enforceable?", "legal", "legal opinion"),
+        ("should we sign the partnership agreement as drafted?", "legal", "legal opinion"),
+        ("is it safe to drive to the airport in this ice storm?", "travel", "safety-critical"),
+        ("#finance should I put my savings into crypto?", "finance", "investment advice"),
+    ],
+)
+def test_boundaries_decline_with_reason(router: Router, text: str, domain: str, kind: str) -> None:
+    """Regulated advice is declined, attributed to the charter that draws the line."""
+    decision = router.route(text)
+    assert (decision.domain, decision.in_scope) == (domain, False), decision
+    assert kind in decision.reason and "never" in decision.reason
+
+
+@pytest.mark.parametrize(
+    ("text", "domain"),
+    [
+        ("collect my tax forms for the accountant", "finance"),
+        ("download last year's brokerage statement", "finance"),
+        ("book a doctor's appointment for my knee", "wellness"),
+        ("remind me to collect the antibiotics prescription", "wellness"),
+        ("track the NDA's expiry date", "legal"),
+        ("find me a lawyer to check whether the non-compete holds", "legal"),
+        ("rebook my flight, the storm cancelled it", "travel"),
+        ("should I accept the offer from Acme or keep interviewing?", "career"),
+    ],
+)
+def test_lookalike_admin_stays_in_scope(router: Router, text: str, domain: str) -> None:
+    """Admin that only sounds like regulated advice is handled, not declined."""
+    decision = router.route(text)
+    assert (decision.domain, decision.in_scope) == (domain, True), decision
+
+
+def test_every_charter_boundary_example_is_declined(router: Router, charters: CharterSet) -> None:
+    """Each boundary's own examples are caught by its own patterns."""
+    for name, charter in charters.charters.items():
+        for boundary in charter.routing.boundaries:
+            for example in boundary.examples:
+                decision = router.route(example)
+                assert (decision.domain, decision.in_scope) == (name, False), example
+
+
+@pytest.mark.parametrize(
+    ("text", "domain"),
+    [
+        ("#travel anything for Friday?", "travel"),
+        ("@Finance what's left this month", "finance"),
+        ("legal: the new supplier paperwork", "legal"),
+        ("[career] quick one", "career"),
+        ("for venture, the numbers from today", "venture"),
+        ("ask the wellness agent to move Tuesday", "wellness"),
+        ("this is for the learning domain", "learning"),
+    ],
+)
+def test_explicit_mention_wins(router: Router, text: str, domain: str) -> None:
+    """An explicit mention decides the domain, with full confidence."""
+    assert router.mentioned_domain(text) == domain
+    decision = router.route(text)
+    assert (decision.domain, decision.confidence, decision.in_scope) == (domain, 1.0, True)
+
+
+@pytest.mark.parametrize(
+    "text", ["is this legal?", "travel plans for june", "my finance homework", "email#travel"]
+)
+def test_plain_words_are_not_mentions(router: Router, text: str) -> None:
+    """A domain's name used as an ordinary word is not an explicit mention."""
+    assert router.mentioned_domain(text) is None
+
+
+def test_ambiguous_asks_with_candidates(router: Router) -> None:
+    """When the charters do not settle it, no domain is chosen and candidates are offered."""
+    decision = router.route("prep for the call")
+    assert decision.domain is None and decision.in_scope
+    assert len(decision.candidates) >= 2
+    assert set(decision.candidates) <= set(router.charters.names())
+    assert "not sure" in decision.reason
+
+
+@pytest.mark.parametrize("text", ["", "   ", "\n", "?!", "the presentation"])
+def test_empty_or_unknown_text(router: Router, text: str) -> None:
+    """Empty or unplaceable text gets no domain, stays in scope and says why."""
+    decision = router.route(text)
+    assert decision.domain is None and decision.in_scope and decision.reason
+    assert decision.confidence == 0.0
+
+
+def test_as_json_shape() -> None:
+    """as_json has exactly the contract's keys, confidence rounded to three places."""
+    decision = RouteDecision("travel", 0.87654, True, "r", ("travel", "finance"))
+    assert decision.as_json() == {
+        "domain": "travel",
+        "confidence": 0.877,
+        "in_scope": True,
+        "reason": "r",
+    }
+
+
+def test_long_and_odd_input_does_not_raise(router: Router) -> None:
+    """Very long, emoji-only or mixed-script messages route without error."""
+    for text in ["✈️✈️✈️", "🤷", "ok " * 5000, "Überweisung für die Miete 💸", "déjà vu café"]:
+        assert isinstance(router.route(text), RouteDecision)
+
+
+def _load_bench():
+    spec = importlib.util.spec_from_file_location("route_eval", ROOT / "bench" / "route_eval.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault("route_eval", module)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_evaluation_set_regression_floor(router: Router) -> None:
+    """Accuracy and boundary recall on tests/data/route_eval.jsonl stay above their floors."""
+    bench = _load_bench()
+    cases = bench.load_cases()
+    assert len(cases) >= 240
+    report = bench.evaluate(router, cases)
+    assert report.accuracy >= 0.85, report.accuracy
+    assert report.boundary_recall >= 0.9, report.boundary_recall
+    assert report.false_decline_rate <= 0.05, report.false_decline_rate
