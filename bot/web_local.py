@@ -64,6 +64,18 @@ async def messages(svc: ServicesDep, after: int = 0, limit: int = 200) -> dict[s
     return {"messages": rows, "last": rows[-1]["id"] if rows else after}
 
 
+@router.get("/api/dashboard")
+async def dashboard_data(svc: ServicesDep) -> dict[str, object]:
+    return await run_in_threadpool(_dashboard, svc)
+
+
+def _dashboard(svc: Services) -> dict[str, object]:
+    from orchestrator.dashboard import dashboard
+
+    with svc.db.session() as s:
+        return dashboard(s, svc.charters)
+
+
 def _sent_local(svc: Services, after: int, limit: int) -> list[dict[str, object]]:
     with svc.db.session() as s:
         rows = s.scalars(

@@ -1,0 +1,65 @@
+"""The web process without platforms: health, readiness, local chat, dashboard, bad input."""
+
+from __future__ import annotations
+
+from sqlalchemy import create_engine
+from starlette.testclient import TestClient
+
+from bot.app import create_app
+from tests.helpers import make_services
+
+
+def client_for(db) -> TestClient:
+    svc = make_services(db, senders=None)
+    return TestClient(create_app(svc))
+
+
+def test_health_ready_and_page(db):
+    with client_for(db) as client:
+        assert client.get("/healthz").status_code == 200
+        ready = client.get("/readyz")
+        assert ready.status_code == 200 and ready.json()["ready"] is True
+        page = client.get("/")
+        assert page.status_code == 200 and "ParallelOS" in page.text
+
+
+def test_local_chat_routes_and_answers(db):
+    with client_for(db) as client:
+        assert client.post("/api/chat", json={"text": "flights lisbon march?"}).status_code == 200
+        messages = client.get("/api/chat/messages").json()["messages"]
+        channels = [m["channel"] for m in messages]
+        assert channels[0] == "local-dm" and "travel" in messages[0]["post"]["text"]
+        assert channels.count("local-travel") == 2
+
+
+def test_local_status_lines_show_on_the_dashboard(db):
+    with client_for(db) as client:
+        client.post("/api/chat", json={"text": "Headline: green ready", "channel": "local-travel"})
+        data = client.get("/api/dashboard").json()
+        travel = next(r for r in data["board"] if r["domain"] == "travel")
+        assert travel["headline_color"] == "green" and travel["headline_text"] == "ready"
+        assert any(e["kind"] == "status.changed" for e in data["events"])
+
+
+def test_bad_input_is_a_clear_error(db):
+    with client_for(db) as client:
+        assert client.post("/api/chat", json={"text": ""}).status_code == 400
+        assert (
+            client.post(
+                "/api/chat", content=b"{not json", headers={"content-type": "application/json"}
+            ).status_code
+            == 400
+        )
+        big = b"x" * (1024 * 1024 + 1)
+        assert client.post("/api/chat", content=big).status_code == 413
+        assert client.get("/api/chat/messages?limit=0").status_code == 400
+        assert client.post("/slack/events", json={}).status_code == 404
+
+
+def test_readyz_names_what_is_down(db):
+    svc = make_services(db, senders=None)
+    with TestClient(create_app(svc)) as client:
+        svc.db.engine.dispose()
+        svc.db.engine = create_engine("sqlite:////nonexistent/dir/x.db")  # the database goes away
+        response = client.get("/readyz")
+        assert response.status_code == 503 and "database" in response.text
