@@ -25,6 +25,7 @@ from bot.intake import Intake
 from bot.telegram_events import ALLOWED_UPDATES, BotIdentity, callback_id, to_event
 from bot.telegram_poller import Poller
 from jobs.services import Services
+from orchestrator.canonical import InboundEvent
 from orchestrator.settings import SettingsError
 
 log = logging.getLogger(__name__)
@@ -49,6 +50,7 @@ class TelegramAdapter:
         self.svc = services
         settings = services.settings
         self.token = client.token_of(settings)
+        client.check_webhook_settings(settings)
         secret = settings.telegram_webhook_secret
         self.secret = secret.get_secret_value().encode() if secret else None
         self.public_url = settings.public_url
@@ -148,11 +150,20 @@ class TelegramAdapter:
             await self.ingest(update)
 
     async def ingest(self, update: Update) -> None:
-        event = to_event(update, self.me)
+        """Store one update (raises only when it cannot be stored, e.g. the database is down)."""
+        event = self._translate(update)
         stored = await self.intake.accept_async(event) if event is not None else None
         query = callback_id(update)
         if stored is None and query is not None:
             self._spawn(self._dismiss(query))
+
+    def _translate(self, update: Update) -> InboundEvent | None:
+        """Never raises: an update we cannot read is logged and skipped, not retried forever."""
+        try:
+            return to_event(update, self.me)
+        except Exception as exc:
+            log.warning("telegram update %s skipped: %s", update.update_id, type(exc).__name__)
+            return None
 
     async def _dismiss(self, query: str) -> None:
         """Answer a click nobody else will answer (no text: the spinner just stops)."""

@@ -8,6 +8,7 @@ it out of those loggers' records before any handler sees them.
 from __future__ import annotations
 
 import logging
+import re
 import warnings
 from datetime import timedelta
 
@@ -26,7 +27,7 @@ from telegram.error import (
 from telegram.request import HTTPXRequest
 
 from orchestrator.outbound import PermanentFailure, RetryLater, Unconfirmed
-from orchestrator.settings import Settings
+from orchestrator.settings import Settings, SettingsError
 
 NETWORK_RETRY = 2.0  # seconds before retrying after a network error
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
@@ -37,9 +38,31 @@ _LOGGERS = (
 MASK = "<token>"
 
 
+_TOKEN_FORMAT = re.compile(r"^\d+:[A-Za-z0-9_-]+$")
+_SECRET_FORMAT = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+
+
 def token_of(settings: Settings) -> str:
-    assert settings.telegram_bot_token is not None, "TELEGRAM_BOT_TOKEN is not set"
-    return settings.telegram_bot_token.get_secret_value()
+    """The bot token; SettingsError (naming the setting, not its value) when malformed."""
+    if settings.telegram_bot_token is None:
+        raise SettingsError("setting TELEGRAM_BOT_TOKEN is required here but not set")
+    token = settings.telegram_bot_token.get_secret_value()
+    if not _TOKEN_FORMAT.match(token):
+        raise SettingsError(
+            "setting TELEGRAM_BOT_TOKEN is invalid: should look like 123456789:AAE… (BotFather)"
+        )
+    return token
+
+
+def check_webhook_settings(settings: Settings) -> None:
+    """PUBLIC_URL must be https (Telegram refuses others); the secret is 1-256 of A-Z a-z 0-9 _ -."""
+    if settings.public_url is not None and not settings.public_url.startswith("https://"):
+        raise SettingsError("setting PUBLIC_URL is invalid: Telegram webhooks need https://")
+    secret = settings.telegram_webhook_secret
+    if secret is not None and not _SECRET_FORMAT.match(secret.get_secret_value()):
+        raise SettingsError(
+            "setting TELEGRAM_WEBHOOK_SECRET is invalid: use 1-256 letters, digits, '_' or '-'"
+        )
 
 
 def make_bot(settings: Settings, *, read_timeout: float = 15.0) -> Bot:

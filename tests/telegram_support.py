@@ -39,11 +39,13 @@ def telegram_services(
 ) -> Services:
     """Services with a real TelegramSender pointed at the fake (group and webhook optional)."""
     env.setdefault("PARALLELOS_OPERATORS", f"telegram:{OPERATOR}")
-    env.update(TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_API_URL=tg.base_url)
+    env.setdefault("TELEGRAM_BOT_TOKEN", TOKEN)
+    env.setdefault("TELEGRAM_API_URL", tg.base_url)
     if forum:
-        env["TELEGRAM_CHAT_ID"] = str(tg.add_forum(FORUM))
+        env.setdefault("TELEGRAM_CHAT_ID", str(tg.add_forum(FORUM)))
     if webhook:
-        env.update(PUBLIC_URL=PUBLIC_URL, TELEGRAM_WEBHOOK_SECRET=SECRET)
+        env.setdefault("PUBLIC_URL", PUBLIC_URL)
+        env.setdefault("TELEGRAM_WEBHOOK_SECRET", SECRET)
     return make_services(db, **env)
 
 

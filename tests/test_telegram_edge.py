@@ -2,23 +2,28 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 
 import pytest
 from telegram import Update
 
+from bot.telegram_adapter import TelegramAdapter
 from bot.telegram_events import BotIdentity, to_event
 from bot.telegram_sender import TelegramSender, answer_text
 from orchestrator.canonical import Button, EventKind, Post
 from orchestrator.outbound import UNKNOWN, Destination, PermanentFailure, RetryLater
+from orchestrator.settings import SettingsError
 from tests.fakes import telegram_payloads as tp
+from tests.fakes.telegram_api import FakeTelegram
 from tests.helpers import make_settings
 from tests.telegram_support import (
     FORUM,
     OPERATOR,
     STRANGER,
     TOKEN,
+    close_sender,
     fake_telegram,
     post_update,
     running,
@@ -293,3 +298,42 @@ def test_stranger_message_is_stored_nowhere(db, tg, caplog):
         assert response.status_code == 200
     assert stored_events(db) == 0 and tg.calls("sendMessage") == []
     assert "telegram:9999" in caplog.text
+
+
+# -- settings ------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("env", "named"),
+    [
+        ({"PUBLIC_URL": "http://insecure.example"}, "PUBLIC_URL"),
+        ({"TELEGRAM_WEBHOOK_SECRET": "has spaces!"}, "TELEGRAM_WEBHOOK_SECRET"),
+        ({"TELEGRAM_BOT_TOKEN": "not-a-token"}, "TELEGRAM_BOT_TOKEN"),
+    ],
+)
+def test_malformed_telegram_settings_stop_start_up(db, tg, env, named):
+    """A setting Telegram would refuse stops start-up with one line naming it, not its value."""
+    with pytest.raises(SettingsError) as error:  # the worker's sender, or the web adapter
+        TelegramAdapter(telegram_services(db, tg, **env))
+    assert named in str(error.value) and "not-a-token" not in str(error.value)
+
+
+def test_a_token_telegram_refuses_stops_start_up(db):
+    """getMe answering 401 at start: SettingsError naming TELEGRAM_BOT_TOKEN."""
+    with FakeTelegram(token="1:the-real-one") as fake:
+        svc = telegram_services(db, fake)
+        adapter = TelegramAdapter(svc)
+        with pytest.raises(SettingsError, match="TELEGRAM_BOT_TOKEN") as error:
+            asyncio.run(adapter.start(None))  # type: ignore[arg-type]
+        assert TOKEN not in str(error.value)
+        close_sender(svc)
+
+
+def test_an_unreadable_update_is_skipped_not_retried(db, tg, monkeypatch):
+    """An update the translation chokes on is acknowledged and dropped (no poison pill)."""
+
+    def choke(update, me):  # type: ignore[no-untyped-def]
+        raise KeyError("unexpected shape")
+
+    monkeypatch.setattr("bot.telegram_adapter.to_event", choke)
+    with running(telegram_services(db, tg)) as client:
+        response = post_update(client, tp.message_update(1, OPERATOR, OPERATOR, "hi"))
+        assert response.status_code == 200 and stored_events(db) == 0
