@@ -8,7 +8,11 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
+from sqlalchemy import select
+
 from orchestrator.canonical import EventKind, InboundEvent, Platform, Post, SentRef
+from orchestrator.db import Database
+from orchestrator.models import OutboxRow, OutboxStatus
 from orchestrator.outbound import Destination
 
 LOCAL_USER = "operator"
@@ -76,3 +80,30 @@ def local_click(
         action_value=value,
         action_message_ref=message_key,
     )
+
+
+def sent_local_posts(db: Database, *, after: int, limit: int = 1000) -> list[dict[str, object]]:
+    """Local posts delivered after outbox id `after`, oldest first: what the chats show."""
+    with db.session() as s:
+        rows = s.scalars(
+            select(OutboxRow)
+            .where(
+                OutboxRow.platform == Platform.LOCAL.value,
+                OutboxRow.status == OutboxStatus.SENT,
+                OutboxRow.id > after,
+            )
+            .order_by(OutboxRow.id)
+            .limit(limit)
+        ).all()
+        return [
+            {
+                "id": r.id,
+                "key": r.key,
+                "channel": r.sent_channel,
+                "thread": r.sent_thread,
+                "kind": r.kind,
+                "update_of": r.update_of,
+                "post": r.post,
+            }
+            for r in rows
+        ]

@@ -7,10 +7,10 @@ import sys
 from sqlalchemy import func, select
 
 from bot.intake import Intake
-from bot.local import local_event
+from bot.local import local_event, sent_local_posts
 from jobs.queue import SyncJobQueue
 from jobs.services import Services, build_services, install
-from orchestrator.models import OutboxRow, OutboxStatus
+from orchestrator.models import OutboxRow
 from orchestrator.settings import Settings
 
 PROMPT = "you> "
@@ -45,19 +45,9 @@ def _last_id(svc: Services) -> int:
 
 
 def _show_new(svc: Services, after: int) -> int:
-    with svc.db.session() as s:
-        rows = s.scalars(
-            select(OutboxRow)
-            .where(
-                OutboxRow.platform == "local",
-                OutboxRow.status == OutboxStatus.SENT,
-                OutboxRow.id > after,
-            )
-            .order_by(OutboxRow.id)
-        ).all()
-    for row in rows:
-        print(render_plain(row.sent_channel or "", row.post))
-        after = row.id
+    for post in sent_local_posts(svc.db, after=after):
+        print(render_plain(str(post["channel"] or ""), post["post"]))  # type: ignore[arg-type]
+        after = int(post["id"])  # type: ignore[arg-type]
     return after
 
 

@@ -8,13 +8,11 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field
-from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
 from bot.intake import Intake
-from bot.local import DM, local_click, local_event
+from bot.local import DM, local_click, local_event, sent_local_posts
 from jobs.services import Services
-from orchestrator.models import OutboxRow, OutboxStatus
 
 router = APIRouter()
 PAGE = Path(__file__).parent / "static" / "index.html"
@@ -60,7 +58,7 @@ async def click(body: ClickIn, svc: ServicesDep) -> dict[str, int | None]:
 async def messages(svc: ServicesDep, after: int = 0, limit: int = 200) -> dict[str, object]:
     if limit < 1 or limit > 1000 or after < 0:
         raise HTTPException(400, "after must be ≥ 0 and limit between 1 and 1000")
-    rows = await run_in_threadpool(_sent_local, svc, after, limit)
+    rows = await run_in_threadpool(sent_local_posts, svc.db, after=after, limit=limit)
     return {"messages": rows, "last": rows[-1]["id"] if rows else after}
 
 
@@ -74,29 +72,3 @@ def _dashboard(svc: Services) -> dict[str, object]:
 
     with svc.db.session() as s:
         return dashboard(s, svc.charters)
-
-
-def _sent_local(svc: Services, after: int, limit: int) -> list[dict[str, object]]:
-    with svc.db.session() as s:
-        rows = s.scalars(
-            select(OutboxRow)
-            .where(
-                OutboxRow.platform == "local",
-                OutboxRow.status == OutboxStatus.SENT,
-                OutboxRow.id > after,
-            )
-            .order_by(OutboxRow.id)
-            .limit(limit)
-        ).all()
-        return [
-            {
-                "id": r.id,
-                "key": r.key,
-                "channel": r.sent_channel,
-                "thread": r.sent_thread,
-                "kind": r.kind,
-                "update_of": r.update_of,
-                "post": r.post,
-            }
-            for r in rows
-        ]
