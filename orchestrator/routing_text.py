@@ -99,6 +99,7 @@ class SpellIndex:
     transposition away (Norvig's method; nothing to precompute, ~50 µs a word)."""
 
     MIN_LEN = 5
+    MIN_SUBSTITUTION_LEN = 7
     _LETTERS = "abcdefghijklmnopqrstuvwxyz"
 
     CACHE_SIZE = 4096
@@ -108,11 +109,14 @@ class SpellIndex:
         self._cache: dict[str, str] = {}
 
     def _edits(self, word: str) -> set[str]:
+        """Words one deletion, transposition or insertion away; substitutions only for words
+        of 7+ letters, so short real words are not "fixed" into others (stuck -> stock)."""
         splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
         out = {a + b[1:] for a, b in splits if b}
         out.update(a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1)
-        out.update(a + c + b[1:] for a, b in splits if b for c in self._LETTERS)
         out.update(a + c + b for a, b in splits for c in self._LETTERS)
+        if len(word) >= self.MIN_SUBSTITUTION_LEN:
+            out.update(a + c + b[1:] for a, b in splits if b for c in self._LETTERS)
         return out
 
     def correct(self, word: str) -> str:
