@@ -1,9 +1,11 @@
 """Socket Mode with a watchdog: a dead connection is reported, logged and reconnected.
 
-slack_sdk's client reconnects by itself, but its monitor can die silently (PEERS: python-slack-sdk
-#1701). The watchdog checks the connection every few seconds; while it is down `problems()`
-names it for /readyz, and after a second failed check the watchdog opens a fresh connection
-itself, backing off exponentially and logging every attempt.
+slack_sdk's client reconnects by itself, but its monitor can die silently, and its retry loop
+keeps reusing a websocket URL that may have expired (PEERS: python-slack-sdk #1701). The
+watchdog checks the connection every few seconds; while it is down `problems()` names it for
+/readyz. It makes the first connection, and when a lost one is still down after slack_sdk's
+own staleness limit (4 pings) it opens a fresh one itself (a new URL from
+apps.connections.open), backing off exponentially and logging every attempt.
 """
 
 from __future__ import annotations
@@ -38,7 +40,9 @@ class SocketMode:
         self.check_every = check_every or CHECK_EVERY
         self.ping_interval = ping_interval or PING_INTERVAL
         self.handler: AsyncSocketModeHandler | None = None
-        self.reconnects = 0  # connections the watchdog opened itself
+        self.grace = self.ping_interval * 4  # slack_sdk's own staleness limit
+        self.reconnects = 0  # lost connections the watchdog itself replaced
+        self._ever = False
         self._task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
@@ -68,27 +72,29 @@ class SocketMode:
         return [] if self.connected() else [NOT_CONNECTED]
 
     async def _watch(self) -> None:
-        failures, was_connected = 0, False
+        down_since: float | None = None
+        attempt = 0
         while True:
             if self.connected():
-                if failures:
+                if down_since is not None:
                     log.info("slack socket mode connected")
-                failures, was_connected = 0, True
+                down_since, attempt, self._ever = None, 0, True
                 await asyncio.sleep(self.check_every)
                 continue
-            failures += 1
-            if was_connected and failures == 1:
-                log.warning(
-                    "slack socket mode connection lost; waiting one check for its own retry"
-                )
-                await asyncio.sleep(self.check_every)
+            if down_since is None:
+                down_since = time.monotonic()
+                if self._ever:
+                    log.warning("slack socket mode connection lost")
+            if self._ever and time.monotonic() - down_since < self.grace:
+                await asyncio.sleep(self.check_every)  # slack_sdk's own reconnect goes first
                 continue
-            if was_connected:
+            attempt += 1
+            if self._ever:
                 self.reconnects += 1
-            log.warning("slack socket mode: connecting (attempt %d)", failures)
+            log.warning("slack socket mode: connecting (attempt %d)", attempt)
             await self._connect()
             if not self.connected():
-                await asyncio.sleep(min(BACKOFF_CAP, self.check_every * 2 ** (failures - 1)))
+                await asyncio.sleep(min(BACKOFF_CAP, self.check_every * 2 ** (attempt - 1)))
 
     async def _connect(self) -> None:
         assert self.handler is not None
