@@ -1,0 +1,867 @@
+"""What the issue-2 benchmarks share: a scratch stack on loopback, signed Slack traffic, stats,
+and the Markdown section writer for docs/benchmarks.md.
+
+`Stack` brings up, and always tears down:
+  - a scratch PostgreSQL database beside BENCH_DATABASE_URL's (created, migrated, dropped);
+  - Redis: a private `redis-server` on a free loopback port (the test suite flushes databases
+    1-15 of the shared server at any time), or `--redis-url` (that database is flushed);
+  - `BenchSlack`, the test suite's FakeSlack recording when each chat.postMessage arrived;
+  - `uvicorn bot.app:app` and `parallelos worker` subprocesses, as the Procfile runs them.
+
+Every address is 127.0.0.1; every process started here is stopped by its own id.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import platform
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _source() -> tuple[Path, str]:
+    """The code under test: a snapshot of a commit (`--source REV`, default HEAD), so other
+    people's uncommitted edits in the shared work tree cannot break a run; `--source worktree`
+    runs the work tree as it is."""
+    import atexit
+
+    rev = "HEAD"
+    if "--source" in sys.argv[:-1]:
+        rev = sys.argv[sys.argv.index("--source") + 1]
+    if rev == "worktree":
+        dirty = subprocess.run(
+            [
+                "git",
+                "status",
+                "--porcelain",
+                "--",
+                "bot",
+                "jobs",
+                "orchestrator",
+                "domains",
+                "migrations",
+            ],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=False,
+        ).stdout.strip()
+        head = _git("rev-parse", "--short", "HEAD")
+        return ROOT, f"work tree at {head}" + (" with uncommitted changes" if dirty else "")
+    commit = _git("rev-parse", "--verify", f"{rev}^{{commit}}")
+    if not commit:
+        raise SystemExit(f"--source {rev}: not a commit")
+    where = Path(tempfile.mkdtemp(prefix="pos-src-"))
+    atexit.register(shutil.rmtree, where, ignore_errors=True)
+    archive = subprocess.run(
+        ["git", "archive", commit], cwd=ROOT, capture_output=True, check=True
+    ).stdout
+    subprocess.run(["tar", "-x", "-C", str(where)], input=archive, check=True)
+    return where, f"commit {commit[:7]}"
+
+
+def _git(*args: str) -> str:
+    try:
+        out = subprocess.run(
+            ["git", *args], cwd=ROOT, capture_output=True, text=True, timeout=10, check=False
+        )
+        return out.stdout.strip()
+    except OSError:
+        return "?"
+
+
+SRC, SOURCE = _source()
+sys.path.insert(0, str(SRC))
+
+from tests.fakes import slack_payloads as payloads  # noqa: E402
+from tests.fakes.http import Reply  # noqa: E402
+from tests.fakes.slack_api import FakeSlack  # noqa: E402
+from tests.fakes.slack_state import SlackError  # noqa: E402
+
+VENV_BIN = Path(sys.executable).parent
+DOC = ROOT / "docs" / "benchmarks.md"
+ADMIN_DATABASE_URL = os.environ.get(
+    "BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
+TOKEN = "xoxb-bench-token-0123456789"
+SECRET = "bench-signing-secret-0123456789"
+CONTRACT_PREFIXES = ("SLACK_", "TELEGRAM_", "PARALLELOS_", "ANTHROPIC_", "ACTION_WEBHOOK_")
+CONTRACT_NAMES = ("DATABASE_URL", "REDIS_URL", "PUBLIC_URL")
+POSTS_PER_MESSAGE = 3  # routed answer in the DM thread, mirror in pos-<domain>, domain answer
+MESSAGES = [  # (text, domain the offline router picks)
+    ("flights to lisbon in march?", "travel"),
+    ("pay the electricity bill and check the budget", "finance"),
+    ("update my CV for the senior engineer role", "career"),
+    ("draft a blog post about rust", "content"),
+    ("book a hotel in porto for the conference", "travel"),
+    ("schedule a run and a gym session tomorrow", "wellness"),
+]
+DOMAINS = sorted({d for _, d in MESSAGES})
+REF = re.compile(r"\(ref (\d+)\)")
+
+
+# -- the machine -------------------------------------------------------------------------
+def machine() -> dict[str, str]:
+    mem_kib = 0
+    with contextlib.suppress(OSError), open("/proc/meminfo") as f:
+        for line in f:
+            if line.startswith("MemTotal:"):
+                mem_kib = int(line.split()[1])
+    cpu = ""
+    with contextlib.suppress(OSError), open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    return {
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "nproc": str(os.cpu_count()),
+        "memory": f"{mem_kib / 1024 / 1024:.1f} GiB",
+        "cpu": cpu,
+        "python": platform.python_version(),
+        "source": SOURCE,
+    }
+
+
+def versions(*names: str) -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    found = []
+    for name in names:
+        try:
+            found.append(f"{name} {version(name)}")
+        except PackageNotFoundError:
+            found.append(f"{name} (absent)")
+    return ", ".join(found)
+
+
+# -- stats -------------------------------------------------------------------------------
+def percentile(values: Sequence[float], q: float) -> float:
+    """Linear-interpolated percentile, q in [0, 100]; NaN for no values."""
+    if not values:
+        return float("nan")
+    s = sorted(values)
+    k = (len(s) - 1) * q / 100
+    lo, hi = int(k), min(int(k) + 1, len(s) - 1)
+    return s[lo] + (s[hi] - s[lo]) * (k - lo)
+
+
+def median(values: Sequence[float]) -> float:
+    return percentile(values, 50)
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+    """A Markdown table (also readable in a terminal)."""
+    cells = [[str(c) for c in headers]] + [[_cell(c) for c in r] for r in rows]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
+    lines = [
+        "| " + " | ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) + " |" for r in cells
+    ]
+    lines.insert(1, "|" + "|".join("-" * (w + 2) for w in widths) + "|")
+    return "\n".join(lines)
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, float):
+        return "–" if value != value else f"{value:,.1f}"
+    return str(value)
+
+
+def verdict(value: float, target: float, *, higher_is_better: bool, unit: str) -> str:
+    met = value >= target if higher_is_better else value <= target
+    if met:
+        return f"met ({value:,.1f} {unit} vs {'≥' if higher_is_better else '≤'} {target:g})"
+    gap = (target - value) / target if higher_is_better else (value - target) / target
+    return f"**missed** by {gap:.0%} ({value:,.1f} {unit} vs {'≥' if higher_is_better else '≤'} {target:g})"
+
+
+# -- docs/benchmarks.md ------------------------------------------------------------------
+def write_section(name: str, markdown: str, path: Path = DOC) -> None:
+    """Replace the text between `<!-- bench:NAME:start -->` and its end marker (appended at
+    the end of the file when the markers are missing)."""
+    start, end = f"<!-- bench:{name}:start -->", f"<!-- bench:{name}:end -->"
+    block = f"{start}\n{markdown.strip()}\n{end}"
+    text = path.read_text() if path.exists() else "# Benchmarks\n"
+    if start in text and end in text:
+        before, rest = text.split(start, 1)
+        _, after = rest.split(end, 1)
+        text = before + block + after
+    else:
+        text = text.rstrip("\n") + "\n\n" + block + "\n"
+    tmp = path.with_suffix(".md.tmp")
+    tmp.write_text(text)
+    tmp.replace(path)
+
+
+def machine_line(m: dict[str, str]) -> str:
+    return (
+        f"{m['date']} · `nproc` {m['nproc']} · {m['memory']} · {m['cpu']} · Python {m['python']}"
+        f" · {m['source']}"
+    )
+
+
+# -- processes ---------------------------------------------------------------------------
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Proc:
+    """A subprocess in its own session, logging to a file; `stop` ends it by its own id."""
+
+    def __init__(
+        self, name: str, argv: Sequence[str], env: dict[str, str], logdir: Path, cwd: Path
+    ) -> None:
+        self.name = name
+        self.log_path = logdir / f"{name}.log"
+        self._log = open(self.log_path, "wb")  # noqa: SIM115 (closed in stop)
+        self.popen = subprocess.Popen(
+            list(argv),
+            env=env,
+            cwd=cwd,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+
+    @property
+    def pid(self) -> int:
+        return self.popen.pid
+
+    def alive(self) -> bool:
+        return self.popen.poll() is None
+
+    def stop(self, timeout: float = 10.0) -> None:
+        if self.alive():
+            with contextlib.suppress(ProcessLookupError):
+                self.popen.send_signal(signal.SIGTERM)
+            try:
+                self.popen.wait(timeout)
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    self.popen.kill()
+                self.popen.wait(5)
+        self._log.close()
+
+    def tail(self, lines: int = 20) -> str:
+        try:
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return ""
+
+
+def rss_mib(pid: int) -> float:
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return float("nan")
+
+
+def cpu_seconds(pids: Sequence[int]) -> float:
+    """User + system CPU seconds of these processes so far."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / tick
+        except (OSError, IndexError, ValueError):
+            pass
+    return total
+
+
+def pids_named(name: str) -> list[int]:
+    """Processes whose command name is `name` (read-only: for CPU accounting)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/comm") as f:
+                    if f.read().strip() == name:
+                        found.append(int(entry))
+            except OSError:
+                pass
+    return found
+
+
+def of_pids(pids: Callable[[], list[int]]) -> Callable[[], float]:
+    return lambda: cpu_seconds(pids())
+
+
+def reaped_children() -> float:
+    """CPU seconds of this process's finished (waited-for) children, e.g. wrk."""
+    import resource
+
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
+class CpuMeter:
+    """CPU seconds used by named groups (each a cumulative-seconds callable) between `start`
+    and `stop`, the machine's total, and "other": the machine less the groups (other people's
+    work on this shared machine, and processes not listed)."""
+
+    def __init__(self, groups: dict[str, Callable[[], float]]) -> None:
+        self.groups = groups
+        self.before: dict[str, float] = {}
+        self.t0 = 0.0
+        self.used: dict[str, float] = {}
+        self.wall = 0.0
+
+    def start(self) -> None:
+        self.t0 = time.monotonic()
+        self.before = {g: f() for g, f in self.groups.items()}
+        self.before["machine"] = _machine_busy()
+
+    def stop(self) -> None:
+        self.wall = time.monotonic() - self.t0
+        self.used = {g: f() - self.before[g] for g, f in self.groups.items()}
+        machine = _machine_busy() - self.before["machine"]
+        self.used["other"] = max(0.0, machine - sum(self.used.values()))
+        self.used["machine"] = machine
+
+    def shares(self) -> dict[str, float]:
+        """Each group's CPU use as % of one core."""
+        return {g: 100 * s / self.wall for g, s in self.used.items()} if self.wall else {}
+
+
+def machine_busy() -> float:
+    """CPU seconds the whole machine has been busy (all cores) since boot."""
+    return _machine_busy()
+
+
+def wait_quiet(max_wait: float, *, below: float = 0.25, sample: float = 1.0) -> float:
+    """Wait (at most `max_wait` s) for a second in which the machine is busy less than `below`
+    of one core — other people's test runs share this machine. Returns the last busy share."""
+    deadline = time.monotonic() + max_wait
+    while True:
+        before = _machine_busy()
+        time.sleep(sample)
+        busy = (_machine_busy() - before) / sample
+        if busy < below or time.monotonic() >= deadline:
+            return busy
+
+
+def _machine_busy() -> float:
+    with open("/proc/stat") as f:
+        parts = f.readline().split()[1:]
+    values = [int(p) for p in parts]
+    idle = values[3] + values[4]
+    return (sum(values[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
+# -- services ----------------------------------------------------------------------------
+class ScratchPostgres:
+    """A database created beside the admin URL's, migrated, and dropped at the end."""
+
+    def __init__(self, admin_url: str = ADMIN_DATABASE_URL) -> None:
+        self.admin_url = admin_url
+        self.url = ""
+        self._admin = None
+        self._name = f"parallelos_bench_{os.getpid()}"
+
+    def __enter__(self) -> ScratchPostgres:
+        from sqlalchemy import text
+
+        from orchestrator.db import Database
+        from orchestrator.migrate import upgrade
+
+        self._admin = Database(self.admin_url)
+        self._admin.ping()
+        self._autocommit = self._admin.engine.execution_options(isolation_level="AUTOCOMMIT")
+        with self._autocommit.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{self._name}"'))
+            conn.execute(text(f'CREATE DATABASE "{self._name}"'))
+        self.url = self._admin.engine.url.set(database=self._name).render_as_string(
+            hide_password=False
+        )
+        upgrade(self.url)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        from sqlalchemy import text
+
+        if self._admin is not None:
+            with self._autocommit.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{self._name}" WITH (FORCE)'))
+            self._admin.dispose()
+
+
+class BenchRedis:
+    """A private redis-server on a free loopback port, or a given URL's database, flushed."""
+
+    def __init__(self, url: str | None, logdir: Path) -> None:
+        self.given = url
+        self.logdir = logdir
+        self.proc: Proc | None = None
+        self.url = url or ""
+
+    def __enter__(self) -> BenchRedis:
+        import redis
+
+        if self.given is None:
+            server = shutil.which("redis-server")
+            if server is None:
+                raise SystemExit(
+                    "redis-server not found: pass --redis-url redis://127.0.0.1:6379/N"
+                )
+            port = free_port()
+            self.proc = Proc(
+                "redis",
+                [
+                    server,
+                    "--bind",
+                    "127.0.0.1",
+                    "--port",
+                    str(port),
+                    "--save",
+                    "",
+                    "--appendonly",
+                    "no",
+                    "--protected-mode",
+                    "yes",
+                ],
+                dict(os.environ),
+                self.logdir,
+                self.logdir,
+            )
+            self.url = f"redis://127.0.0.1:{port}/0"
+        conn = redis.Redis.from_url(self.url)
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                conn.ping()
+                break
+            except redis.ConnectionError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
+        conn.flushdb()
+        self.conn = conn
+        return self
+
+    def pids(self) -> list[int]:
+        if self.proc is not None:
+            return [self.proc.pid]
+        return pids_named("redis-server")
+
+    def __exit__(self, *exc: object) -> None:
+        with contextlib.suppress(Exception):
+            self.conn.flushdb()
+            self.conn.close()
+        if self.proc is not None:
+            self.proc.stop()
+
+
+@dataclass
+class Arrival:
+    at: float  # time.monotonic() when the fake received it
+    channel: str
+    thread: str | None
+    ts: str
+    text: str
+
+
+class BenchSlack(FakeSlack):
+    """FakeSlack that timestamps each chat.postMessage and hands it to `on_post`."""
+
+    def __init__(self) -> None:
+        super().__init__(token=TOKEN)
+        self.on_post: Callable[[Arrival], None] | None = None
+        self.posts = 0
+        self._by_ts: dict[str, dict[str, dict]] = {}  # channel id -> ts -> message
+
+    def person_message(self, channel: str, ts: str, text: str, user: str) -> None:
+        """The user's own message, with the ts the Events API delivery will carry."""
+        with self._lock:
+            message = {
+                "type": "message",
+                "user": user,
+                "text": text,
+                "team": self.team_id,
+                "ts": ts,
+                "channel": channel,
+            }
+            self._messages[channel].append(message)
+            self._by_ts.setdefault(channel, {})[ts] = message
+
+    # The fake finds a thread's parent by scanning the channel; index it, or the fake's own
+    # cost grows with every message of a long run.
+    def _append(self, channel: Any, message: dict, thread_ts: str | None) -> dict:
+        stored = super()._append(channel, message, thread_ts)
+        self._by_ts.setdefault(channel.id, {})[stored["ts"]] = stored
+        return stored
+
+    def _message(self, channel: Any, ts: str, missing: str = "message_not_found") -> dict:
+        found = self._by_ts.get(channel.id, {}).get(str(ts))
+        if found is None:
+            raise SlackError(missing)
+        return found
+
+    def _handle(
+        self, method: str, params: dict[str, Any], headers: dict[str, str], path: str
+    ) -> Reply:
+        reply = super()._handle(method, params, headers, path)
+        if method == "chat.postMessage" and reply.status == 200 and reply.body.get("ok"):
+            self.posts += 1
+            arrival = Arrival(
+                at=time.monotonic(),
+                channel=reply.body["channel"],
+                thread=params.get("thread_ts") or None,
+                ts=reply.body["ts"],
+                text=str(params.get("text") or ""),
+            )
+            if self.on_post is not None:
+                self.on_post(arrival)
+        return reply
+
+
+# -- signed traffic ----------------------------------------------------------------------
+class Traffic:
+    """Signed `message.im` deliveries from the operator, each with a unique event_id and ts,
+    padded with a rich_text block to about 1 KB like a real Events API body."""
+
+    def __init__(self, dm_channel: str, user: str, *, secret: str = SECRET) -> None:
+        self.dm = dm_channel
+        self.user = user
+        self.secret = secret
+        self.base = int(time.time()) - 100_000
+        self.run = f"{os.getpid():x}{int(time.time()) % 100000:05d}"
+
+    def ts(self, i: int) -> str:
+        return f"{self.base + i // 1_000_000}.{i % 1_000_000:06d}"
+
+    def text(self, i: int) -> str:
+        return f"{MESSAGES[i % len(MESSAGES)][0]} (ref {i})"
+
+    def body(self, i: int, text: str | None = None) -> bytes:
+        text = text or self.text(i)
+        payload = payloads.message_im(
+            text, user=self.user, channel=self.dm, ts=self.ts(i), event_id=f"Ev{self.run}x{i}"
+        )
+        event = payload["event"]
+        event["client_msg_id"] = f"{i:08x}-0000-4000-8000-{self.run[:12]:0>12}"
+        event["blocks"] = [
+            {
+                "type": "rich_text",
+                "block_id": f"b{i % 100000:05d}",
+                "elements": [
+                    {"type": "rich_text_section", "elements": [{"type": "text", "text": text}]}
+                ],
+            }
+        ]
+        payload["authorizations"][0]["enterprise_id"] = None
+        payload["event_context"] = (
+            f"4-eyJldCI6Im1lc3NhZ2UiLCJ0aWQiOiJUMEZBS0UwMDEiLCJhaWQiOiJBMEZBS0VBUFAiLCJjaWQiOiJ{self.dm}In0"
+        )
+        return payloads.json_body(payload)
+
+    def headers(self, body: bytes) -> dict[str, str]:
+        return payloads.json_headers(body, self.secret)
+
+
+class Tracker:
+    """Matches chat.postMessage arrivals to the messages that caused them.
+
+    Message i's routed answer is threaded on its ts in the DM; its mirror in pos-<domain>
+    carries "(ref i)"; the domain's answer is threaded on the mirror.
+    """
+
+    def __init__(self, traffic: Traffic) -> None:
+        self.traffic = traffic
+        self.lock = threading.Lock()
+        self.by_ts: dict[str, int] = {}
+        self.by_mirror: dict[str, int] = {}
+        self.sent: dict[int, float] = {}
+        self.acked: dict[int, float] = {}
+        self.status: dict[int, int] = {}
+        self.routed: dict[int, float] = {}
+        self.arrivals: dict[int, list[float]] = {}
+        self.done: dict[int, float] = {}
+        self.unmatched = 0
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.waiters: dict[int, asyncio.Future[float]] = {}
+
+    def expect(self, i: int) -> None:
+        with self.lock:
+            self.by_ts[self.traffic.ts(i)] = i
+
+    def on_post(self, a: Arrival) -> None:
+        with self.lock:
+            i = self.by_ts.get(a.thread or "") if a.channel == self.traffic.dm else None
+            if i is not None:
+                self.routed[i] = a.at
+            else:
+                m = REF.search(a.text)
+                if m and a.thread is None:
+                    i = int(m.group(1))
+                    self.by_mirror[a.ts] = i
+                else:
+                    i = self.by_mirror.get(a.thread or "")
+            if i is None:
+                self.unmatched += 1
+                return
+            got = self.arrivals.setdefault(i, [])
+            got.append(a.at)
+            if len(got) == POSTS_PER_MESSAGE:
+                self.done[i] = a.at
+                fut = self.waiters.pop(i, None)
+                if fut is not None and self.loop is not None:
+                    self.loop.call_soon_threadsafe(_resolve, fut, a.at)
+
+    def waiter(self, i: int) -> asyncio.Future[float]:
+        assert self.loop is not None
+        fut = self.loop.create_future()
+        with self.lock:
+            if i in self.done:
+                fut.set_result(self.done[i])
+            else:
+                self.waiters[i] = fut
+        return fut
+
+
+def _resolve(fut: asyncio.Future[float], at: float) -> None:
+    if not fut.done():
+        fut.set_result(at)
+
+
+@dataclass
+class Stack:
+    """The system under test on loopback; a context manager that always cleans up."""
+
+    workers: int = 0
+    redis_url: str | None = None
+    access_log: bool = False
+    keep_logs: bool = False
+    extra_env: dict[str, str] = field(default_factory=dict)
+
+    def __enter__(self) -> Stack:
+        self._exit = contextlib.ExitStack()
+        try:
+            self._start()
+        except BaseException:
+            self._exit.close()
+            raise
+        return self
+
+    def _start(self) -> None:
+        self.logdir = Path(tempfile.mkdtemp(prefix="pos-bench-"))
+        if not self.keep_logs:
+            self._exit.callback(shutil.rmtree, self.logdir, ignore_errors=True)
+        self.procs: list[Proc] = []
+        self.pg = self._exit.enter_context(ScratchPostgres())
+        self.redis = self._exit.enter_context(BenchRedis(self.redis_url, self.logdir))
+        self.slack = self._exit.enter_context(BenchSlack())
+        self._exit.callback(self._stop_procs)  # first to run: processes before their servers
+        self.operator = "U0BENCH01"
+        self.dm = self.slack.add_im(self.operator)
+        for domain in DOMAINS:
+            self.slack.add_channel(f"pos-{domain}")
+        self.env = self._env()
+        self.port = free_port()
+        self.web = self.start_web("web", "bot.app:app", self.port)
+        self.worker_procs = [self.start_worker(f"worker{n + 1}") for n in range(self.workers)]
+        self.wait_workers(len(self.worker_procs))
+
+    def _env(self) -> dict[str, str]:
+        env = {
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith(CONTRACT_PREFIXES) and k not in CONTRACT_NAMES
+        }
+        env.update(
+            {
+                "DATABASE_URL": self.pg.url,
+                "REDIS_URL": self.redis.url,
+                "SLACK_BOT_TOKEN": TOKEN,
+                "SLACK_SIGNING_SECRET": SECRET,
+                "SLACK_API_URL": self.slack.url,
+                "PARALLELOS_OPERATORS": f"slack:{self.operator}",
+                "PATH": f"{VENV_BIN}:{env.get('PATH', '')}",
+                "NO_PROXY": "127.0.0.1,localhost",
+                "PYTHONPATH": str(SRC),
+            }
+        )
+        env.update(self.extra_env)
+        return env
+
+    def start_web(self, name: str, app: str, port: int, *, app_dir: Path | None = None) -> Proc:
+        argv = [
+            str(VENV_BIN / "uvicorn"),
+            app,
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+        ]
+        if not self.access_log:
+            argv.append("--no-access-log")
+        if app_dir is not None:
+            argv += ["--app-dir", str(app_dir)]
+        proc = Proc(name, argv, self.env, self.logdir, SRC)
+        self.procs.append(proc)
+        wait_http(f"http://127.0.0.1:{port}/healthz", proc, accept=(200, 404, 405))
+        return proc
+
+    def start_worker(self, name: str) -> Proc:
+        proc = Proc(name, [str(VENV_BIN / "parallelos"), "worker"], self.env, self.logdir, SRC)
+        self.procs.append(proc)
+        return proc
+
+    def wait_workers(self, count: int, timeout: float = 30.0) -> None:
+        deadline = time.monotonic() + timeout
+        while count and len(self.redis.conn.smembers("rq:workers")) < count:
+            for p in self.worker_procs:
+                if not p.alive():
+                    raise RuntimeError(f"{p.name} exited:\n{p.tail()}")
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"workers did not register within {timeout}s")
+            time.sleep(0.05)
+
+    def url(self, path: str = "/slack/events") -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def traffic(self) -> Traffic:
+        return Traffic(self.dm, self.operator)
+
+    def queue_depth(self) -> int:
+        return int(self.redis.conn.llen("rq:queue:parallelos"))
+
+    def count_rows(self, sql: str) -> int:
+        from sqlalchemy import create_engine, text
+
+        from orchestrator.db import normalise_url
+
+        engine = create_engine(normalise_url(self.pg.url))
+        try:
+            with engine.connect() as conn:
+                return int(conn.execute(text(sql)).scalar() or 0)
+        finally:
+            engine.dispose()
+
+    def _stop_procs(self) -> None:
+        for proc in reversed(self.procs):
+            proc.stop()
+
+    def __exit__(self, *exc: object) -> None:
+        self._exit.close()
+
+
+def wait_http(
+    url: str, proc: Proc, *, accept: Sequence[int] = (200,), timeout: float = 30.0
+) -> None:
+    import urllib.error
+    import urllib.request
+
+    deadline = time.monotonic() + timeout
+    while True:
+        if not proc.alive():
+            raise RuntimeError(f"{proc.name} exited:\n{proc.tail()}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as r:  # noqa: S310 (loopback)
+                if r.status in accept:
+                    return
+        except urllib.error.HTTPError as exc:
+            if exc.code in accept:
+                return
+        except OSError:
+            pass
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{proc.name} did not answer {url} within {timeout}s")
+        time.sleep(0.05)
+
+
+def dump_json(path: Path | None, data: Any) -> None:
+    if path is not None:
+        path.write_text(json.dumps(data, indent=2, default=str))
+
+
+# -- the async load generator ------------------------------------------------------------
+class Sender:
+    """Posts signed deliveries to the web process with aiohttp, recording send and ack times."""
+
+    def __init__(
+        self, url: str, traffic: Traffic, tracker: Tracker, *, connections: int, slack: BenchSlack
+    ) -> None:
+        self.slack = slack
+        self.url = url
+        self.traffic = traffic
+        self.tracker = tracker
+        self.connections = connections
+        self.session = None
+
+    async def __aenter__(self) -> Sender:
+        import aiohttp
+
+        self.session = aiohttp.ClientSession(
+            connector=aiohttp.TCPConnector(limit=self.connections),
+            timeout=aiohttp.ClientTimeout(total=10),
+        )
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        assert self.session is not None
+        await self.session.close()
+
+    async def send(self, i: int) -> int:
+        """POST message i; returns the HTTP status (0 on a transport error)."""
+        assert self.session is not None
+        body = self.traffic.body(i)
+        headers = self.traffic.headers(body)
+        self.slack.person_message(
+            self.traffic.dm, self.traffic.ts(i), self.traffic.text(i), self.traffic.user
+        )
+        self.tracker.expect(i)
+        t0 = time.monotonic()
+        self.tracker.sent[i] = t0
+        try:
+            async with self.session.post(self.url, data=body, headers=headers) as r:
+                await r.read()
+                status = r.status
+        except Exception:
+            status = 0
+        self.tracker.acked[i] = time.monotonic()
+        self.tracker.status[i] = status
+        return status
+
+
+def latencies_ms(tracker: Tracker, ids: Sequence[int]) -> dict[str, list[float]]:
+    """Per message: ack, routed answer, and all posts (done), in ms after the POST began."""
+    out: dict[str, list[float]] = {"ack": [], "routed": [], "done": []}
+    for i in ids:
+        t0 = tracker.sent.get(i)
+        if t0 is None:
+            continue
+        if i in tracker.acked:
+            out["ack"].append(1000 * (tracker.acked[i] - t0))
+        if i in tracker.routed:
+            out["routed"].append(1000 * (tracker.routed[i] - t0))
+        if i in tracker.done:
+            out["done"].append(1000 * (tracker.done[i] - t0))
+    return out
