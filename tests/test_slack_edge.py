@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
 
 import pytest
+import yaml
 from sqlalchemy.exc import OperationalError
 
 from bot import slack_events
@@ -29,6 +31,7 @@ from tests.slack_support import (
 )
 
 BOT = payloads.BOT_USER_ID
+ROOT = Path(__file__).resolve().parent.parent
 
 
 # -- payload -> InboundEvent ------------------------------------------------------------------
@@ -263,3 +266,32 @@ def test_storage_failure_gets_503_so_slack_retries(edge, db, monkeypatch) -> Non
     assert response.status_code == 503
     assert "x-slack-no-retry" not in response.headers
     assert "database is down" not in response.text
+
+
+# -- the app manifest -------------------------------------------------------------------------
+def test_the_manifest_asks_for_what_the_bot_uses() -> None:
+    """Events, scopes (FACTS §1.7), /pos and interactivity, all at /slack/events."""
+    manifest = yaml.safe_load((ROOT / "docs" / "slack-app-manifest.yml").read_text())
+    settings = manifest["settings"]
+    events = set(settings["event_subscriptions"]["bot_events"])
+    assert events == {
+        "app_mention",
+        "message.channels",
+        "message.groups",
+        "message.im",
+        "message.mpim",
+    }
+    scopes = set(manifest["oauth_config"]["scopes"]["bot"])
+    assert {
+        "chat:write", "chat:write.public", "channels:manage", "groups:write", "channels:history",
+        "groups:history", "im:history", "mpim:history", "app_mentions:read", "commands",
+        "channels:read", "groups:read", "im:write", "users:read", "channels:join",
+    } <= scopes  # fmt: skip
+    (command,) = manifest["features"]["slash_commands"]
+    assert command["command"] == "/pos"
+    urls = {
+        command["url"],
+        settings["event_subscriptions"]["request_url"],
+        settings["interactivity"]["request_url"],
+    }
+    assert urls == {"https://YOUR-HOST/slack/events"} and settings["interactivity"]["is_enabled"]
