@@ -11,6 +11,7 @@ import pytest
 
 from domains.charter import SHIPPED_DIR, CharterSet, load_charters
 from orchestrator.router import RouteDecision, Router
+from orchestrator.routing_text import content_words, normalise, stem
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -190,3 +191,22 @@ def test_evaluation_set_regression_floor(router: Router) -> None:
     assert report.accuracy >= 0.85, report.accuracy
     assert report.boundary_recall >= 0.9, report.boundary_recall
     assert report.false_decline_rate <= 0.05, report.false_decline_rate
+
+
+def test_evaluation_messages_are_not_charter_examples(charters: CharterSet) -> None:
+    """The evaluation set stays independent of the charters: no message nearly repeats an
+    example (content-word overlap below 80%)."""
+
+    def bag(text: str) -> set[str]:
+        return {stem(w) for w in content_words(normalise(text))}
+
+    examples = [
+        bag(e)
+        for c in charters.charters.values()
+        for e in [*c.routing.examples, *(x for b in c.routing.boundaries for x in b.examples)]
+    ]
+    for case in _load_bench().load_cases():
+        words = bag(case["text"])
+        for example in examples:
+            if words and example:
+                assert len(words & example) / len(words | example) < 0.8, case["text"]
