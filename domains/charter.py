@@ -11,11 +11,19 @@ from __future__ import annotations
 import datetime as dt
 import re
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 NAME_RE = re.compile(r"^[a-z][a-z0-9_-]*$")
 VERSION_RE = re.compile(r"^\d+\.\d+\.\d+$")
@@ -30,14 +38,33 @@ class CharterError(Exception):
     """A charter file is broken; the message is one line: file, field, what is wrong."""
 
 
+def _check_name(v: str) -> str:
+    if not NAME_RE.match(v):
+        raise ValueError("should be lowercase letters, digits, '-' or '_', starting a-z")
+    return v
+
+
+def _check_version(v: str) -> str:
+    if not VERSION_RE.match(v):
+        raise ValueError("should look like 1.0.0")
+    return v
+
+
+Name = Annotated[str, AfterValidator(_check_name)]
+Version = Annotated[str, AfterValidator(_check_version)]
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+_M = TypeVar("_M", bound=_Strict)
 
 
 class BriefSpec(_Strict):
     """One recurring (or on-demand) brief: when it runs and where it is posted."""
 
-    name: str
+    name: Name
     title: str
     cron: str
     timezone: str | None = None
@@ -45,13 +72,6 @@ class BriefSpec(_Strict):
     description: str
     on_demand_only: bool = False
     owner: str
-
-    @field_validator("name")
-    @classmethod
-    def _name(cls, v: str) -> str:
-        if not NAME_RE.match(v):
-            raise ValueError("should be lowercase letters, digits, '-' or '_'")
-        return v
 
     @field_validator("cron")
     @classmethod
@@ -109,7 +129,7 @@ class Budget(_Strict):
 
 
 class ChangelogEntry(_Strict):
-    version: str
+    version: Version
     date: dt.date
     note: str
 
@@ -172,7 +192,7 @@ class Routing(_Strict):
 class Charter(_Strict):
     """One domain's charter: front matter fields, the Markdown body and where it came from."""
 
-    name: str
+    name: Name
     kind: Literal["domain"] = "domain"
     title: str
     mission: str
@@ -188,7 +208,7 @@ class Charter(_Strict):
     briefs: list[BriefSpec] = Field(default_factory=list)
     budget: Budget = Field(default_factory=Budget)
     approval_expiry_days: int = Field(7, ge=1)
-    version: str
+    version: Version
     changelog: list[ChangelogEntry] = Field(min_length=1)
     routing: Routing = Field(default_factory=Routing)
     body: str = ""
@@ -197,8 +217,6 @@ class Charter(_Strict):
     @field_validator("name")
     @classmethod
     def _name(cls, v: str) -> str:
-        if not NAME_RE.match(v):
-            raise ValueError("should be lowercase letters, digits, '-' or '_', starting a-z")
         if v == HUB:
             raise ValueError("'hub' is reserved for the cross-domain briefs file")
         return v
@@ -209,13 +227,6 @@ class Charter(_Strict):
         if "\n" in v.strip():
             raise ValueError("should be one line")
         return v.strip()
-
-    @field_validator("version")
-    @classmethod
-    def _version(cls, v: str) -> str:
-        if not VERSION_RE.match(v):
-            raise ValueError("should look like 1.0.0")
-        return v
 
     def prompt_text(self) -> str:
         """A compact rendering of the charter for a language model's system prompt."""
@@ -249,17 +260,10 @@ class HubSpec(_Strict):
     name: str = HUB
     kind: Literal["hub"] = "hub"
     title: str
-    version: str
+    version: Version
     briefs: list[BriefSpec] = Field(default_factory=list)
     body: str = ""
     path: Path | None = None
-
-    @field_validator("version")
-    @classmethod
-    def _version(cls, v: str) -> str:
-        if not VERSION_RE.match(v):
-            raise ValueError("should look like 1.0.0")
-        return v
 
 
 class CharterSet:
@@ -365,19 +369,21 @@ def _with_owner(path: Path, data: dict[str, Any], owner: str) -> dict[str, Any]:
     return {**data, "briefs": fixed}
 
 
+def _build(path: Path, model: type[_M], data: dict[str, Any]) -> _M:
+    try:
+        return model(**data)
+    except ValidationError as exc:
+        raise CharterError(validation_message(path, exc)) from None
+
+
 def _load_charter(path: Path) -> Charter:
     data, body = _read_front_matter(path)
-    if "name" in data and data["name"] != path.stem:
+    if data.get("name", path.stem) != path.stem:
         raise CharterError(
             f"{path}: name: '{data['name']}' should equal the file name '{path.stem}'"
         )
-    data = _with_owner(path, data, str(data.get("name", path.stem)))
-    try:
-        charter = Charter(**data, body=body, path=path)
-    except ValidationError as exc:
-        raise CharterError(validation_message(path, exc)) from None
-    except TypeError as exc:
-        raise CharterError(f"{path}: front matter: {exc}") from None
+    data = _with_owner(path, data, path.stem)
+    charter = _build(path, Charter, {**data, "body": body, "path": path})
     if not any(entry.version == charter.version for entry in charter.changelog):
         raise CharterError(f"{path}: changelog: has no entry for version {charter.version}")
     return charter
@@ -387,12 +393,7 @@ def _load_hub(path: Path) -> HubSpec:
     data, body = _read_front_matter(path)
     if data.get("name", HUB) != HUB:
         raise CharterError(f"{path}: name: should be 'hub'")
-    try:
-        return HubSpec(**_with_owner(path, data, HUB), body=body, path=path)
-    except ValidationError as exc:
-        raise CharterError(validation_message(path, exc)) from None
-    except TypeError as exc:
-        raise CharterError(f"{path}: front matter: {exc}") from None
+    return _build(path, HubSpec, {**_with_owner(path, data, HUB), "body": body, "path": path})
 
 
 def _check_briefs(charters: CharterSet) -> None:
