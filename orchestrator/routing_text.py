@@ -25,17 +25,19 @@ _PUNCTUATION = str.maketrans(
     {"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-", "\u2014": "-"}
 )
 
-_STOPWORD_TEXT = """a about above after again all also am an and any are as at be because been before being
-    below between both but by can could did do does doing done down during each either else etc
-    even ever every few for from further get gets getting go got had has have having he her here
-    hers him his how i if in into is it its itself just let like may me might mine more most much
-    must my myself need needs no nor not now of off on once one only or other our ours out over
-    own please pls plz put re really same shall she should so some still such than thanks
-    that the their theirs them then there these they thing things this those though through thx
-    to too under until up upon us very via want wanna was we were what whats when where whether
-    which while who whom whose why will with would yet you your yours hey hi hello ok okay yes
-    gonna gotta lets can't cant dont don't im i'm ive i've id i'd ill i'll youre you're isnt
-    doesnt didnt wont wouldnt shouldnt couldnt aint ya u ur"""
+_STOPWORD_TEXT = """
+a about above after again all also am an and any are as at be because been before being
+below between both but by can could did do does doing done down during each either else etc
+even ever every few for from further get gets getting go got had has have having he her here
+hers him his how i if in into is it its itself just let like may me might mine more most
+much must my myself need needs no nor not now of off on once one only or other our ours out
+over own please pls plz put re really same shall she should so some still such than thanks
+that the their theirs them then there these they thing things this those though through thx
+to too under until up upon us very via want wanna was we were what whats when where whether
+which while who whom whose why will with would yet you your yours hey hi hello ok okay yes
+gonna gotta lets can't cant dont don't im i'm ive i've id i'd ill i'll youre you're isnt
+doesnt didnt wont wouldnt shouldnt couldnt aint ya u ur
+"""
 STOPWORDS = frozenset(_STOPWORD_TEXT.split())
 
 _SUFFIXES = ("ingly", "ings", "ing", "edly", "ed", "ies", "es", "s", "ly")
