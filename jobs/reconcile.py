@@ -28,10 +28,13 @@ class Reconciled:
     events: int = 0
     channels: int = 0
     failed: int = 0
+    expired: int = 0  # approvals past their expiry, marked expired
+    webhooks: int = 0  # approved actions whose delivery was due again
 
 
 def reconcile(svc, *, grace: timedelta = GRACE) -> Reconciled:  # type: ignore[no-untyped-def]
     from jobs.tasks import enqueue_event, schedule_delivery
+    from jobs.webhook_tasks import sweep
 
     result = Reconciled()
     for event_id in _stale_events(svc, grace, result):
@@ -40,12 +43,16 @@ def reconcile(svc, *, grace: timedelta = GRACE) -> Reconciled:  # type: ignore[n
     for channel_key in outbox.due_channels(svc.db):
         schedule_delivery(svc, channel_key)
         result.channels += 1
-    if result.events or result.channels or result.failed:
+    result.expired, result.webhooks = sweep(svc)
+    if result.events or result.channels or result.failed or result.expired or result.webhooks:
         log.info(
-            "reconciler: %d events re-queued, %d channels to deliver, %d events given up",
+            "reconciler: %d events re-queued, %d channels to deliver, %d events given up, "
+            "%d approvals expired, %d webhook deliveries queued",
             result.events,
             result.channels,
             result.failed,
+            result.expired,
+            result.webhooks,
         )
     return result
 

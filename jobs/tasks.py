@@ -3,19 +3,27 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from jobs import reconcile as reconciler
 from jobs.queue import job_key
 from jobs.services import Services, current
+from jobs.webhook_tasks import deliver_webhook  # noqa: F401  (a job: jobs.tasks.deliver_webhook)
 
 log = logging.getLogger(__name__)
 
 
 def process_event(event_id: int) -> None:
-    """Route and handle one stored event, then deliver what it posted."""
+    """Route and handle one stored event, deliver what it posted, then queue its jobs."""
     svc = current()
-    for channel_key in sorted(svc.orchestrator.process(event_id)):
+    jobs: list[tuple[str, dict[str, Any]]] = []
+    for channel_key in sorted(svc.orchestrator.process(event_id, after_commit=jobs.extend)):
         deliver_channel(svc, channel_key)
+    for n, (name, kwargs) in enumerate(jobs):
+        try:
+            svc.queue.enqueue(name, job_id=f"{name}-ev{event_id}-{n}", **kwargs)
+        except Exception as exc:  # the work is in the database: the reconciler queues it
+            log.warning("job %s not queued (%s); left to the reconciler", name, type(exc).__name__)
 
 
 def deliver(channel_key: str, flag: str | None = None) -> None:

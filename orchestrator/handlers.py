@@ -35,6 +35,10 @@ class Handlers:
             "status": status,
         }
         self.actions: dict[str, ActionFn] = {"route": self._route_choice}
+        from orchestrator import approvals, inbox
+
+        inbox.register(self)
+        approvals.register(self)
 
     # -- messages -------------------------------------------------------------------------
     def domain_message(
@@ -61,8 +65,14 @@ class Handlers:
         return offline_step(self.orch, ctx, domain, event, in_home=in_home)
 
     def deferred(self, ctx: Context, domain: str, op: object) -> str:
-        """`Ask` and `Propose` lines: handed to the inbox and approvals."""
-        return texts.coming_soon(type(op).__name__)
+        """`Ask` and `Propose` lines: an inbox entry, or an approval waiting for a click."""
+        from domains.status_lines import Ask, Propose
+        from orchestrator import approvals, inbox
+
+        if isinstance(op, Ask):
+            return inbox.ask(ctx, domain, op)
+        assert isinstance(op, Propose)
+        return approvals.propose(ctx, domain, op.action)
 
     # -- commands -------------------------------------------------------------------------
     def command(self, ctx: Context) -> str | None:

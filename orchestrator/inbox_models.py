@@ -52,34 +52,36 @@ class DeliveryStatus(StrEnum):
     FAILED = "failed"  # gave up; an operator's Retry puts it back to pending
 
 
-MOVES: dict[StrEnum, frozenset[StrEnum]] = {
-    InboxStatus.OPEN: frozenset({InboxStatus.ACCEPTED, InboxStatus.DECLINED}),
-    InboxStatus.ACCEPTED: frozenset({InboxStatus.DONE, InboxStatus.DECLINED}),
-    InboxStatus.DONE: frozenset(),
-    InboxStatus.DECLINED: frozenset(),
-    ApprovalStatus.PENDING: frozenset(
-        {ApprovalStatus.APPROVED, ApprovalStatus.REJECTED, ApprovalStatus.EXPIRED}
-    ),
-    ApprovalStatus.APPROVED: frozenset(),
-    ApprovalStatus.REJECTED: frozenset(),
-    ApprovalStatus.EXPIRED: frozenset(),
-    DeliveryStatus.NONE: frozenset({DeliveryStatus.PENDING}),
-    DeliveryStatus.PENDING: frozenset({DeliveryStatus.SENDING}),
-    DeliveryStatus.SENDING: frozenset(
-        {DeliveryStatus.DELIVERED, DeliveryStatus.PENDING, DeliveryStatus.FAILED}
-    ),
-    DeliveryStatus.DELIVERED: frozenset(),
-    DeliveryStatus.FAILED: frozenset({DeliveryStatus.PENDING}),
+_ = frozenset
+# The only transition table: per status type (the enums share values such as "pending").
+MOVES: dict[type[StrEnum], dict[Any, frozenset[Any]]] = {
+    InboxStatus: {
+        InboxStatus.OPEN: _({InboxStatus.ACCEPTED, InboxStatus.DECLINED}),
+        InboxStatus.ACCEPTED: _({InboxStatus.DONE, InboxStatus.DECLINED}),
+    },
+    ApprovalStatus: {
+        ApprovalStatus.PENDING: _(
+            {ApprovalStatus.APPROVED, ApprovalStatus.REJECTED, ApprovalStatus.EXPIRED}
+        ),
+    },
+    DeliveryStatus: {
+        DeliveryStatus.NONE: _({DeliveryStatus.PENDING}),
+        DeliveryStatus.PENDING: _({DeliveryStatus.SENDING}),
+        DeliveryStatus.SENDING: _(
+            {DeliveryStatus.DELIVERED, DeliveryStatus.PENDING, DeliveryStatus.FAILED}
+        ),
+        DeliveryStatus.FAILED: _({DeliveryStatus.PENDING}),
+    },
 }
 
 
 def can_move(old: StrEnum, new: StrEnum) -> bool:
-    """Whether a status may change from `old` to `new` (the only transition table)."""
-    return new in MOVES.get(old, frozenset())
+    """Whether a status may change from `old` to `new` (both of the same status type)."""
+    return type(old) is type(new) and new in MOVES[type(old)].get(old, frozenset())
 
 
 def is_final(status: StrEnum) -> bool:
-    return not MOVES.get(status)
+    return not MOVES[type(status)].get(status)
 
 
 class InboxEntryRow(Base):
@@ -148,9 +150,7 @@ class ApprovalDecisionRow(Base):
     __table_args__ = (UniqueConstraint("approval_id", name="uq_approval_decisions_approval"),)
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
-    approval_id: Mapped[int] = mapped_column(
-        BigId, ForeignKey("approvals.id", ondelete="CASCADE")
-    )
+    approval_id: Mapped[int] = mapped_column(BigId, ForeignKey("approvals.id", ondelete="CASCADE"))
     outcome: Mapped[str] = mapped_column(String(16))
     decided_by: Mapped[str] = mapped_column(String(128))
     decided_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

@@ -8,7 +8,9 @@ worker running the same event rolls back, so a redelivered or re-enqueued job ch
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
@@ -27,6 +29,9 @@ from orchestrator.settings import Settings
 log = logging.getLogger(__name__)
 
 
+Job = tuple[str, dict[str, Any]]  # (job function name in jobs.tasks, its keyword arguments)
+
+
 class AlreadyDone(Exception):
     """Another worker finished this event first."""
 
@@ -40,6 +45,7 @@ class Context:
     event_id: int
     posts: PostBatch
     orch: Orchestrator
+    jobs: list[Job] = field(default_factory=list)  # queued only once the transaction commits
 
     @property
     def actor(self) -> str:
@@ -66,8 +72,14 @@ class Orchestrator:
 
         self.handlers = handlers or Handlers(self)
 
-    def process(self, event_id: int) -> set[str]:
-        """Handle a stored event once; return the outbox channels that now have posts."""
+    def process(
+        self, event_id: int, *, after_commit: Callable[[list[Job]], None] | None = None
+    ) -> set[str]:
+        """Handle a stored event once; return the outbox channels that now have posts.
+
+        Jobs the handlers asked for (`ctx.jobs`) go to `after_commit` once the transaction has
+        committed, never before; if that hand-off is lost, the reconciler finds the work.
+        """
         try:
             with self.db.session() as s:
                 row = s.get(InboundEventRow, event_id)
@@ -77,11 +89,13 @@ class Orchestrator:
                 ctx = Context(s, event, event_id, PostBatch(s, f"ev{event_id}", event_id), self)
                 domain = self._dispatch(ctx)
                 self._finish(s, event_id, domain)
-                return ctx.posts.channel_keys
         except (AlreadyDone, IntegrityError):
             # Another run of this event committed first (its posts' keys exist): nothing to add.
             log.info("event %s was already handled", event_id)
             return set()
+        if ctx.jobs and after_commit is not None:
+            after_commit(ctx.jobs)
+        return ctx.posts.channel_keys
 
     def _dispatch(self, ctx: Context) -> str | None:
         kind = ctx.event.kind

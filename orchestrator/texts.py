@@ -48,9 +48,112 @@ def stale_action() -> str:
     return "That button is no longer active."
 
 
-def coming_soon(what: str) -> str:
-    return f"`{what}` lines are understood, but the inbox and approvals are not switched on yet."
-
-
 def status_usage(known: list[str]) -> str:
     return f"Usage: `status <domain>`. Domains: {', '.join(known)}."
+
+
+# -- cross-domain inbox ---------------------------------------------------------------------
+INBOX_EMPTY = "Nothing open in the inbox."
+CONTEXT_HINT = "Only the ask was shared; put context to share after ` -- ` on the Ask line."
+
+
+def ask_own_domain(domain: str) -> str:
+    return (
+        f"`Ask {domain}` was not sent: an ask goes to another domain's inbox. "
+        f"For *{domain}*'s own to-dos use `Next:`."
+    )
+
+
+def ask_sent(to_domain: str, priority: str, entry_id: int, shared_context: bool) -> str:
+    line = f"Asked *{to_domain}* ({priority}): inbox #{entry_id}."
+    return line if shared_context else f"{line} {CONTEXT_HINT}"
+
+
+def privacy_note(from_domain: str, shared_context: bool, other_lines: int) -> str:
+    shared = "the ask and the context it chose to share" if shared_context else "only the ask"
+    withheld = f"{from_domain}'s status doc"
+    if other_lines:
+        withheld += f" and {other_lines} other line{'s' if other_lines > 1 else ''} of its message"
+    return f"{from_domain} shared {shared}; withheld: {withheld}."
+
+
+def inbox_card_title(from_domain: str, to_domain: str) -> str:
+    return f"Ask from {from_domain} → {to_domain}"
+
+
+def inbox_cannot(status: str, wanted: str) -> str:
+    if status in ("done", "declined"):
+        return f"This ask is already {status}. Nothing changed."
+    if wanted == "done":
+        return "Accept this ask first, then mark it done. Nothing changed."
+    return f"This ask is already {status}. Nothing changed."
+
+
+def ask_finished(entry_id: int, to_domain: str, status: str, title: str, who: str) -> str:
+    verb = "did" if status == "done" else "declined"
+    return f"*{to_domain}* {verb} your ask #{entry_id}: “{title}” ({who})."
+
+
+def inbox_heading(domain: str | None) -> str:
+    return f"Inbox · {domain}" if domain else "Inbox"
+
+
+# -- approvals --------------------------------------------------------------------------------
+APPROVALS_EMPTY = "No approvals waiting."
+NOT_OPERATOR = "Only an operator can decide this. Nothing changed."
+NOT_OPERATOR_RETRY = "Only an operator can retry a delivery. Nothing changed."
+
+
+def proposed(public_id: str, days: int) -> str:
+    return (
+        f"Proposed as approval `{public_id}`: it waits for an operator's click "
+        f"(expires in {days} day{'s' if days != 1 else ''})."
+    )
+
+
+def approval_title(status: str, domain: str, delivery_failed: bool = False) -> str:
+    if delivery_failed:
+        return f"Approved, delivery failed · {domain}"
+    heads = {"pending": "Approval needed", "approved": "Approved", "rejected": "Rejected"}
+    return f"{heads.get(status, 'Expired')} · {domain}"
+
+
+def decided_line(status: str, who: str, when: str) -> str:
+    return f"{status.capitalize()} by {who} at {when}"
+
+
+def expired_line(when: str) -> str:
+    return f"Expired at {when}: nobody decided in time"
+
+
+def already_decided(status: str, who: str | None, when: str | None) -> str:
+    if status == "expired":
+        return f"This approval expired at {when}. Nothing changed."
+    return f"Already {status} by {who} at {when}. Nothing changed."
+
+
+DELIVERY_LINES = {
+    "pending": "sending to the action webhook…",
+    "sending": "sending to the action webhook…",
+    "delivered": "sent to the action webhook",
+    "failed": "delivery to the action webhook failed",
+}
+
+
+def delivery_failed(domain: str, public_id: str, action: str, error: str) -> str:
+    return (
+        f"Approved action `{public_id}` for *{domain}* could not be delivered to the action "
+        f"webhook ({error}): “{action}”. An operator can press Retry on its card."
+    )
+
+
+def cannot_retry() -> str:
+    return "This delivery is not waiting for a retry. Nothing changed."
+
+
+def approval_line(domain: str, public_id: str, action: str, age: str, expires: str) -> str:
+    return f"• *{domain}* `{public_id}` — {action} (proposed {age} ago; expires in {expires})"
+
+
+def failed_delivery_line(domain: str, public_id: str, action: str) -> str:
+    return f"• *{domain}* `{public_id}` — {action} (approved, delivery failed: Retry on its card)"

@@ -1,0 +1,78 @@
+"""The `approvals` command, the Retry button, and the queries briefs and the dashboard use."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from orchestrator import cards, texts
+from orchestrator.approvals import find, log_event, may_decide
+from orchestrator.canonical import Post
+from orchestrator.db import utcnow
+from orchestrator.inbox_models import ApprovalRow, ApprovalStatus, DeliveryStatus, can_move
+
+if TYPE_CHECKING:
+    from orchestrator.pipeline import Context
+
+
+def pending_approvals(session: Session, domain: str | None = None) -> list[ApprovalRow]:
+    """Pending and not yet past their expiry, oldest first."""
+    query = select(ApprovalRow).where(
+        ApprovalRow.status == ApprovalStatus.PENDING, ApprovalRow.expires_at > utcnow()
+    )
+    if domain is not None:
+        query = query.where(ApprovalRow.domain == domain)
+    return list(session.scalars(query.order_by(ApprovalRow.created_at, ApprovalRow.id)))
+
+
+def failed_deliveries(session: Session) -> list[ApprovalRow]:
+    query = select(ApprovalRow).where(ApprovalRow.webhook_status == DeliveryStatus.FAILED)
+    return list(session.scalars(query.order_by(ApprovalRow.decided_at)))
+
+
+def approvals_command(ctx: Context, args: list[str]) -> Post:  # noqa: ARG001
+    """`approvals`: what waits for an operator, with its age; failed deliveries after."""
+    now = utcnow()
+    lines = [
+        texts.approval_line(
+            a.domain, a.public_id, a.action, cards.age(now - a.created_at),
+            cards.age(a.expires_at - now),
+        )
+        for a in pending_approvals(ctx.session)
+    ]  # fmt: skip
+    lines += [
+        texts.failed_delivery_line(a.domain, a.public_id, a.action)
+        for a in failed_deliveries(ctx.session)
+    ]
+    return Post(title="Approvals", text="\n".join(lines) or texts.APPROVALS_EMPTY)
+
+
+def retry(ctx: Context, public_id: str) -> None:
+    """Retry (operators only): a failed delivery goes back to pending and is queued again."""
+    approval = find(ctx.session, public_id)
+    if approval is None:
+        ctx.posts.answer(ctx.event, Post(text=texts.stale_action()))
+        return
+    if not may_decide(ctx.orch.settings, ctx.actor):
+        ctx.posts.answer(ctx.event, Post(text=texts.NOT_OPERATOR_RETRY))
+        return
+    assert can_move(DeliveryStatus.FAILED, DeliveryStatus.PENDING)
+    moved = ctx.session.execute(
+        update(ApprovalRow)
+        .where(ApprovalRow.id == approval.id, ApprovalRow.webhook_status == DeliveryStatus.FAILED)
+        .values(
+            webhook_status=DeliveryStatus.PENDING.value,
+            webhook_attempts=0,
+            webhook_next_at=utcnow(),
+            webhook_error=None,
+        )
+    ).rowcount
+    if moved != 1:
+        ctx.posts.answer(ctx.event, Post(text=texts.cannot_retry()))
+        return
+    ctx.session.refresh(approval)
+    cards.edit_cards(ctx.session, ctx.posts, approval.card_posts, cards.approval_card(approval))
+    log_event(ctx.session, approval, "approval.retry", ctx.actor, ctx.event_id)
+    ctx.jobs.append(("deliver_webhook", {"approval_id": approval.id}))
