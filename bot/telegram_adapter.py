@@ -91,11 +91,18 @@ class TelegramAdapter:
         await self.bot.shutdown()
 
     def problems(self) -> list[str]:
-        if self._task is not None and self._task.done() and not self._task.cancelled():
+        if self._loop_died():
             return ["telegram: the update loop stopped"]
         if not self.ready:
             return ["telegram: not set up yet (getMe/setMyCommands/webhook failing)"]
         return self.poller.problems() if self.poller is not None else []
+
+    def _loop_died(self) -> bool:
+        """The background task ended by an error (or, when polling, at all)."""
+        task = self._task
+        if task is None or not task.done() or task.cancelled():
+            return False
+        return task.exception() is not None or self.poller is not None
 
     async def _run(self) -> None:
         attempt = 0

@@ -170,9 +170,9 @@ def test_long_polling_stores_processes_and_confirms(db, tg):
     """Without PUBLIC_URL: polled updates are processed, the offset confirms them, and a
     restarted poller processes nothing again."""
     svc = telegram_services(db, tg, webhook=False)
-    with running(svc):
+    with running(svc) as client:
         tg.wait_for_long_poll()
-        assert tg.webhook == {}
+        assert tg.webhook == {} and client.get("/readyz").status_code == 200
         tg.push_update(dm(1, FLIGHTS))
         tg.wait_for("sendMessage", count=3)
         tg.wait_for_long_poll()  # the next poll carries the new offset
@@ -239,3 +239,20 @@ def test_polling_backs_off_reports_and_recovers(db, tg, caplog):
         close_sender(svc)
     assert "telegram polling failed" in caplog.text and "working again" in caplog.text
     assert TOKEN not in caplog.text
+
+
+def test_readyz_reports_telegram_until_it_is_set_up(db, tg):
+    """Telegram failing at start: the app still starts, /readyz says why, set-up is retried."""
+    tg.fail_next("setMyCommands", 502)
+    with running(telegram_services(db, tg)) as client:
+        response = client.get("/readyz")
+        assert response.status_code == 503
+        assert any("telegram" in p for p in response.json()["problems"])
+        adapter = client.app.state.platforms.telegram
+        tg.wait_for("setWebhook", timeout=10)  # the last step of the retried set-up
+        deadline = time.monotonic() + 5
+        while not adapter.ready:
+            assert time.monotonic() < deadline, "set-up did not finish"
+            time.sleep(0.01)
+        assert client.get("/readyz").status_code == 200
+        assert tg.webhook["url"].endswith("/telegram/webhook")
