@@ -137,6 +137,8 @@ class TelegramAdapter:
     # -- updates ------------------------------------------------------------------------
     async def handle(self, request: Request) -> Response:
         """POST /telegram/webhook: secret, JSON, durable store, then 200."""
+        if self.poller is not None:  # long polling: nobody should post updates here
+            return JSONResponse({"error": "telegram uses long polling here"}, status_code=404)
         if self.secret is not None:
             given = request.headers.get(SECRET_HEADER, "").encode()
             if not hmac.compare_digest(given, self.secret):

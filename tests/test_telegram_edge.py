@@ -164,6 +164,13 @@ def test_webhook_without_the_secret_is_refused(db, tg, secret):
         assert stored_events(db) == 0 and tg.calls("sendMessage") == []
 
 
+def test_webhook_is_closed_while_long_polling(db, tg):
+    """Without PUBLIC_URL the bot polls; forged posts to the webhook route are refused."""
+    with running(telegram_services(db, tg, webhook=False)) as client:
+        response = post_update(client, tp.message_update(1, OPERATOR, OPERATOR, "hi"), None)
+        assert response.status_code == 404 and stored_events(db) == 0
+
+
 @pytest.mark.parametrize(
     "body",
     [
