@@ -1,15 +1,25 @@
-"""`parallelos scheduler`: the periodic reconciler (and, with briefs, the brief clock)."""
+"""`parallelos scheduler`: the periodic reconciler and the brief clock, in one loop.
+
+Briefs are scheduled here with croniter rather than `rq cron` (docs/briefs.md): RQ's cron is
+beta and does not de-duplicate several running schedulers, while a database-unique
+`(brief, period)` row makes any number of schedulers, restarts and redeliveries post once.
+"""
 
 from __future__ import annotations
 
 import logging
+import time
 
+from jobs import reconcile as reconciler
+from jobs.brief_tick import tick
 from jobs.queue import InlineJobQueue, RQJobQueue, connect_redis
-from jobs.services import build_services, install
-from jobs.worker import redacted, run_reconcile_loop
+from jobs.services import Services, build_services, install
+from jobs.worker import redacted
 from orchestrator.settings import Settings
 
 log = logging.getLogger(__name__)
+RECONCILE_EVERY = 15.0
+BRIEF_EVERY = 30.0
 
 
 def run_scheduler(settings: Settings, *, once: bool = False) -> None:
@@ -25,4 +35,28 @@ def run_scheduler(settings: Settings, *, once: bool = False) -> None:
         queue = RQJobQueue(conn)
     svc = build_services(settings, queue=queue)
     install(svc)
-    run_reconcile_loop(svc, once=once)
+    run_loop(svc, once=once)
+
+
+def run_loop(svc: Services, *, once: bool = False) -> None:
+    """Reconcile every RECONCILE_EVERY seconds and tick the brief clock every BRIEF_EVERY."""
+    next_reconcile = next_brief = time.monotonic()
+    while True:
+        now = time.monotonic()
+        if now >= next_reconcile:
+            _guard("reconcile", reconciler.reconcile, svc)
+            next_reconcile = now + RECONCILE_EVERY
+        if now >= next_brief:
+            _guard("brief tick", tick, svc)
+            next_brief = now + BRIEF_EVERY
+        if once:
+            return
+        time.sleep(max(0.0, min(next_reconcile, next_brief) - time.monotonic()))
+
+
+def _guard(what: str, fn, svc: Services) -> None:  # type: ignore[no-untyped-def]
+    """A failing pass is logged and tried again next time; the loop never dies of it."""
+    try:
+        fn(svc)
+    except Exception:
+        log.exception("%s failed", what)

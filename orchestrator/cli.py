@@ -54,6 +54,12 @@ def _parser() -> argparse.ArgumentParser:
     e.set_defaults(func=_export)
     d = sub.add_parser("doctor", help="say what is configured and reachable")
     d.set_defaults(func=_doctor)
+    bl = sub.add_parser("briefs", help="list brief kinds with next due time and last run")
+    bl.set_defaults(func=_briefs)
+    b = sub.add_parser("brief", help="post a brief now (on demand), or print it with --dry-run")
+    b.add_argument("name", help="the brief's name, e.g. weekly")
+    b.add_argument("--dry-run", action="store_true", help="print it; store and post nothing")
+    b.set_defaults(func=_brief)
     return p
 
 
@@ -125,6 +131,37 @@ def _export(args: argparse.Namespace) -> int:
         f"exported {counts['domains']} status docs and {counts['events']} events "
         f"to {args.directory}"
     )
+    return 0
+
+
+def _briefs(args: argparse.Namespace) -> int:
+    from jobs.brief_cli import list_briefs
+
+    return _brief_cli(lambda svc: list_briefs(svc))
+
+
+def _brief(args: argparse.Namespace) -> int:
+    from jobs.brief_cli import dry_run, post_now
+
+    if args.dry_run:
+        return _brief_cli(lambda svc: dry_run(svc, args.name), queue=False)
+    return _brief_cli(lambda svc: post_now(svc, args.name))
+
+
+def _brief_cli(fn, *, queue: bool = True) -> int:  # type: ignore[no-untyped-def]
+    from jobs.brief_cli import BriefCliError
+    from jobs.queue import SyncJobQueue, connect_redis
+    from jobs.services import build_queue, build_services, install
+
+    settings = load_settings()
+    live = queue and connect_redis(settings.redis_url) is not None
+    svc = build_services(settings, queue=build_queue(settings) if live else SyncJobQueue())
+    install(svc)
+    try:
+        sys.stdout.write(fn(svc))
+    except BriefCliError as exc:
+        print(f"parallelos: {exc}", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -26,6 +26,7 @@ class Handlers:
 
     def __init__(self, orch: Orchestrator) -> None:
         self.orch = orch
+        from domains.briefs.command import brief
         from orchestrator.commands import board, status
 
         self.commands: dict[str, CommandFn] = {
@@ -33,6 +34,7 @@ class Handlers:
             "domains": self._domains,
             "board": board,
             "status": status,
+            "brief": brief,
         }
         self.actions: dict[str, ActionFn] = {"route": self._route_choice}
         from orchestrator import approvals, inbox

@@ -95,7 +95,10 @@ class LogEvent(Base):
     """The append-only event log: every change of state (DESIGN rule 4)."""
 
     __tablename__ = "event_log"
-    __table_args__ = (Index("ix_event_log_domain_at", "domain", "at"),)
+    __table_args__ = (
+        Index("ix_event_log_domain_at", "domain", "at"),
+        Index("ix_event_log_kind_at", "kind", "at"),  # briefs: decisions and changes since
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)

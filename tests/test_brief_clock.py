@@ -54,8 +54,6 @@ def test_a_missing_local_time_fires_once_after_the_jump():
 def test_previous_slot_and_slots_between():
     slot = latest_slot(WEEKLY, LONDON, datetime(2026, 4, 20, 12))
     assert previous_slot(WEEKLY, LONDON, slot).period == "2026-04-13T08:00"
-    missed, count = slots_between(
-        WEEKLY, LONDON, datetime(2026, 3, 23, 8), slot.at, limit=2
-    )
+    missed, count = slots_between(WEEKLY, LONDON, datetime(2026, 3, 23, 8), slot.at, limit=2)
     assert count == 3  # 30 Mar, 6 Apr, 13 Apr
     assert [s.period for s in missed] == ["2026-03-30T08:00", "2026-04-06T08:00"]

@@ -5,7 +5,8 @@ Revises: 0003
 Create Date: 2026-11-22 10:00:00.000000
 
 Hand-written; runs on SQLite and PostgreSQL. UNIQUE (brief, period) is what makes a scheduled
-period post once, however many schedulers run.
+period post once, however many schedulers run. Also an index on event_log (kind, at) for the
+briefs' "since the last brief" queries.
 """
 
 from __future__ import annotations
@@ -46,9 +47,12 @@ def upgrade() -> None:
             "ix_brief_runs_brief_due", ["brief", "trigger", "due_at"], unique=False
         )
         batch_op.create_index("ix_brief_runs_status", ["status"], unique=False)
+    # Briefs read "decisions / changes since the last brief" by kind and time.
+    op.create_index("ix_event_log_kind_at", "event_log", ["kind", "at"], unique=False)
 
 
 def downgrade() -> None:
+    op.drop_index("ix_event_log_kind_at", table_name="event_log")
     with op.batch_alter_table("brief_runs", schema=None) as batch_op:
         batch_op.drop_index("ix_brief_runs_status")
         batch_op.drop_index("ix_brief_runs_brief_due")
