@@ -7,10 +7,12 @@ then the listeners in `bot.slack_listeners`, which store each event before Slack
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import logging
 import time
+from collections.abc import Awaitable, Callable
 
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
@@ -19,11 +21,14 @@ from slack_bolt.adapter.starlette.async_handler import (
     to_starlette_response,
 )
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.authorization import AuthorizeResult
 from slack_bolt.error import BoltError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import slack_listeners
 from bot.intake import Intake
+from bot.slack_events import check_shape
+from bot.slack_identity import BotIdentity
 from bot.slack_socket import SocketMode
 from jobs.services import Services
 from orchestrator.settings import require
@@ -45,6 +50,15 @@ def signature_ok(secret: bytes, body: bytes, timestamp: str | None, signature: s
     return hmac.compare_digest(expected, signature)
 
 
+def _authorize_with(identity: BotIdentity) -> Callable[[], Awaitable[AuthorizeResult]]:
+    """A plain function for bolt (it passes arguments by name and would not expect `self`)."""
+
+    async def authorize() -> AuthorizeResult:
+        return await identity.authorize()
+
+    return authorize
+
+
 class SlackAdapter:
     def __init__(self, services: Services) -> None:
         settings = services.settings
@@ -54,21 +68,25 @@ class SlackAdapter:
         assert settings.slack_bot_token is not None
         secret = settings.slack_signing_secret
         self._secret = secret.get_secret_value().encode() if secret else None
-        self.client = AsyncWebClient(
-            token=settings.slack_bot_token.get_secret_value(), base_url=settings.slack_api_url
+        token = settings.slack_bot_token.get_secret_value()
+        self.identity = BotIdentity(
+            AsyncWebClient(token=token, base_url=settings.slack_api_url), token
         )
         self.app = AsyncApp(
             name="parallelos",
-            client=self.client,
+            client=AsyncWebClient(base_url=settings.slack_api_url),  # token from authorize
+            authorize=_authorize_with(self.identity),
             signing_secret=secret.get_secret_value() if secret else "",
             process_before_response=True,
             raise_error_for_unhandled_request=True,
         )
         slack_listeners.register(self.app, Intake(services))
+        self._warm_up: asyncio.Task[None] | None = None
         app_token = settings.slack_app_token
         self.socket = SocketMode(self.app, app_token.get_secret_value()) if app_token else None
 
     async def start(self, app: FastAPI) -> None:
+        self._warm_up = asyncio.create_task(self.identity.warm_up())
         if self.socket is not None:
             await self.socket.start()
             log.info("slack: socket mode")
@@ -76,11 +94,15 @@ class SlackAdapter:
             log.info("slack: HTTP events at POST /slack/events")
 
     async def stop(self) -> None:
+        if self._warm_up is not None:
+            self._warm_up.cancel()
+            await asyncio.gather(self._warm_up, return_exceptions=True)
         if self.socket is not None:
             await self.socket.stop()
 
     def problems(self) -> list[str]:
-        return self.socket.problems() if self.socket is not None else []
+        socket = self.socket.problems() if self.socket is not None else []
+        return self.identity.problems() + socket
 
     async def handle(self, request: Request) -> Response:
         """One signed request from Slack: an event, a click or a slash command."""
@@ -89,8 +111,7 @@ class SlackAdapter:
             return JSONResponse({"error": "invalid signature"}, status_code=401)
         try:
             bolt_request = to_async_bolt_request(request, body)
-            if not isinstance(bolt_request.body, dict) or not bolt_request.body:
-                raise ValueError("empty or non-object body")
+            check_shape(bolt_request.body)
         except UNREADABLE:
             return to_starlette_response(slack_listeners.malformed())
         return to_starlette_response(await self.app.async_dispatch(bolt_request))

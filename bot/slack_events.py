@@ -23,6 +23,30 @@ class Malformed(ValueError):
     """The payload is signed but not shaped like anything Slack sends."""
 
 
+_NESTED: dict[str, tuple[type, ...]] = {
+    "event": (dict,),
+    "actions": (list,),
+    "authorizations": (list,),
+    "container": (dict,),
+    "message": (dict,),
+    "view": (dict,),
+    "user": (dict, str),
+    "team": (dict, str, type(None)),
+    "channel": (dict, str),
+    "enterprise": (dict, str, type(None)),
+}
+
+
+def check_shape(body: Any) -> None:
+    """Raise Malformed unless `body` is an object whose well-known parts have Slack's types
+    (bolt's own middleware reads them before any listener runs)."""
+    if not isinstance(body, dict) or not body:
+        raise Malformed("not a JSON object")
+    for name, kinds in _NESTED.items():
+        if name in body and not isinstance(body[name], kinds):
+            raise Malformed(f"{name} is not a {kinds[0].__name__}")
+
+
 def message_event(body: dict[str, Any], *, bot_user_id: str | None) -> InboundEvent | None:
     """A `message` event: a DM (is_direct) or a channel message (plain).
 

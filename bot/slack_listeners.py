@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import BoltResponse
@@ -23,7 +24,15 @@ from orchestrator.canonical import InboundEvent
 log = logging.getLogger(__name__)
 
 ANY = re.compile(".*")
-MALFORMED = (ValueError, TypeError, KeyError, AttributeError)  # Malformed, pydantic errors
+SHAPE_ERRORS = (ValueError, TypeError, KeyError, AttributeError)  # incl. pydantic's
+
+
+def translate(fn: Callable[..., InboundEvent | None], *args: Any, **kw: Any) -> InboundEvent | None:
+    """Run a payload translation; any error of shape there means the payload is malformed."""
+    try:
+        return fn(*args, **kw)
+    except SHAPE_ERRORS as exc:
+        raise slack_events.Malformed(type(exc).__name__) from exc
 
 
 def register(app: AsyncApp, intake: Intake) -> None:
@@ -34,17 +43,17 @@ def register(app: AsyncApp, intake: Intake) -> None:
             await intake.accept_async(event)
 
     async def on_message(body: dict[str, Any], context: AsyncBoltContext) -> None:
-        await accept(slack_events.message_event(body, bot_user_id=context.bot_user_id))
+        await accept(translate(slack_events.message_event, body, bot_user_id=context.bot_user_id))
 
     async def on_mention(body: dict[str, Any], context: AsyncBoltContext) -> None:
-        await accept(slack_events.mention_event(body, bot_user_id=context.bot_user_id))
+        await accept(translate(slack_events.mention_event, body, bot_user_id=context.bot_user_id))
 
     async def on_command(body: dict[str, Any], ack: AsyncAck) -> None:
-        await accept(slack_events.command_event(body))
+        await accept(translate(slack_events.command_event, body))
         await ack()
 
     async def on_action(body: dict[str, Any], ack: AsyncAck) -> None:
-        await accept(slack_events.action_event(body))
+        await accept(translate(slack_events.action_event, body))
         await ack()
 
     async def on_other_event() -> None:
@@ -63,10 +72,10 @@ async def on_error(error: Exception) -> BoltResponse:
     if isinstance(error, BoltUnhandledRequestError):
         log.debug("slack request of an unhandled kind acknowledged")
         return BoltResponse(status=200, body="")
-    if isinstance(error, MALFORMED):
-        log.warning("malformed slack payload: %s", type(error).__name__)
+    if isinstance(error, slack_events.Malformed):
+        log.warning("malformed slack payload: %s", error)
         return malformed()
-    log.error("slack request not accepted (%s); Slack will deliver it again", type(error).__name__)
+    log.error("slack request not accepted; Slack will deliver it again", exc_info=error)
     return BoltResponse(status=503, body={"error": "temporarily unavailable"})
 
 
