@@ -99,7 +99,7 @@ def sent_local_posts(db: Database, *, after: int, limit: int = 1000) -> list[dic
             {
                 "id": r.id,
                 "key": r.key,
-                "channel": r.sent_channel,
+                "channel": r.sent_channel or r.target.get("channel"),  # answers have no ref
                 "thread": r.sent_thread,
                 "kind": r.kind,
                 "update_of": r.update_of,

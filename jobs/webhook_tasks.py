@@ -105,7 +105,7 @@ def _send(svc: Services, payload: ActionPayload) -> Outcome:
     url, secret = svc.settings.action_webhook_url, svc.settings.action_webhook_secret
     if url is None:
         return Outcome(Result.FAILED, "ACTION_WEBHOOK_URL is not set")
-    if secret is None:
+    if secret is None or not secret.get_secret_value():
         return Outcome(Result.FAILED, "ACTION_WEBHOOK_SECRET is not set")
     return action_webhook.deliver(url, payload, secret.get_secret_value())
 

@@ -41,6 +41,10 @@ BUTTONS = {
 
 
 def register(handlers: Handlers) -> None:
+    """The `inbox` command, the card buttons, the dashboard sections and the export file."""
+    from orchestrator import inbox_dashboard
+
+    inbox_dashboard.register()
     handlers.commands["inbox"] = inbox_command
     for action, status in BUTTONS.items():
         handlers.actions[action] = _mover(status)

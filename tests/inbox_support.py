@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import select
 
 from jobs import tasks
+from jobs.queue import JobQueue
 from jobs.services import Services
 from orchestrator.canonical import EventKind, InboundEvent, Platform, Post
 from orchestrator.db import Database
@@ -86,12 +87,12 @@ class Chat:
             return list(s.scalars(query))
 
 
-def chat(db: Database, **env: Any) -> Chat:
+def chat(db: Database, *, queue: JobQueue | None = None, **env: Any) -> Chat:
     """Services on a RecordingSender; travel and finance channels known; two operators."""
     sender = RecordingSender()
     env.setdefault("PARALLELOS_OPERATORS", f"slack:{OPERATOR},slack:{OTHER_OPERATOR}")
     env.setdefault("PARALLELOS_USERS", f"slack:{OPERATOR},slack:{OTHER_OPERATOR},slack:{MEMBER}")
-    svc = make_services(db, senders={Platform.SLACK: sender}, **env)
+    svc = make_services(db, queue=queue, senders={Platform.SLACK: sender}, **env)
     for domain, channel in (("travel", TRAVEL), ("finance", FINANCE)):
         sender.channels[domain] = channel
         svc.directory.remember(Platform.SLACK, domain, channel, None, f"pos-{domain}")
