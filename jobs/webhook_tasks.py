@@ -28,7 +28,7 @@ from orchestrator.posting import PostBatch
 
 log = logging.getLogger(__name__)
 
-MAX_ATTEMPTS = 6
+MAX_ATTEMPTS = 8  # backoff 2, 4, 8 … s: about four minutes before giving up
 LEASE = timedelta(seconds=60)  # longer than action_webhook.TIMEOUT
 BACKOFF_BASE = 2.0
 BACKOFF_CAP = 600.0
