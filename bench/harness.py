@@ -213,7 +213,7 @@ def write_section(name: str, markdown: str, path: Path = DOC) -> None:
 def machine_line(m: dict[str, str]) -> str:
     return (
         f"{m['date']} · `nproc` {m['nproc']} · {m['memory']} · {m['cpu']} · Python {m['python']}"
-        f" · {m['source']}"
+        f" · {m['source']}" + (f" · {m['stack']}" if m.get("stack") else "")
     )
 
 
@@ -402,6 +402,9 @@ class ScratchPostgres:
         upgrade(self.url)
         return self
 
+    def server_pids(self) -> list[int]:
+        return pids_named("postgres")
+
     def __exit__(self, *exc: object) -> None:
         from sqlalchemy import text
 
@@ -409,6 +412,115 @@ class ScratchPostgres:
             with self._autocommit.connect() as conn:
                 conn.execute(text(f'DROP DATABASE IF EXISTS "{self._name}" WITH (FORCE)'))
             self._admin.dispose()
+
+
+class PrivatePostgres:
+    """A throwaway PostgreSQL cluster (initdb, default settings: fsync and synchronous_commit
+    on) on a free loopback port, run as the `postgres` user when this runs as root. Other
+    people's test runs on the shared server create and drop databases (checkpoints) and
+    truncate tables all the time; a private cluster shares the disk and CPUs, not that."""
+
+    def __init__(self, logdir: Path) -> None:
+        self.logdir = logdir
+        self.url = ""
+        self.pids: list[int] = []
+
+    @staticmethod
+    def available() -> bool:
+        return _pg_bin("initdb") is not None
+
+    def __enter__(self) -> PrivatePostgres:
+        from orchestrator.migrate import upgrade
+
+        self.dir = Path(tempfile.mkdtemp(prefix="pos-bench-pg-"))
+        self.data = self.dir / "data"
+        self.port = free_port()
+        self.as_user: list[str] = []
+        if os.geteuid() == 0:
+            import pwd
+
+            pw = pwd.getpwnam("postgres")
+            os.chown(self.dir, pw.pw_uid, pw.pw_gid)
+            self.as_user = ["runuser", "-u", "postgres", "--"]
+        self._run(
+            "initdb",
+            "-D",
+            str(self.data),
+            "-A",
+            "trust",
+            "-U",
+            "postgres",
+            "--no-sync",
+            "-E",
+            "UTF8",
+            "--locale",
+            "C",
+        )
+        opts = f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c max_connections=100"
+        self._run(
+            "pg_ctl",
+            "-D",
+            str(self.data),
+            "-l",
+            str(self.dir / "server.log"),
+            "-o",
+            opts,
+            "-w",
+            "-t",
+            "60",
+            "start",
+        )
+        self.url = f"postgresql://postgres@127.0.0.1:{self.port}/parallelos_bench"
+        self._run(
+            "createdb",
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(self.port),
+            "-U",
+            "postgres",
+            "parallelos_bench",
+        )
+        upgrade(self.url)
+        return self
+
+    def _run(self, tool: str, *args: str) -> None:
+        binary = _pg_bin(tool)
+        assert binary is not None
+        subprocess.run(
+            [*self.as_user, binary, *args],
+            check=True,
+            capture_output=True,
+            timeout=120,
+            cwd=self.dir,
+        )
+
+    def server_pids(self) -> list[int]:
+        """The postmaster and its children (backends, WAL writer, checkpointer...)."""
+        try:
+            postmaster = int((self.data / "postmaster.pid").read_text().split()[0])
+        except (OSError, ValueError, IndexError):
+            return []
+        return [postmaster, *_children(postmaster)]
+
+    def __exit__(self, *exc: object) -> None:
+        with contextlib.suppress(Exception):
+            self._run("pg_ctl", "-D", str(self.data), "-m", "immediate", "-w", "stop")
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def _pg_bin(tool: str) -> str | None:
+    for candidate in sorted(Path("/usr/lib/postgresql").glob(f"*/bin/{tool}"), reverse=True):
+        return str(candidate)
+    return shutil.which(tool)
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as f:
+            return [int(c) for c in f.read().split()]
+    except OSError:
+        return []
 
 
 class BenchRedis:
@@ -655,6 +767,8 @@ class Stack:
 
     workers: int = 0
     redis_url: str | None = None
+    postgres: str = "private"  # "private" cluster, or "shared": a scratch database beside
+    # BENCH_DATABASE_URL's
     access_log: bool = False
     keep_logs: bool = False
     extra_env: dict[str, str] = field(default_factory=dict)
@@ -673,7 +787,11 @@ class Stack:
         if not self.keep_logs:
             self._exit.callback(shutil.rmtree, self.logdir, ignore_errors=True)
         self.procs: list[Proc] = []
-        self.pg = self._exit.enter_context(ScratchPostgres())
+        if self.postgres == "private" and PrivatePostgres.available():
+            self.pg = self._exit.enter_context(PrivatePostgres(self.logdir))
+        else:
+            self.postgres = "shared"
+            self.pg = self._exit.enter_context(ScratchPostgres())
         self.redis = self._exit.enter_context(BenchRedis(self.redis_url, self.logdir))
         self.slack = self._exit.enter_context(BenchSlack())
         self._exit.callback(self._stop_procs)  # first to run: processes before their servers
@@ -743,6 +861,15 @@ class Stack:
             if time.monotonic() > deadline:
                 raise RuntimeError(f"workers did not register within {timeout}s")
             time.sleep(0.05)
+
+    def describe(self) -> str:
+        pg = (
+            "private PostgreSQL cluster"
+            if self.postgres == "private"
+            else "scratch database on the shared PostgreSQL"
+        )
+        redis = "private Redis" if self.redis.proc is not None else "Redis database given"
+        return f"{pg} (fsync on), {redis}, {self.workers} worker(s)"
 
     def url(self, path: str = "/slack/events") -> str:
         return f"http://127.0.0.1:{self.port}{path}"

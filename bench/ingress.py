@@ -84,7 +84,7 @@ def measure(
     meter = h.CpuMeter(
         {
             "uvicorn": h.of_pids(lambda: [proc.pid]),
-            "postgres": h.of_pids(lambda: h.pids_named("postgres")),
+            "postgres": h.of_pids(st.pg.server_pids),
             "redis": h.of_pids(st.redis.pids),
             "wrk": h.reaped_children,
         }
@@ -153,9 +153,12 @@ def main(argv: list[str] | None = None) -> int:
     machine = h.machine()
     runs: list[dict[str, dict]] = []
     with (
-        h.Stack(workers=0, redis_url=args.redis_url, access_log=args.access_log) as st,
+        h.Stack(
+            workers=0, redis_url=args.redis_url, postgres=args.postgres, access_log=args.access_log
+        ) as st,
         tempfile.TemporaryDirectory(prefix="pos-ingress-") as tmpdir,
     ):
+        machine["stack"] = st.describe()
         tmp = Path(tmpdir)
         bare_port = h.free_port()
         bare = st.start_web("bare", "bare_app:app", bare_port, app_dir=h.ROOT / "bench")

@@ -55,7 +55,7 @@ async def drive(st: h.Stack, tracker: h.Tracker, args: argparse.Namespace) -> li
                 {
                     "web": h.of_pids(lambda: [st.web.pid]),
                     "worker": h.of_pids(lambda: [p.pid for p in st.worker_procs]),
-                    "postgres": h.of_pids(lambda: h.pids_named("postgres")),
+                    "postgres": h.of_pids(st.pg.server_pids),
                     "redis": h.of_pids(st.redis.pids),
                     "bench": h.of_pids(lambda: [__import__("os").getpid()]),
                 }
@@ -182,7 +182,8 @@ def main(argv: list[str] | None = None) -> int:
     args.workers = max(1, min(args.workers, 4))
 
     machine = h.machine()
-    with h.Stack(workers=args.workers, redis_url=args.redis_url) as st:
+    with h.Stack(workers=args.workers, redis_url=args.redis_url, postgres=args.postgres) as st:
+        machine["stack"] = st.describe()
         tracker = h.Tracker(st.traffic())
         st.slack.on_post = tracker.on_post
         results = asyncio.run(drive(st, tracker, args))
