@@ -26,7 +26,6 @@ class Handlers:
 
     def __init__(self, orch: Orchestrator) -> None:
         self.orch = orch
-        from domains.briefs.command import brief
         from orchestrator.commands import board, status
 
         self.commands: dict[str, CommandFn] = {
@@ -34,13 +33,14 @@ class Handlers:
             "domains": self._domains,
             "board": board,
             "status": status,
-            "brief": brief,
         }
         self.actions: dict[str, ActionFn] = {"route": self._route_choice}
+        from domains.briefs import command as briefs
         from orchestrator import approvals, inbox
 
         inbox.register(self)
         approvals.register(self)
+        briefs.register(self)
 
     # -- messages -------------------------------------------------------------------------
     def domain_message(

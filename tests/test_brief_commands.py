@@ -109,3 +109,17 @@ def test_briefs_lists_next_due_and_last_run(db, tmp_path, monkeypatch, capsys):
     assert (name, where, schedule) == ("weekly", "hub", "0 8 * * 1 (Europe/London)")
     assert next_due == "Mon 15 Jun 2026 08:00"
     assert last.startswith("posted Mon 08 Jun 07:00 UTC (2026-06-08T08:00), 2 message(s)")
+
+
+def test_recent_runs_appear_on_the_dashboard(db, tmp_path):
+    from orchestrator.dashboard import dashboard
+
+    svc, _ = brief_services(db, tmp_path)
+    with time_machine.travel(utc(2026, 6, 8, 7, 0, 5), tick=False):
+        tick(svc)
+        tick(svc)
+    with db.session() as s:
+        (run,) = dashboard(s, svc.charters)["briefs"]
+    assert (run["brief"], run["period"], run["status"], run["messages"]) == (
+        "weekly", "2026-06-08T08:00", "posted", 2,
+    )  # fmt: skip

@@ -16,7 +16,17 @@ from orchestrator.channels import channel_name
 from orchestrator.db import utcnow
 
 if TYPE_CHECKING:
+    from orchestrator.handlers import Handlers
     from orchestrator.pipeline import Context
+
+
+def register(handlers: Handlers) -> None:
+    """The `brief` command, and recent runs on the dashboard (idempotent)."""
+    from domains.briefs.receipts import recent_runs
+    from orchestrator import dashboard
+
+    handlers.commands["brief"] = brief
+    dashboard.SECTIONS["briefs"] = recent_runs
 
 
 def brief(ctx: Context, args: list[str]) -> Post:

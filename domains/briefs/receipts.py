@@ -120,3 +120,24 @@ def describe(run: BriefRunRow | None) -> str:
     if run.message_ids:
         text += f", {len(run.message_ids)} message(s)"
     return text + (f" — {run.note}" if run.note else "")
+
+
+def recent_runs(session: Session, limit: int = 20) -> list[dict[str, Any]]:
+    """The latest runs, newest first, for the dashboard's "Briefs" section."""
+    rows = session.scalars(
+        select(BriefRunRow)
+        .order_by(BriefRunRow.started_at.desc(), BriefRunRow.id.desc())
+        .limit(limit)
+    ).all()
+    return [
+        {
+            "brief": r.brief,
+            "period": r.period,
+            "status": r.status,
+            "trigger": r.trigger,
+            "started": texts.when(r.started_at) + " UTC",
+            "messages": len(r.message_ids),
+            "note": r.note or "",
+        }
+        for r in rows
+    ]
