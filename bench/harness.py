@@ -847,6 +847,11 @@ class Stack:
         wait_http(f"http://127.0.0.1:{port}/healthz", proc, accept=(200, 404, 405))
         return proc
 
+    def add_proc(self, name: str, argv: Sequence[str]) -> Proc:
+        proc = Proc(name, argv, self.env, self.logdir, SRC)
+        self.procs.append(proc)
+        return proc
+
     def start_worker(self, name: str) -> Proc:
         proc = Proc(name, [str(VENV_BIN / "parallelos"), "worker"], self.env, self.logdir, SRC)
         self.procs.append(proc)
@@ -992,3 +997,85 @@ def latencies_ms(tracker: Tracker, ids: Sequence[int]) -> dict[str, list[float]]
         if i in tracker.done:
             out["done"].append(1000 * (tracker.done[i] - t0))
     return out
+
+
+# -- RQ baselines: the same worker class and serializer, jobs that do nothing --------------
+BASELINE_QUEUE = "bench-baseline"
+
+
+class RQBaseline:
+    """`rq worker` SimpleWorkers on a queue of their own, running bench/noop_job.py."""
+
+    def __init__(self, st: Stack, workers: int) -> None:
+        self.st = st
+        self.procs = [
+            st.add_proc(
+                f"baseline{n + 1}",
+                [
+                    str(VENV_BIN / "rq"),
+                    "worker",
+                    "-w",
+                    "rq.SimpleWorker",
+                    "-S",
+                    "json",
+                    "-P",
+                    str(ROOT / "bench"),
+                    "-u",
+                    st.redis.url,
+                    "--with-scheduler",
+                    "--logging_level",
+                    "WARNING",
+                    "-n",
+                    f"baseline{n + 1}-{os.getpid()}",
+                    BASELINE_QUEUE,
+                ],
+            )
+            for n in range(workers)
+        ]
+        from rq import Queue
+        from rq.serializers import JSONSerializer
+
+        self.queue = Queue(BASELINE_QUEUE, connection=st.redis.conn, serializer=JSONSerializer)
+        deadline = time.monotonic() + 30
+        while sum(1 for w in st.redis.conn.smembers("rq:workers") if b"baseline" in w) < workers:
+            if time.monotonic() > deadline or not all(p.alive() for p in self.procs):
+                raise RuntimeError("baseline workers did not start:\n" + self.procs[0].tail())
+            time.sleep(0.05)
+
+    def latency_ms(self, jobs: int) -> list[float]:
+        """Enqueue → job ran, one job at a time on idle workers."""
+        conn = self.st.redis.conn
+        key = f"bench:ping:{os.getpid()}"
+        out = []
+        for _ in range(jobs):
+            t0 = time.monotonic()
+            self.queue.enqueue("noop_job.ping", kwargs={"key": key}, result_ttl=0)
+            item = conn.blpop([key], timeout=10)
+            if item is None:
+                raise RuntimeError("a baseline job did not run within 10 s")
+            out.append(1000 * (float(item[1]) - t0))
+        return out
+
+    def jobs_per_s(self, jobs: int) -> float:
+        """Enqueue `jobs` no-op jobs at once (enqueue_many), time until all ran."""
+        from rq import Queue
+
+        conn = self.st.redis.conn
+        key = f"bench:count:{os.getpid()}"
+        conn.delete(key)
+        datas = [
+            Queue.prepare_data("noop_job.count", kwargs={"key": key}, result_ttl=0)
+            for _ in range(jobs)
+        ]
+        t0 = time.monotonic()
+        self.queue.enqueue_many(datas)
+        deadline = t0 + 120
+        while int(conn.get(key) or 0) < jobs:
+            if time.monotonic() > deadline:
+                raise RuntimeError("baseline jobs did not finish within 120 s")
+            time.sleep(0.005)
+        return jobs / (time.monotonic() - t0)
+
+    def stop(self) -> None:
+        for p in self.procs:
+            p.stop()

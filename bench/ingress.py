@@ -128,6 +128,13 @@ def main(argv: list[str] | None = None) -> int:
         help="commit to run (a snapshot of it), or 'worktree' for the work tree as it is",
     )
     p.add_argument(
+        "--postgres",
+        choices=["private", "shared"],
+        default="private",
+        help="a private throwaway cluster, or a scratch database on the shared server "
+        "(BENCH_DATABASE_URL)",
+    )
+    p.add_argument(
         "--redis-url", help="use this Redis database (flushed) instead of a private redis-server"
     )
     p.add_argument(

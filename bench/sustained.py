@@ -38,11 +38,14 @@ async def drive(st: h.Stack, tracker: h.Tracker, args: argparse.Namespace) -> li
             await sender.send(i)
             await asyncio.wait_for(tracker.waiter(i), 30)
         cursor = [10]
+        baseline = await asyncio.to_thread(h.RQBaseline, st, args.workers)
         for n in range(args.runs):
             if args.quiet_wait:
                 await asyncio.to_thread(h.wait_quiet, args.quiet_wait)
+            base = await asyncio.to_thread(baseline.jobs_per_s, args.baseline_jobs)
             results.append(await one_run(st, tracker, sender, cursor, args))
             r = results[-1]
+            r["baseline_jobs_per_s"] = base
             print(
                 f"run {n + 1}: {r['messages_per_s']:.1f} messages/s finished, "
                 f"e2e p95 {r['p95_ms']:.0f} ms, late {r['late']}",
@@ -135,6 +138,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--duration", type=float, default=20.0, help="seconds measured per run")
     p.add_argument("--warmup", type=float, default=3.0, help="seconds before measuring")
     p.add_argument("--runs", type=int, default=3)
+    p.add_argument(
+        "--baseline-jobs", type=int, default=2000, help="no-op RQ jobs timed before each run"
+    )
     p.add_argument("--max-messages", type=int, default=20_000, help="per run, a hard bound")
     p.add_argument("--give-up", type=float, default=20.0, help="seconds before a message is late")
     p.add_argument(
@@ -147,6 +153,13 @@ def main(argv: list[str] | None = None) -> int:
         "--source",
         default="HEAD",
         help="commit to run (a snapshot of it), or 'worktree' for the work tree as it is",
+    )
+    p.add_argument(
+        "--postgres",
+        choices=["private", "shared"],
+        default="private",
+        help="a private throwaway cluster, or a scratch database on the shared server "
+        "(BENCH_DATABASE_URL)",
     )
     p.add_argument(
         "--redis-url", help="use this Redis database (flushed) instead of a private redis-server"
@@ -188,6 +201,8 @@ def summarise(results: list[dict], machine: dict, args: argparse.Namespace, fail
                 f"{r['posts_per_s']:.0f}",
                 f"{r['acks_per_s']:.1f}",
                 f"{r['p50_ms']:.0f} / {r['p95_ms']:.0f}",
+                f"{r['baseline_jobs_per_s']:.0f}",
+                f"{r['messages_per_s'] / r['baseline_jobs_per_s']:.2f}",
                 " / ".join(
                     f"{cpu.get(g, 0):.0f}"
                     for g in ("web", "workers", "postgres", "redis", "bench+fake Slack", "other")
@@ -196,6 +211,7 @@ def summarise(results: list[dict], machine: dict, args: argparse.Namespace, fail
             ]
         )
     med = h.median([r["messages_per_s"] for r in results])
+    ratio = h.median([r["messages_per_s"] / r["baseline_jobs_per_s"] for r in results])
     rows.append(
         [
             "**median**",
@@ -204,6 +220,8 @@ def summarise(results: list[dict], machine: dict, args: argparse.Namespace, fail
             f"{h.median([r['acks_per_s'] for r in results]):.1f}",
             f"{h.median([r['p50_ms'] for r in results]):.0f} / "
             f"{h.median([r['p95_ms'] for r in results]):.0f}",
+            f"{h.median([r['baseline_jobs_per_s'] for r in results]):.0f}",
+            f"**{ratio:.2f}**",
             "",
             "",
         ]
@@ -221,6 +239,8 @@ def summarise(results: list[dict], machine: dict, args: argparse.Namespace, fail
                 "posts/s",
                 "acks/s",
                 "end-to-end p50 / p95 ms",
+                "baseline no-op jobs/s",
+                "ratio",
                 "CPU % of a core: web / workers / postgres / redis / bench / other",
                 "late",
             ],
@@ -229,6 +249,9 @@ def summarise(results: list[dict], machine: dict, args: argparse.Namespace, fail
         "",
         f"- Sustained finished messages/s: "
         f"{h.verdict(med, TARGET, higher_is_better=True, unit='messages/s')}.",
+        f"- Baseline, same run: {args.workers} SimpleWorkers running {args.baseline_jobs} no-op "
+        "RQ jobs enqueued at once (FACTS §8: ≈ 310 jobs/s with two on a quiet machine); the "
+        "ratio is finished messages/s ÷ no-op jobs/s.",
         f"- Outbox rows failed: {failed}; largest RQ queue seen: "
         f"{max(r['max_queue'] for r in results)}.",
     ]
