@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from domains import store
 from domains.status_doc import apply_ops, confirmation_text
-from domains.status_lines import Ask, Propose, parse_status_lines, refusal_text
+from domains.status_lines import Ask, Op, Propose, parse_status_lines, refusal_text
 from orchestrator import texts
 from orchestrator.canonical import InboundEvent, Post
 from orchestrator.db import utcnow
@@ -23,29 +24,47 @@ def offline_step(
     charter = orch.charters.get(domain)
     parsed = parse_status_lines(event.text, orch.charters.names()) if in_home else None
     if parsed is None or not parsed.ops and not parsed.errors:
-        _note(ctx, domain, event, charter.version)
+        keep_note(ctx, domain, event, charter.version)
         return Post(text=texts.noted(domain))
     if parsed.errors:
         return Post(text=refusal_text(parsed.errors))
+    lines = apply_status_ops(orch, ctx, domain, event, parsed.ops)
+    return Post(text="\n".join(line for line in lines if line))
+
+
+def apply_status_ops(
+    orch: Orchestrator,
+    ctx: Context,
+    domain: str,
+    event: InboundEvent,
+    ops: Sequence[Op],
+    *,
+    actor: str | None = None,
+) -> list[str]:
+    """Apply ops from an error-free message (or an agent's tools): the doc, then asks and
+    proposals. Returns the confirmation lines."""
+    charter = orch.charters.get(domain)
+    actor = actor or event.identity
     doc = store.load_doc(ctx.session, domain, for_update=True)
-    new, changes = apply_ops(doc, parsed.ops, actor=event.identity, at=utcnow())
+    new, changes = apply_ops(doc, ops, actor=actor, at=utcnow())
     if new != doc:
         store.save_doc(
             ctx.session,
             new,
             changes,
-            actor=event.identity,
+            actor=actor,
             source_event_id=ctx.event_id,
             charter_version=charter.version,
         )
     lines = [confirmation_text(changes, domain)] if changes or new != doc else []
-    for op in parsed.ops:
+    for op in ops:
         if isinstance(op, Ask | Propose):
             lines.append(orch.handlers.deferred(ctx, domain, op))
-    return Post(text="\n".join(line for line in lines if line))
+    return lines
 
 
-def _note(ctx: Context, domain: str, event: InboundEvent, version: str) -> None:
+def keep_note(ctx: Context, domain: str, event: InboundEvent, version: str) -> None:
+    """Free text in a domain is kept: a `domain.note` event in the log."""
     record(
         ctx.session,
         kind="domain.note",

@@ -22,6 +22,7 @@ log = logging.getLogger(__name__)
 QUEUE_NAME = "parallelos"
 JOB_TIMEOUT = 120
 FLAG_TTL = 120  # seconds a "delivery already queued" flag may outlive a dead job
+TIMEOUT_KEY = "job_timeout"  # a job's own timeout in seconds, taken out of its kwargs
 
 
 class JobQueue(Protocol):
@@ -51,7 +52,9 @@ class RQJobQueue:
 
     def enqueue(self, name: str, *, job_id: str, delay: float = 0, **kwargs: Any) -> None:
         func = f"jobs.tasks.{name}"
-        opts = dict(kwargs=kwargs, job_id=job_id, result_ttl=0, failure_ttl=7 * 86400)
+        timeout = kwargs.pop(TIMEOUT_KEY, None) or JOB_TIMEOUT
+        opts = dict(kwargs=kwargs, job_id=job_id, result_ttl=0, failure_ttl=7 * 86400,
+                    job_timeout=timeout)  # fmt: skip
         if delay > 0:
             self.queue.enqueue_in(timedelta(seconds=delay), func, **opts)
         else:
@@ -103,6 +106,7 @@ class InlineJobQueue:
     def _run(self, name: str, kwargs: dict[str, Any]) -> None:
         from jobs import tasks
 
+        kwargs = {k: v for k, v in kwargs.items() if k != TIMEOUT_KEY}  # threads: no hard limit
         try:
             getattr(tasks, name)(**kwargs)
         except Exception:

@@ -1,5 +1,6 @@
 """Import every module that defines tables, so Base.metadata is complete (Alembic, tests)."""
 
 from domains import models as domain_models  # noqa: F401,E402
+from domains.agent import models as agent_models  # noqa: F401,E402
 from domains.briefs import models as brief_models  # noqa: F401,E402
 from orchestrator import inbox_models, models  # noqa: F401

@@ -50,21 +50,35 @@ class Handlers:
         event = source or ctx.event
         answer = self.domain_step(ctx, domain, event, in_home=in_home)
         if in_home:
-            ctx.posts.add(reply_target(event), answer)
+            self.answered(ctx, domain, event, [ctx.posts.add(reply_target(event), answer)])
             return
         who = event.user_name or event.user
         where = "direct message" if event.is_direct else "mention"
         mirror = Post(text=texts.mirrored(who, where, event.text))
+        answers = []
         for row in ctx.posts.to_domain(self.orch.settings, event.platform, domain, mirror):
             target = Target.model_validate(row.target)
             threaded = target.model_copy(update={"reply_to_post": row.id})
-            ctx.posts.add(threaded, answer)
+            answers.append(ctx.posts.add(threaded, answer))
+        self.answered(ctx, domain, event, answers)
 
     def domain_step(self, ctx: Context, domain: str, event: InboundEvent, *, in_home: bool) -> Post:
-        """The domain's answer to a message: status lines offline (an agent turn with a model)."""
+        """The domain's answer to a message: status lines offline; with a model key, the same
+        offline handling first and then an agent turn queued (`domains.agent.dispatch`)."""
+        if not self.orch.settings.offline:
+            from domains.agent.dispatch import agent_step
+
+            return agent_step(self.orch, ctx, domain, event, in_home=in_home)
         from domains.step import offline_step
 
         return offline_step(self.orch, ctx, domain, event, in_home=in_home)
+
+    def answered(self, ctx: Context, domain: str, event: InboundEvent, rows: list) -> None:
+        """Where the domain's answer was posted: an agent turn edits it there later."""
+        if not self.orch.settings.offline:
+            from domains.agent.dispatch import attach_replies
+
+            attach_replies(ctx, domain, event, rows)
 
     def deferred(self, ctx: Context, domain: str, op: object) -> str:
         """`Ask` and `Propose` lines: an inbox entry, or an approval waiting for a click."""

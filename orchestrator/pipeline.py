@@ -137,6 +137,11 @@ class Orchestrator:
             ctx.posts.add(target, Post(text=texts.declined(decision.reason)))
             return decision.domain
         if decision.domain is None:
+            if decision.candidates and not self.settings.offline:
+                from domains.agent.routing import defer_route
+
+                if defer_route(ctx, decision):
+                    return None  # the model is asked outside this transaction
             ctx.posts.add(target, self._ask_which(ctx, list(decision.candidates)))
             return None
         ctx.posts.add(target, Post(text=texts.routed(decision.domain, decision.reason)))

@@ -1,0 +1,160 @@
+"""The end of a turn, in one transaction: the tools' effects, the reply, the budget notices.
+
+Effects go through the same code as status lines (`domains.step.apply_status_ops`): doc ops
+change the status doc, a handoff is an `Ask` for the inbox, a proposal a `Propose` for
+approvals. The reply edits the placeholder the pipeline posted, and says what was done.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import update
+
+from domains.agent import budget, memory, texts
+from domains.agent.loop import LoopResult
+from domains.agent.models import AgentTurnRow, TurnStatus
+from domains.agent.toolbox import Effects
+from domains.status_lines import Ask, Op, Propose, SetDecision
+from domains.step import apply_status_ops
+from orchestrator.canonical import Post, Target
+from orchestrator.db import utcnow
+from orchestrator.eventlog import record
+from orchestrator.models import OutboxRow
+from orchestrator.pipeline import Context, Job
+from orchestrator.posting import PostBatch, reply_target
+
+if TYPE_CHECKING:
+    from domains.agent.turn import Claimed
+    from jobs.services import Services
+
+CONTEXT_MARK = " -- "  # the inbox's separator between an ask and its shared context
+
+
+@dataclass
+class Finished:
+    channel_keys: set[str] = field(default_factory=set)
+    jobs: list[Job] = field(default_factory=list)
+    stop: str = ""
+
+
+def finish(
+    svc: Services, claimed: Claimed, result: LoopResult, effects: Effects
+) -> Finished | None:
+    """Apply and answer once; None when another run of this turn finished it first."""
+    failed = result.stop == "unavailable"
+    with svc.db.session() as s:
+        won = s.execute(
+            update(AgentTurnRow)
+            .where(
+                AgentTurnRow.id == claimed.turn_id,
+                AgentTurnRow.attempts == claimed.attempt,
+                AgentTurnRow.status == TurnStatus.RUNNING.value,
+            )  # fmt: skip
+            .values(
+                status=(TurnStatus.FAILED if failed else TurnStatus.DONE).value,
+                finished_at=utcnow(),
+                stop=result.stop,
+                cost_usd=round(result.cost_usd, 8),
+            )
+        ).rowcount
+        if won != 1:
+            return None
+        turn = s.get(AgentTurnRow, claimed.turn_id)
+        agent_event = claimed.event.model_copy(update={"user_name": f"{claimed.domain} agent"})
+        posts = PostBatch(s, f"agent{claimed.turn_id}", claimed.event_id)
+        ctx = Context(s, agent_event, claimed.event_id, posts, svc.orchestrator)
+        done = _apply(ctx, claimed, effects)
+        reply = _reply_text(ctx, claimed.domain, result, effects)
+        turn.data = {**(turn.data or {}), "reply": reply}
+        _post(ctx, turn, claimed, "\n".join(x for x in (turn.prefix, reply, *done) if x))
+        _budget_notices(ctx, svc, claimed.domain)
+        _log_turn(ctx, claimed, result, effects)
+        return Finished(ctx.posts.channel_keys, list(ctx.jobs), result.stop)
+
+
+def _apply(ctx: Context, claimed: Claimed, effects: Effects) -> list[str]:
+    ops: list[Op] = list(effects.ops)
+    ops += [Ask(to_domain=h.to_domain, priority=h.priority, text=_ask_text(h.ask, h.shared_context))
+            for h in effects.handoffs]  # fmt: skip
+    ops += [Propose(action=p.action) for p in effects.proposals]
+    lines: list[str] = []
+    if ops:
+        actor = f"agent:{claimed.domain}"
+        lines = apply_status_ops(ctx.orch, ctx, claimed.domain, ctx.event, ops, actor=actor)
+    for op in effects.ops:
+        if isinstance(op, SetDecision):
+            memory.remember(ctx.session, domain=claimed.domain, kind="decision", text_=op.text,
+                            source_event_id=claimed.event_id)  # fmt: skip
+    for note in effects.notes:
+        memory.remember(ctx.session, domain=claimed.domain, kind="note", text_=note,
+                        source_event_id=claimed.event_id)  # fmt: skip
+    return [line for line in lines if line]
+
+
+def _ask_text(ask: str, context: str) -> str:
+    """The inbox's Ask text: the ask, then ` -- ` and the shared context (if any)."""
+    ask = ask.replace(CONTEXT_MARK, " – ")
+    return f"{ask}{CONTEXT_MARK}{context.strip()}" if context.strip() else ask
+
+
+def _reply_text(ctx: Context, domain: str, result: LoopResult, effects: Effects) -> str:
+    charter = ctx.orch.charters.get(domain)
+    said = effects.reply or result.text
+    endings = {
+        "refusal": texts.refused(domain),
+        "limit": texts.loop_limit(domain, charter.budget.max_tool_iterations),
+        "timeout": texts.timed_out(domain, charter.budget.job_timeout_seconds),
+        "max_tokens": texts.cut_short(domain),
+        "unavailable": texts.unavailable(domain),
+    }
+    if result.stop == "budget":
+        st = budget.state(ctx.session, ctx.orch.charters, domain)
+        endings["budget"] = texts.budget_stopped(domain, st.spent_usd, st.limit_usd)
+    if result.stop in ("refusal", "unavailable"):
+        return endings[result.stop]
+    if result.stop in endings:
+        return "\n".join(x for x in (said, endings[result.stop]) if x)
+    if not said and effects.empty:
+        return texts.empty_answer(domain)
+    return said
+
+
+def _post(ctx: Context, turn: AgentTurnRow, claimed: Claimed, text: str) -> None:
+    """Edit the placeholder(s) the pipeline posted; post in the thread when there are none."""
+    rows = [ctx.session.get(OutboxRow, i) for i in turn.reply_posts or []]
+    rows = [r for r in rows if r is not None]
+    if not rows:
+        ctx.posts.add(reply_target(claimed.event), Post(text=text))
+        return
+    for row in rows:
+        ctx.posts.add(Target.model_validate(row.target), Post(text=text, title=row.post.get("title")),
+                      update_of=row.id)  # fmt: skip
+
+
+def _budget_notices(ctx: Context, svc: Services, domain: str) -> None:
+    st = budget.state(ctx.session, svc.charters, domain)
+    if st.exhausted:
+        budget.request_raise(ctx, st)
+    else:
+        budget.warn_once(ctx, st)
+
+
+def _log_turn(ctx: Context, claimed: Claimed, result: LoopResult, effects: Effects) -> None:
+    read = sum(t["cache_read_input_tokens"] for t in result.tokens)
+    prompt = sum(
+        t["input_tokens"] + t["cache_read_input_tokens"] + t["cache_creation_input_tokens"]
+        for t in result.tokens
+    )
+    data: dict[str, Any] = {
+        "stop": result.stop,
+        "calls": result.calls,
+        "turn_cost_usd": round(result.cost_usd, 8),
+        "cache_hit_rate": round(read / prompt, 4) if prompt else None,
+        "tools": effects.log,
+    }
+    record(ctx.session, kind="agent.turn", actor=f"agent:{claimed.domain}", domain=claimed.domain,
+           subject=f"event:{claimed.event_id}", data=data,
+           charter_version=ctx.orch.charters.get(claimed.domain).version,
+           source_event_id=claimed.event_id)  # fmt: skip

@@ -1,0 +1,120 @@
+"""The one way to call the Messages API: a client from settings, usage and cost per call.
+
+The SDK retries 408/409/429/5xx (529 included) and connection errors `MAX_RETRIES` times with
+its own backoff (honouring `retry-after`); what still fails is `ModelUnavailable`, retried
+later by the job's own backoff. Every call is logged at once, in its own short transaction,
+as an `agent.call` event with its tokens and estimated cost: the budget sees it before the
+next call, and the cost is not lost if the turn fails later.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+import anthropic
+from anthropic.types import Message
+
+from domains.agent.budget import CALL_EVENT
+from domains.agent.prices import Tokens, cost_usd
+from orchestrator.db import Database
+from orchestrator.eventlog import record
+from orchestrator.settings import Settings
+
+log = logging.getLogger(__name__)
+
+MAX_RETRIES = 2
+MAX_CALL_SECONDS = 120.0
+
+
+class ModelUnavailable(Exception):
+    """The model did not answer after the SDK's retries; `retryable` when worth a later try."""
+
+    def __init__(self, reason: str, *, retryable: bool) -> None:
+        super().__init__(reason)
+        self.retryable = retryable
+
+
+@dataclass(frozen=True)
+class CallInfo:
+    """Who pays for a call and what it is for (the event log's fields)."""
+
+    domain: str
+    purpose: str  # turn | route | brief
+    charter_version: str | None = None
+    source_event_id: int | None = None
+    turn_id: int | None = None
+
+
+def make_client(settings: Settings) -> anthropic.Anthropic:
+    """A client with the key from settings; the SDK reads ANTHROPIC_BASE_URL itself."""
+    if settings.anthropic_api_key is None:
+        raise RuntimeError("ANTHROPIC_API_KEY is not set")
+    return anthropic.Anthropic(
+        api_key=settings.anthropic_api_key.get_secret_value(),
+        max_retries=MAX_RETRIES,
+        timeout=MAX_CALL_SECONDS,
+    )
+
+
+def tokens_of(message: Message) -> Tokens:
+    usage = message.usage
+    write = usage.cache_creation_input_tokens or 0
+    one_hour = 0
+    if usage.cache_creation is not None:
+        one_hour = usage.cache_creation.ephemeral_1h_input_tokens or 0
+    return Tokens(
+        input=usage.input_tokens or 0,
+        output=usage.output_tokens or 0,
+        cache_read=usage.cache_read_input_tokens or 0,
+        cache_write_5m=max(0, write - one_hour),
+        cache_write_1h=one_hour,
+    )
+
+
+def call(
+    client: anthropic.Anthropic,
+    db: Database,
+    info: CallInfo,
+    *,
+    timeout: float | None = None,
+    **request: Any,
+) -> tuple[Message, float]:
+    """One Messages API call, logged with its cost; returns the message and the cost."""
+    try:
+        message = client.messages.create(
+            **request, timeout=min(timeout or MAX_CALL_SECONDS, MAX_CALL_SECONDS)
+        )
+    except (anthropic.APIConnectionError, anthropic.RateLimitError) as exc:
+        raise ModelUnavailable(type(exc).__name__, retryable=True) from exc
+    except anthropic.APIStatusError as exc:
+        retryable = exc.status_code >= 500 or exc.status_code in (408, 409, 429)
+        raise ModelUnavailable(f"HTTP {exc.status_code}", retryable=retryable) from exc
+    tokens = tokens_of(message)
+    cost = cost_usd(message.model or request["model"], tokens)
+    _log_call(db, info, message, tokens, cost)
+    return message, cost
+
+
+def _log_call(db: Database, info: CallInfo, message: Message, tokens: Tokens, cost: float) -> None:
+    data: dict[str, Any] = {
+        "model": message.model,
+        "purpose": info.purpose,
+        "stop_reason": message.stop_reason,
+        **tokens.as_json(),
+    }
+    if info.turn_id is not None:
+        data["turn"] = info.turn_id
+    with db.session() as s:
+        record(
+            s,
+            kind=CALL_EVENT,
+            actor=f"agent:{info.domain}",
+            domain=info.domain,
+            subject=f"message:{message.id}",
+            data=data,
+            charter_version=info.charter_version,
+            cost_usd=cost,
+            source_event_id=info.source_event_id,
+        )

@@ -1,0 +1,145 @@
+"""The bounded tool loop: call, run the tools, call again — until a reply or a limit.
+
+Limits, each with its own `stop`: the charter's `max_tool_iterations` (model calls per turn),
+its `job_timeout_seconds` (a deadline for the whole loop), the monthly budget (checked before
+every call), a refusal, and an answer cut at `max_tokens`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import anthropic
+from anthropic.types import Message
+
+from domains.agent import llm
+from domains.agent.prompt import CACHE
+from domains.agent.toolbox import Toolbox
+from orchestrator.db import Database
+
+MAX_TOKENS = 1024
+
+
+@dataclass
+class Request:
+    """The fixed part of every call in the turn."""
+
+    model: str
+    system: list[dict[str, Any]]
+    tools: list[dict[str, Any]]
+    first: dict[str, Any]
+
+
+@dataclass
+class LoopResult:
+    stop: str  # reply | end_turn | refusal | limit | timeout | budget | max_tokens | unavailable
+    text: str = ""  # the model's last plain text
+    calls: int = 0
+    cost_usd: float = 0.0
+    tokens: list[dict[str, int]] = field(default_factory=list)
+
+
+@dataclass
+class Loop:
+    client: anthropic.Anthropic
+    db: Database
+    info: llm.CallInfo
+    request: Request
+    toolbox: Toolbox
+    max_calls: int
+    deadline: float  # time.monotonic() value
+    allows: Callable[[], bool]  # the budget: may one more call start?
+
+    def run(self) -> LoopResult:
+        result = LoopResult(stop="limit")
+        messages = [self.request.first]
+        for _ in range(self.max_calls):
+            if not self.allows():
+                result.stop = "budget"
+                return result
+            remaining = self.deadline - time.monotonic()
+            if remaining <= 0:
+                result.stop = "timeout"
+                return result
+            message = self._call(messages, remaining, result)
+            if self._finished(message, result):
+                return result
+            results = self._results(message)
+            if self.toolbox.effects.reply is not None:
+                result.stop = "reply"
+                return result
+            messages = _drop_cache_marks(messages)
+            messages += [_assistant(message), results]
+        return result
+
+    def _call(
+        self, messages: list[dict[str, Any]], remaining: float, result: LoopResult
+    ) -> Message:
+        message, cost = llm.call(
+            self.client,
+            self.db,
+            self.info,
+            timeout=remaining,
+            model=self.request.model,
+            max_tokens=MAX_TOKENS,
+            system=self.request.system,
+            tools=self.request.tools,
+            messages=messages,
+        )
+        result.calls += 1
+        result.cost_usd += cost
+        result.tokens.append(llm.tokens_of(message).as_json())
+        return message
+
+    def _finished(self, message: Message, result: LoopResult) -> bool:
+        result.text = "\n".join(b.text for b in message.content if b.type == "text").strip()
+        if message.stop_reason == "refusal":
+            result.stop = "refusal"
+            return True
+        if not any(b.type == "tool_use" for b in message.content):
+            result.stop = "max_tokens" if message.stop_reason == "max_tokens" else "end_turn"
+            return True
+        return False
+
+    def _results(self, message: Message) -> dict[str, Any]:
+        """Run every tool call of the message; the tool_result blocks, last one cached."""
+        blocks = []
+        for block in message.content:
+            if block.type != "tool_use":
+                continue
+            content, is_error = self.toolbox.run(block.name, block.input)
+            blocks.append(
+                {
+                    "type": "tool_result",
+                    "tool_use_id": block.id,
+                    "content": content,
+                    "is_error": is_error,
+                }  # fmt: skip
+            )
+        blocks[-1]["cache_control"] = CACHE
+        return {"role": "user", "content": blocks}
+
+
+def _assistant(message: Message) -> dict[str, Any]:
+    """The assistant turn as request params (only the block types we send back)."""
+    content: list[dict[str, Any]] = []
+    for b in message.content:
+        if b.type == "text" and b.text:
+            content.append({"type": "text", "text": b.text})
+        elif b.type == "tool_use":
+            content.append({"type": "tool_use", "id": b.id, "name": b.name, "input": b.input})
+        elif b.type in ("thinking", "redacted_thinking"):
+            content.append(b.model_dump(exclude_none=True))
+    return {"role": "assistant", "content": content}
+
+
+def _drop_cache_marks(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Keep the cache breakpoints at most four: drop those on earlier tool results."""
+    for message in messages[1:]:
+        for block in message["content"]:
+            if isinstance(block, dict) and block.get("type") == "tool_result":
+                block.pop("cache_control", None)
+    return messages

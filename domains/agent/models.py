@@ -1,0 +1,96 @@
+"""Tables owned by the agents: turns (one per message and domain), notes, budget notices."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Float,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from orchestrator.db import Base, utcnow
+from orchestrator.models import BigId
+
+
+class TurnStatus(StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"  # gave up: the user was told the agent is unavailable
+
+
+class TurnKind(StrEnum):
+    REPLY = "reply"  # a domain agent answers a message
+    ROUTE = "route"  # the model picks a domain the offline router was unsure about
+
+
+class AgentTurnRow(Base):
+    """One agent turn, unique per (kind, message event, domain): a re-run finds it finished."""
+
+    __tablename__ = "agent_turns"
+    __table_args__ = (
+        UniqueConstraint("kind", "event_id", "domain", name="uq_agent_turns_kind_event_domain"),
+        Index("ix_agent_turns_status_created", "status", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    event_id: Mapped[int] = mapped_column(BigId)  # the inbound message
+    domain: Mapped[str] = mapped_column(String(64))  # "" for a routing turn
+    status: Mapped[str] = mapped_column(String(16), default=TurnStatus.QUEUED)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    trigger_event_id: Mapped[int | None] = mapped_column(BigId, nullable=True)
+    in_home: Mapped[bool] = mapped_column(Boolean, default=True)
+    reply_posts: Mapped[list[Any]] = mapped_column(JSON, default=list)  # outbox ids to edit
+    prefix: Mapped[str] = mapped_column(Text, default="")  # offline confirmation lines
+    text: Mapped[str] = mapped_column(Text, default="")  # what the agent is asked
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    stop: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    cost_usd: Mapped[float | None] = mapped_column(Float, nullable=True)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+
+
+class AgentNoteRow(Base):
+    """Long-term memory of one domain: notes, decisions and messages, full-text searchable."""
+
+    __tablename__ = "agent_notes"
+    __table_args__ = (Index("ix_agent_notes_domain_created", "domain", "created_at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    domain: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(16))  # note | decision | message
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    source_event_id: Mapped[int | None] = mapped_column(BigId, nullable=True)
+
+
+class BudgetNoticeRow(Base):
+    """A budget warning or raise request, once per (domain, month, kind, level)."""
+
+    __tablename__ = "agent_budget_notices"
+    __table_args__ = (
+        UniqueConstraint("domain", "month", "kind", "level", name="uq_agent_budget_notice"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    domain: Mapped[str] = mapped_column(String(64))
+    month: Mapped[str] = mapped_column(String(7))  # 2026-11 (UTC)
+    kind: Mapped[str] = mapped_column(String(16))  # warn | raise
+    level: Mapped[int] = mapped_column(Integer)  # raises approved before this notice
+    amount_usd: Mapped[float | None] = mapped_column(Float, nullable=True)
+    approval_public_id: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

@@ -1,0 +1,102 @@
+"""What a model call costs: a price table by model family, and the cost of one call's usage.
+
+An ESTIMATE for budgets and reports, not an invoice. Prices in USD per million tokens, from
+Anthropic's pricing page (platform.claude.com/docs/en/about-claude/pricing, "Model pricing"
+and "Prompt caching"), as quoted in public copies read in November 2026; FACTS.md §6 gives
+the multipliers: 5-minute cache writes 1.25× base input, 1-hour writes 2×, cache reads 0.1×
+(0.05× for the 5.5 generation). Batch, US-only inference and long-prompt tiers are ignored.
+An unknown model is priced like Sonnet 4.x and flagged `estimated_family="unknown"`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+PRICES_AS_OF = "2026-11"
+PER_MILLION = 1_000_000
+
+
+@dataclass(frozen=True)
+class Price:
+    """USD per million tokens for one model family."""
+
+    family: str
+    input: float
+    output: float
+    cache_read_ratio: float = 0.1
+
+    @property
+    def cache_write_5m(self) -> float:
+        return self.input * 1.25
+
+    @property
+    def cache_write_1h(self) -> float:
+        return self.input * 2.0
+
+    @property
+    def cache_read(self) -> float:
+        return self.input * self.cache_read_ratio
+
+
+# First match wins: specific generations before the generic family.
+_TABLE: tuple[tuple[str, Price], ...] = (
+    (r"opus-5-5", Price("opus-5.5", 4.0, 20.0, 0.05)),
+    (r"opus-(4-[5-9]|5)", Price("opus-4.5+", 5.0, 25.0)),
+    (r"opus", Price("opus-4", 15.0, 75.0)),
+    (r"sonnet-5-5", Price("sonnet-5.5", 2.0, 10.0, 0.05)),
+    (r"sonnet-5", Price("sonnet-5", 2.0, 10.0)),
+    (r"sonnet", Price("sonnet-4", 3.0, 15.0)),
+    (r"haiku-5", Price("haiku-5.5", 0.10, 0.50)),
+    (r"haiku-3-5|3-5-haiku", Price("haiku-3.5", 0.80, 4.0)),
+    (r"haiku", Price("haiku-4.5", 1.0, 5.0)),
+)
+UNKNOWN = Price("unknown", 3.0, 15.0)
+
+
+def price_for(model: str) -> Price:
+    """The price of a model id (`claude-sonnet-4-5-20250929`, `claude-haiku-4-5`, ...)."""
+    name = model.lower()
+    return next((price for pattern, price in _TABLE if re.search(pattern, name)), UNKNOWN)
+
+
+@dataclass(frozen=True)
+class Tokens:
+    """One call's usage, from the response's `usage` fields."""
+
+    input: int = 0  # not cached (after the last cache breakpoint)
+    output: int = 0
+    cache_read: int = 0
+    cache_write_5m: int = 0
+    cache_write_1h: int = 0
+
+    @property
+    def cache_write(self) -> int:
+        return self.cache_write_5m + self.cache_write_1h
+
+    @property
+    def prompt(self) -> int:
+        """All input tokens: total = cache read + cache write + uncached input (FACTS §6)."""
+        return self.input + self.cache_read + self.cache_write
+
+    def as_json(self) -> dict[str, int]:
+        return {
+            "input_tokens": self.input,
+            "output_tokens": self.output,
+            "cache_read_input_tokens": self.cache_read,
+            "cache_creation_input_tokens": self.cache_write,
+            "cache_creation_1h_input_tokens": self.cache_write_1h,
+        }
+
+
+def cost_usd(model: str, tokens: Tokens) -> float:
+    """The estimated cost of one call, in USD."""
+    p = price_for(model)
+    total = (
+        tokens.input * p.input
+        + tokens.output * p.output
+        + tokens.cache_read * p.cache_read
+        + tokens.cache_write_5m * p.cache_write_5m
+        + tokens.cache_write_1h * p.cache_write_1h
+    )
+    return round(total / PER_MILLION, 8)

@@ -1,0 +1,165 @@
+"""Tiered routing: the offline router decides when it is confident; the model is asked only
+about the ambiguous remainder (no domain, some candidates), outside the pipeline's transaction.
+
+Its answer must name a known domain; anything else (garbage, "none", an error, no budget)
+falls back to the offline behaviour: the question with the candidates as buttons. Every
+consultation is a `route.consulted` event, so the rate is `route.consulted / route.decided`.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import update
+
+from domains.agent import budget, llm, texts
+from domains.agent.models import AgentTurnRow, TurnKind, TurnStatus
+from domains.agent.prompt import CACHE, data_block
+from domains.charter import HUB
+from orchestrator import texts as core_texts
+from orchestrator.canonical import Post
+from orchestrator.db import utcnow
+from orchestrator.eventlog import record
+from orchestrator.ingest import load_event
+from orchestrator.models import InboundEventRow
+from orchestrator.pipeline import Context
+from orchestrator.posting import PostBatch, reply_target
+
+if TYPE_CHECKING:
+    from jobs.services import Services
+    from orchestrator.router import RouteDecision
+
+log = logging.getLogger(__name__)
+
+TOOL = "choose_domain"
+NONE = "none"
+
+
+def defer_route(ctx: Context, decision: RouteDecision) -> bool:
+    """In the pipeline: queue a routing turn; False when the hub's budget is spent."""
+    if budget.state(ctx.session, ctx.orch.charters, HUB).exhausted:
+        return False
+    ctx.session.add(
+        AgentTurnRow(
+            kind=TurnKind.ROUTE.value,
+            event_id=ctx.event_id,
+            domain="",
+            status=TurnStatus.QUEUED.value,
+            attempts=0,
+            trigger_event_id=ctx.event_id,
+            in_home=False,
+            reply_posts=[],
+            prefix="",
+            text=ctx.event.text,
+            data={"candidates": list(decision.candidates)},
+        )  # fmt: skip
+    )
+    ctx.session.flush()
+    ctx.jobs.append(("agent_route", {"event_id": ctx.event_id}))
+    return True
+
+
+def route_turn(svc: Services, event_id: int) -> tuple[set[str], list[Any]]:
+    """The job: ask the model, then route (or ask the user) in one transaction."""
+    with svc.db.session() as s:
+        turn = _turn(s, event_id)
+        if turn is None or turn.status not in (TurnStatus.QUEUED, TurnStatus.RUNNING):
+            return set(), []
+        turn.status, turn.attempts, turn.started_at = TurnStatus.RUNNING.value, 1, utcnow()
+        text, candidates = turn.text, list(turn.data.get("candidates", []))
+    answer = _ask_model(svc, event_id, text, candidates)
+    return _settle(svc, event_id, candidates, answer)
+
+
+def _turn(s, event_id: int) -> AgentTurnRow | None:  # type: ignore[no-untyped-def]
+    from sqlalchemy import select
+
+    return s.scalars(
+        select(AgentTurnRow).where(
+            AgentTurnRow.kind == TurnKind.ROUTE.value, AgentTurnRow.event_id == event_id
+        )
+    ).first()
+
+
+def _ask_model(svc: Services, event_id: int, text: str, candidates: list[str]) -> str:
+    """The model's raw answer ("" on any failure)."""
+    charters = svc.charters
+    missions = "\n".join(f"- {n}: {charters.get(n).mission}" for n in charters.names())
+    tool = {
+        "name": TOOL,
+        "description": "The domain that should handle the message, or none.",
+        "input_schema": {
+            "type": "object",
+            "properties": {"domain": {"type": "string", "enum": [*charters.names(), NONE]}},
+            "required": ["domain"],
+            "additionalProperties": False,
+        },
+        "strict": True,
+    }
+    system = [{"type": "text", "text": f"{texts.ROUTER_RULES}\n\nDomains:\n{missions}",
+               "cache_control": CACHE}]  # fmt: skip
+    prompt = f"Candidates: {', '.join(candidates)}\n\n" + data_block("message", text)
+    info = llm.CallInfo(HUB, "route", None, event_id)
+    try:
+        message, _ = llm.call(
+            llm.make_client(svc.settings), svc.db, info, model=svc.settings.model,
+            max_tokens=64, system=system, tools=[tool],
+            tool_choice={"type": "tool", "name": TOOL},
+            messages=[{"role": "user", "content": prompt}],
+        )  # fmt: skip
+    except llm.ModelUnavailable as exc:
+        log.warning("routing consultation failed: %s", exc)
+        return ""
+    for block in message.content:
+        if block.type == "tool_use" and block.name == TOOL and isinstance(block.input, dict):
+            return str(block.input.get("domain", ""))
+    return "".join(b.text for b in message.content if b.type == "text")
+
+
+def _settle(
+    svc: Services, event_id: int, candidates: list[str], answer: str
+) -> tuple[set[str], list[Any]]:
+    chosen = answer.strip().strip("`*#\"'. ").lower()
+    valid = chosen in svc.charters.names()
+    with svc.db.session() as s:
+        done = s.execute(
+            update(AgentTurnRow)
+            .where(
+                AgentTurnRow.kind == TurnKind.ROUTE.value,
+                AgentTurnRow.event_id == event_id,
+                AgentTurnRow.status == TurnStatus.RUNNING.value,
+            )  # fmt: skip
+            .values(status=TurnStatus.DONE.value, finished_at=utcnow(), stop=chosen[:32])
+        ).rowcount
+        if done != 1:
+            return set(), []
+        event = load_event(s.get(InboundEventRow, event_id))
+        ctx = Context(
+            s, event, event_id, PostBatch(s, f"route{event_id}", event_id), svc.orchestrator
+        )
+        record(s, kind="route.consulted", actor="model", domain=chosen if valid else None,
+               subject=f"event:{event_id}",
+               data={"answer": answer[:64], "valid": valid, "candidates": candidates},
+               source_event_id=event_id)  # fmt: skip
+        if valid and _claim_event(s, event_id, chosen):
+            ctx.posts.add(
+                reply_target(event),
+                Post(text=core_texts.routed(chosen, texts.routed_by_model(chosen))),
+            )
+            svc.orchestrator.handlers.domain_message(ctx, chosen, in_home=False)
+        else:
+            ctx.posts.add(reply_target(event), svc.orchestrator._ask_which(ctx, candidates))
+        return ctx.posts.channel_keys, list(ctx.jobs)
+
+
+def _claim_event(s, event_id: int, domain: str) -> bool:  # type: ignore[no-untyped-def]
+    """Set the message's domain unless the user already picked one with a button."""
+    return (
+        s.execute(
+            update(InboundEventRow)
+            .where(InboundEventRow.id == event_id, InboundEventRow.domain.is_(None))
+            .values(domain=domain)
+        ).rowcount
+        == 1
+    )

@@ -1,0 +1,107 @@
+"""Running the model's tool calls: validate, then record the effect for the final transaction.
+
+Nothing is applied to the database here. Doc ops are previewed on a copy of the doc (so the
+model hears what would change), handoffs, proposals and notes are collected, and the turn
+applies them all at the end, with its reply, in one transaction. Invalid input is an
+`is_error` result and changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import ValidationError
+
+from domains.agent.memory import Memory
+from domains.agent.prompt import data_block
+from domains.agent.tools import (
+    CreateHandoff,
+    ProposeAction,
+    Recall,
+    RememberNote,
+    Reply,
+    ToolInput,
+    ToolSet,
+    error_text,
+    validate,
+)
+from domains.status_doc import StatusDoc, apply_ops, confirmation_text
+from domains.status_lines import Op
+from orchestrator.db import utcnow
+
+MAX_ASKS = 3  # handoffs and proposals per turn, each
+MAX_NOTES = 5
+
+
+@dataclass
+class Effects:
+    """What the turn will apply when it ends."""
+
+    ops: list[Op] = field(default_factory=list)
+    handoffs: list[CreateHandoff] = field(default_factory=list)
+    proposals: list[ProposeAction] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    reply: str | None = None
+    log: list[dict[str, Any]] = field(default_factory=list)  # every tool call, for the event log
+
+    @property
+    def empty(self) -> bool:
+        return not (self.ops or self.handoffs or self.proposals or self.notes)
+
+
+class Toolbox:
+    def __init__(
+        self, toolset: ToolSet, doc: StatusDoc, recall: Callable[[str], list[Memory]]
+    ) -> None:
+        self.toolset = toolset
+        self.preview = doc
+        self.recall = recall
+        self.effects = Effects()
+
+    def run(self, name: str, raw: Any) -> tuple[str, bool]:
+        """(result text, is_error) for one tool call."""
+        try:
+            parsed = validate(name, raw, self.toolset)
+            result = self._apply(parsed)
+        except (ValidationError, ValueError) as exc:
+            self.effects.log.append({"tool": name, "ok": False})
+            return error_text(exc), True
+        self.effects.log.append({"tool": name, "ok": True})
+        return result, False
+
+    def _apply(self, parsed: ToolInput) -> str:
+        ops = getattr(parsed, "ops", None)
+        if ops is not None:
+            return self._doc(ops())
+        if isinstance(parsed, CreateHandoff):
+            self._limit(self.effects.handoffs, MAX_ASKS, "handoffs")
+            self.effects.handoffs.append(parsed)
+            return f"Handoff to {parsed.to_domain} will be posted to its inbox."
+        if isinstance(parsed, ProposeAction):
+            self._limit(self.effects.proposals, MAX_ASKS, "proposals")
+            self.effects.proposals.append(parsed)
+            return "Proposal will wait for an operator's approval; you cannot approve it."
+        if isinstance(parsed, RememberNote):
+            self._limit(self.effects.notes, MAX_NOTES, "notes")
+            self.effects.notes.append(parsed.text)
+            return "Noted in this domain's memory."
+        if isinstance(parsed, Recall):
+            found = self.recall(parsed.query)
+            body = "\n".join(f"- [{m.kind}, {m.at:%Y-%m-%d}] {m.text}" for m in found)
+            return data_block("memory", body or "nothing found")
+        assert isinstance(parsed, Reply)
+        self.effects.reply = parsed.text
+        return "ok"
+
+    def _doc(self, ops: list[Op]) -> str:
+        new, changes = apply_ops(self.preview, ops, actor="agent", at=utcnow())
+        self.preview = new
+        self.effects.ops += ops
+        return confirmation_text(changes, self.toolset.domain) if changes else "No change."
+
+    @staticmethod
+    def _limit(items: list[Any], most: int, what: str) -> None:
+        if len(items) >= most:
+            raise ValueError(f"at most {most} {what} per turn")

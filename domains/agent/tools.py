@@ -1,0 +1,198 @@
+"""The agent's tools: strict JSON schemas for the model, pydantic models that validate inputs.
+
+Every tool maps to the offline operations (`domains.status_lines` ops) or to this domain's own
+memory. No tool takes a domain to read or write: the domain is bound by the turn, so an agent
+can neither read nor change another domain's doc or memory. `create_handoff` and
+`propose_action` only ever *ask* (an inbox entry, a pending approval); nothing here decides.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+import anthropic
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+from domains.status_lines import (
+    MAX_KPI_NAME_CHARS,
+    MAX_NEXT_STEPS,
+    MAX_VALUE_CHARS,
+    AddBlocker,
+    ClearBlockers,
+    Color,
+    Op,
+    Priority,
+    SetDecision,
+    SetHeadline,
+    SetKPI,
+    SetNext,
+    SetPhase,
+    SetSprint,
+)
+
+Text = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_VALUE_CHARS)
+]
+KPIName = Annotated[
+    str,
+    StringConstraints(
+        strip_whitespace=True, min_length=1, max_length=MAX_KPI_NAME_CHARS, pattern=r"^[^:\n]+$"
+    ),
+]
+LongText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+
+
+class ToolInput(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class KPI(ToolInput):
+    name: KPIName = Field(description="The KPI's name, no colon, e.g. 'budget'.")
+    value: Text
+
+
+class UpdateStatus(ToolInput):
+    """Update this domain's status doc. Set only the fields that change."""
+
+    phase: Text | None = Field(None, description="Current phase, one line.")
+    sprint: Text | None = Field(None, description="Active sprint, one line.")
+    next_steps: list[Text] | None = Field(
+        None, max_length=MAX_NEXT_STEPS, description="Top three next steps; replaces the list."
+    )
+    add_blockers: list[Text] | None = Field(None, max_length=5, description="Blockers to add.")
+    clear_blockers: bool = Field(False, description="Clear all blockers first.")
+    kpis: list[KPI] | None = Field(None, max_length=10, description="KPIs to set.")
+
+    @model_validator(mode="after")
+    def _something(self) -> UpdateStatus:
+        fields = (self.phase, self.sprint, self.next_steps, self.add_blockers, self.kpis)
+        if all(f is None for f in fields) and not self.clear_blockers:
+            raise ValueError("set at least one field")
+        return self
+
+    def ops(self) -> list[Op]:
+        ops: list[Op] = []
+        if self.phase is not None:
+            ops.append(SetPhase(text=self.phase))
+        if self.sprint is not None:
+            ops.append(SetSprint(text=self.sprint))
+        if self.next_steps is not None:
+            ops.append(SetNext(steps=list(self.next_steps)))
+        if self.clear_blockers:
+            ops.append(ClearBlockers())
+        ops += [AddBlocker(text=b) for b in self.add_blockers or []]
+        ops += [SetKPI(name=k.name, value=k.value) for k in self.kpis or []]
+        return ops
+
+
+class SetHeadlineInput(ToolInput):
+    """Set this domain's one-line headline on the shared board."""
+
+    color: Color
+    text: Text
+
+    def ops(self) -> list[Op]:
+        return [SetHeadline(color=self.color, text=self.text)]
+
+
+class RecordDecision(ToolInput):
+    """Record a decision the operator made (or that is yours to make under the charter)."""
+
+    text: Text
+
+    def ops(self) -> list[Op]:
+        return [SetDecision(text=self.text)]
+
+
+class CreateHandoff(ToolInput):
+    """Ask another domain for one thing, through its inbox. Share only what it needs."""
+
+    to_domain: str = Field(description="The domain that should act.")
+    ask: Text = Field(description="One ask, one sentence or two.")
+    priority: Priority = "normal"
+    shared_context: str = Field("", max_length=1500, description="Context you choose to share.")
+    privacy_note: str = Field("", max_length=300, description="What you withheld, and why.")
+
+
+class ProposeAction(ToolInput):
+    """Propose an action with an effect outside the system. An operator approves or rejects it."""
+
+    action: Text = Field(description="The action, precise enough to carry out as written.")
+    reason: str = Field("", max_length=500)
+
+
+class RememberNote(ToolInput):
+    """Keep a fact in this domain's long-term memory."""
+
+    text: LongText
+
+
+class Recall(ToolInput):
+    """Search this domain's long-term memory (its notes, decisions and earlier messages)."""
+
+    query: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+
+
+class Reply(ToolInput):
+    """Your answer to the user, in the thread. Ends the turn."""
+
+    text: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
+
+
+TOOL_MODELS: dict[str, type[ToolInput]] = {
+    "update_status": UpdateStatus,
+    "set_headline": SetHeadlineInput,
+    "record_decision": RecordDecision,
+    "create_handoff": CreateHandoff,
+    "propose_action": ProposeAction,
+    "remember_note": RememberNote,
+    "recall": Recall,
+    "reply": Reply,
+}
+
+
+@dataclass(frozen=True)
+class ToolSet:
+    """The tools of one domain's turn: the same schemas every turn, so they cache."""
+
+    domain: str
+    others: tuple[str, ...]  # the domains a handoff may go to
+
+    def params(self) -> list[dict[str, Any]]:
+        return [self._param(name, model) for name, model in TOOL_MODELS.items()]
+
+    def _param(self, name: str, model: type[ToolInput]) -> dict[str, Any]:
+        schema = anthropic.transform_schema(model)
+        schema.pop("title", None)
+        schema.pop("description", None)
+        if name == "create_handoff":
+            schema["properties"]["to_domain"]["enum"] = list(self.others)
+        return {
+            "name": name,
+            "description": " ".join((model.__doc__ or name).split()),
+            "input_schema": schema,
+            "strict": True,
+        }
+
+
+def validate(name: str, raw: Any, toolset: ToolSet) -> ToolInput:
+    """The tool's validated input; raises ValueError (pydantic's or ours) with a plain message."""
+    model = TOOL_MODELS.get(name)
+    if model is None:
+        raise ValueError(f"unknown tool '{name}'; tools: {', '.join(TOOL_MODELS)}")
+    parsed = model.model_validate(raw if isinstance(raw, dict) else {"_": raw})
+    if isinstance(parsed, CreateHandoff) and parsed.to_domain not in toolset.others:
+        raise ValueError(
+            f"to_domain must be one of {', '.join(toolset.others)} (not your own domain)"
+        )
+    return parsed
+
+
+def error_text(exc: Exception) -> str:
+    """A validation error as the short text the model gets back in an `is_error` result."""
+    errors = getattr(exc, "errors", None)
+    if callable(errors):
+        parts = [f"{'.'.join(map(str, e['loc'])) or 'input'}: {e['msg']}" for e in errors()[:5]]
+        return "invalid input — " + "; ".join(parts)
+    return f"invalid input — {exc}"

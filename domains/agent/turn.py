@@ -1,0 +1,136 @@
+"""One agent turn as a job: claim it, think (model calls, no transaction held), finish.
+
+Idempotent: the `agent_turns` row is claimed with its attempt number, and only the run that
+still holds the latest attempt may finish it, so a re-run after the turn finished does nothing
+and two racing runs apply their effects once. A model that stays unavailable after the SDK's
+retries is retried by this job with `RETRY_DELAYS`; after that the user is told, plainly.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from sqlalchemy import select, update
+
+from domains.agent import budget, finish, llm, memory, snapshot
+from domains.agent.loop import Loop, LoopResult, Request
+from domains.agent.models import AgentTurnRow, TurnKind, TurnStatus
+from domains.agent.prompt import Snapshot, first_message, system_blocks
+from domains.agent.toolbox import Effects, Toolbox
+from domains.agent.tools import ToolSet
+from orchestrator.canonical import InboundEvent
+from orchestrator.db import utcnow
+from orchestrator.ingest import load_event
+from orchestrator.models import InboundEventRow
+
+if TYPE_CHECKING:
+    from jobs.services import Services
+
+log = logging.getLogger(__name__)
+
+RETRY_DELAYS: tuple[float, ...] = (10.0, 60.0)  # the job's own backoff after the SDK's retries
+
+
+@dataclass(frozen=True)
+class Claimed:
+    turn_id: int
+    attempt: int
+    event_id: int
+    domain: str
+    event: InboundEvent
+    snap: Snapshot
+
+
+def run(svc: Services, *, event_id: int, domain: str) -> finish.Finished | None:
+    """Run the turn of (message, domain) unless it is finished; None when nothing was done."""
+    claimed = _claim(svc, event_id, domain)
+    if claimed is None:
+        return None
+    if claimed.attempt > len(RETRY_DELAYS) + 1:
+        return finish.finish(svc, claimed, LoopResult(stop="unavailable"), Effects())
+    box = _toolbox(svc, claimed)
+    try:
+        result = _think(svc, claimed, box)
+    except llm.ModelUnavailable as exc:
+        log.warning("agent %s: model unavailable (%s), attempt %d", domain, exc, claimed.attempt)
+        if exc.retryable and claimed.attempt <= len(RETRY_DELAYS):
+            _retry_later(svc, claimed, str(exc))
+            return None
+        return finish.finish(svc, claimed, LoopResult(stop="unavailable", text=str(exc)), Effects())
+    return finish.finish(svc, claimed, result, box.effects)
+
+
+def _claim(svc: Services, event_id: int, domain: str) -> Claimed | None:
+    with svc.db.session() as s:
+        turn = s.scalars(
+            select(AgentTurnRow)
+            .where(
+                AgentTurnRow.kind == TurnKind.REPLY.value,
+                AgentTurnRow.event_id == event_id,
+                AgentTurnRow.domain == domain,
+            )
+            .with_for_update()
+        ).first()
+        if turn is None or turn.status in (TurnStatus.DONE, TurnStatus.FAILED):
+            return None
+        turn.status, turn.started_at = TurnStatus.RUNNING.value, utcnow()
+        turn.attempts += 1
+        event = load_event(s.get(InboundEventRow, event_id))
+        snap = snapshot.load(s, svc.charters, domain, event, event_id, turn.text)
+        return Claimed(turn.id, turn.attempts, event_id, domain, event, snap)
+
+
+def _toolbox(svc: Services, claimed: Claimed) -> Toolbox:
+    others = tuple(n for n in svc.charters.names() if n != claimed.domain)
+
+    def recall(query: str) -> list[memory.Memory]:
+        with svc.db.session() as s:
+            return memory.search(s, claimed.domain, query, skip_event=claimed.event_id)
+
+    return Toolbox(ToolSet(claimed.domain, others), claimed.snap.doc, recall)
+
+
+def _think(svc: Services, claimed: Claimed, box: Toolbox) -> LoopResult:
+    charter = svc.charters.get(claimed.domain)
+    info = llm.CallInfo(claimed.domain, "turn", charter.version, claimed.event_id, claimed.turn_id)
+
+    def allows() -> bool:
+        with svc.db.session() as s:
+            return budget.state(s, svc.charters, claimed.domain).allows()
+
+    loop = Loop(
+        client=llm.make_client(svc.settings),
+        db=svc.db,
+        info=info,
+        request=Request(
+            model=svc.settings.model,
+            system=system_blocks(charter),
+            tools=box.toolset.params(),
+            first=first_message(claimed.snap),
+        ),
+        toolbox=box,
+        max_calls=charter.budget.max_tool_iterations,
+        deadline=time.monotonic() + charter.budget.job_timeout_seconds,
+        allows=allows,
+    )
+    return loop.run()
+
+
+def _retry_later(svc: Services, claimed: Claimed, reason: str) -> None:
+    with svc.db.session() as s:
+        s.execute(
+            update(AgentTurnRow)
+            .where(AgentTurnRow.id == claimed.turn_id, AgentTurnRow.attempts == claimed.attempt)
+            .values(status=TurnStatus.QUEUED.value, error=reason[:500])
+        )
+    delay = RETRY_DELAYS[claimed.attempt - 1]
+    svc.queue.enqueue(
+        "agent_turn",
+        job_id=f"agent_turn-{claimed.turn_id}-{claimed.attempt}",
+        delay=delay,
+        event_id=claimed.event_id,
+        domain=claimed.domain,
+    )

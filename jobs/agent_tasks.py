@@ -1,0 +1,73 @@
+"""Agent jobs: a domain agent's turn and a routing consultation (see `domains.agent`).
+
+Thin like every job: ids in, the service does the work, then what it posted is delivered and
+the jobs it asked for are queued — after its transaction committed, never before.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+
+from jobs.services import Services, current
+
+log = logging.getLogger(__name__)
+
+STALE_AFTER = timedelta(minutes=15)  # longer than any charter's turn plus the job's backoff
+
+
+def agent_turn(event_id: int, domain: str) -> None:
+    """Run (once) the agent turn of one message in one domain."""
+    from domains.agent import turn
+
+    svc = current()
+    finished = turn.run(svc, event_id=event_id, domain=domain)
+    if finished is not None:
+        _after(svc, finished.channel_keys, finished.jobs, f"turn-{event_id}-{domain}")
+
+
+def agent_route(event_id: int) -> None:
+    """Ask the model where an ambiguous message belongs, then route it or ask the user."""
+    from domains.agent.routing import route_turn
+
+    svc = current()
+    keys, jobs = route_turn(svc, event_id)
+    _after(svc, keys, jobs, f"route-{event_id}")
+
+
+def _after(svc: Services, keys: set[str], jobs: list[tuple[str, dict[str, Any]]], tag: str) -> None:
+    from jobs.tasks import deliver_channel
+
+    for channel_key in sorted(keys):
+        deliver_channel(svc, channel_key)
+    for n, (name, kwargs) in enumerate(jobs):
+        try:
+            svc.queue.enqueue(name, job_id=f"{name}-{tag}-{n}", **kwargs)
+        except Exception as exc:  # the work is in the database: the reconciler queues it
+            log.warning("job %s not queued (%s); left to the reconciler", name, type(exc).__name__)
+
+
+def requeue_stale_turns(svc: Services, *, stale_after: timedelta = STALE_AFTER) -> int:
+    """Queue again the agent turns that were queued or running too long (a lost job, a dead
+    worker); a turn past its attempts is finished by the job with the unavailable reply."""
+    from domains.agent.models import AgentTurnRow, TurnKind, TurnStatus
+    from orchestrator.db import utcnow
+
+    cutoff = utcnow() - stale_after
+    with svc.db.session() as s:
+        rows = s.execute(
+            select(AgentTurnRow.kind, AgentTurnRow.event_id, AgentTurnRow.domain).where(
+                AgentTurnRow.status.in_([TurnStatus.QUEUED.value, TurnStatus.RUNNING.value]),
+                func.coalesce(AgentTurnRow.started_at, AgentTurnRow.created_at) <= cutoff,
+            )
+        ).all()
+    for kind, event_id, domain in rows:
+        if kind == TurnKind.ROUTE:
+            svc.queue.enqueue("agent_route", job_id=f"agent_route-{event_id}-r", event_id=event_id)
+        else:
+            svc.queue.enqueue("agent_turn", job_id=f"agent_turn-{event_id}-{domain}-r",
+                              event_id=event_id, domain=domain)  # fmt: skip
+    return len(rows)

@@ -1,0 +1,158 @@
+"""FakeAnthropic: a local Messages API server the real anthropic SDK talks to.
+
+with FakeAnthropic() as api:
+    monkeypatch.setenv("ANTHROPIC_BASE_URL", api.origin)
+    api.tools(("update_status", {"phase": "Booking"}))   # first answer: one tool call
+    api.text("Done — phase set.")                          # second answer
+    ...
+    assert api.requests()[0]["system"][0]["cache_control"] == {"type": "ephemeral"}
+
+Answers are served in the order scripted; when none is left, a plain text answer. Failures
+(`fail`, `rate_limited`, `overloaded`) come before answers and carry `retry-after-ms: 1`, so
+the SDK's own retries do not wait. Usage is computed from the request: a request whose
+`tools` + `system` carry a `cache_control` breakpoint writes that prefix to the cache the
+first time and reads it afterwards, like the real API.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any
+
+from tests.fakes.http import FakeHTTPServer, Reply
+
+ERROR_TYPES = {
+    400: "invalid_request_error",
+    401: "authentication_error",
+    429: "rate_limit_error",
+    500: "api_error",
+    529: "overloaded_error",
+}
+
+
+@dataclass
+class Answer:
+    content: list[dict[str, Any]]
+    stop_reason: str = "end_turn"
+    usage: dict[str, int] | None = None  # overrides the computed usage
+    model: str | None = None
+
+
+@dataclass
+class _Cache:
+    seen: set[str] = field(default_factory=set)
+
+
+class FakeAnthropic(FakeHTTPServer):
+    """Messages API stand-in: scripted answers, scripted failures, recorded requests."""
+
+    def __init__(self, default_text: str = "Noted.") -> None:
+        super().__init__()
+        self.default_text = default_text
+        self._answers: deque[Answer] = deque()
+        self._ids = itertools.count(1)
+        self._cache = _Cache()
+
+    # scripting ---------------------------------------------------------------------------
+    def text(self, text: str, *, stop_reason: str = "end_turn", **usage: int) -> None:
+        content = [{"type": "text", "text": text}] if text else []
+        self._answers.append(Answer(content, stop_reason, usage or None))
+
+    def tools(self, *calls: tuple[str, Any], text: str = "", **usage: int) -> None:
+        """One answer with these tool calls (name, input), optionally after some text."""
+        content: list[dict[str, Any]] = [{"type": "text", "text": text}] if text else []
+        for name, tool_input in calls:
+            content.append(
+                {
+                    "type": "tool_use",
+                    "id": f"toolu_{next(self._ids):04d}",
+                    "name": name,
+                    "input": tool_input,
+                }  # fmt: skip
+            )
+        self._answers.append(Answer(content, "tool_use", usage or None))
+
+    def refusal(self) -> None:
+        self._answers.append(Answer([], "refusal"))
+
+    def empty(self) -> None:
+        self._answers.append(Answer([], "end_turn"))
+
+    def fail(self, status: int, times: int = 1, *, retry_after_ms: int = 1) -> None:
+        body = {
+            "type": "error",
+            "error": {
+                "type": ERROR_TYPES.get(status, "api_error"),
+                "message": f"scripted {status}",
+            },
+        }
+        headers = {"retry-after-ms": str(retry_after_ms)}
+        self._script("messages", Reply(body, status=status, headers=headers), times)
+
+    def rate_limited(self, times: int = 1) -> None:
+        self.fail(429, times)
+
+    def overloaded(self, times: int = 1) -> None:
+        self.fail(529, times)
+
+    @property
+    def pending(self) -> int:
+        """Scripted answers not served yet."""
+        with self._lock:
+            return len(self._answers)
+
+    # inspection --------------------------------------------------------------------------
+    def requests(self) -> list[dict[str, Any]]:
+        """The bodies of the Messages calls that were answered 200, oldest first."""
+        return [c.params for c in self.calls("messages") if c.status == 200]
+
+    # serving -----------------------------------------------------------------------------
+    def _route(self, path: str) -> str | None:
+        return {"/v1/messages": "messages"}.get(path.rstrip("/"))
+
+    def _handle(
+        self, method: str, params: dict[str, Any], headers: dict[str, str], path: str
+    ) -> Reply:
+        if not (headers.get("x-api-key") or headers.get("authorization", "").startswith("Bearer ")):
+            return Reply({"type": "error", "error": {"type": "authentication_error",
+                                                     "message": "no key"}}, status=401)  # fmt: skip
+        answer = self._answers.popleft() if self._answers else self._default()
+        return Reply(
+            {
+                "id": f"msg_{next(self._ids):06d}",
+                "type": "message",
+                "role": "assistant",
+                "model": answer.model or params.get("model", "claude-test"),
+                "content": answer.content,
+                "stop_reason": answer.stop_reason,
+                "stop_sequence": None,
+                "usage": answer.usage or self._usage(params, answer),
+            }
+        )
+
+    def _default(self) -> Answer:
+        return Answer([{"type": "text", "text": self.default_text}])
+
+    def _usage(self, params: dict[str, Any], answer: Answer) -> dict[str, int]:
+        """Tokens ≈ characters / 4; the cached prefix is `tools` + `system` when marked."""
+        total = max(1, len(json.dumps(params)) // 4)
+        prefix = json.dumps([params.get("tools"), params.get("system")], sort_keys=True)
+        cached = 0
+        read = write = 0
+        if "cache_control" in prefix:
+            cached = len(prefix) // 4
+            if prefix in self._cache.seen:
+                read = cached
+            else:
+                write = cached
+                self._cache.seen.add(prefix)
+        output = max(1, len(json.dumps(answer.content)) // 4)
+        return {
+            "input_tokens": max(1, total - cached),
+            "output_tokens": output,
+            "cache_read_input_tokens": read,
+            "cache_creation_input_tokens": write,
+        }
