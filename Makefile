@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	@$(BIN)/parallelos doctor
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/alembic upgrade head
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start web worker scheduler
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start --port $${PORT:-8000} web worker scheduler
 
 test: $(STAMP)
 	$(BIN)/ruff check .
