@@ -7,6 +7,8 @@ lifespan builds the services and starts the platform connections.
 from __future__ import annotations
 
 import logging
+import os
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -18,6 +20,7 @@ from starlette.concurrency import run_in_threadpool
 from bot import web_local
 from bot.limits import BodyLimit
 from jobs.services import Services, build_services, install
+from orchestrator.settings import SettingsError
 
 log = logging.getLogger(__name__)
 
@@ -25,14 +28,21 @@ log = logging.getLogger(__name__)
 def create_app(services: Services | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        svc = services or build_services()
-        install(svc)
-        app.state.services = svc
         from bot.platforms import Platforms
 
-        platforms = Platforms(svc)
-        app.state.platforms = platforms
-        await platforms.start(app)
+        try:
+            svc = services or build_services()
+            install(svc)
+            app.state.services = svc
+            platforms = Platforms(svc)
+            app.state.platforms = platforms
+            await platforms.start(app)
+        except SettingsError as exc:
+            if services is not None:
+                raise  # an embedding caller (tests) handles it
+            # The web process itself: one line naming the setting, no traceback (CONTRACT §3).
+            print(f"parallelos web: {exc}", file=sys.stderr, flush=True)
+            os._exit(2)
         try:
             yield
         finally:

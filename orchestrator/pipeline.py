@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from orchestrator import texts
 from orchestrator.canonical import Button, ButtonStyle, EventKind, InboundEvent, Post
-from orchestrator.channels import ChannelDirectory
+from orchestrator.channels import HUB, ChannelDirectory
 from orchestrator.db import Database, utcnow
 from orchestrator.eventlog import record
 from orchestrator.ingest import load_event
@@ -117,10 +117,10 @@ class Orchestrator:
     def route_message(self, ctx: Context) -> str | None:
         event = ctx.event
         home = self.directory.domain_of(event.platform, event.channel, event.thread)
-        if home is not None:
+        if home is not None and home != HUB:
             self.handlers.domain_message(ctx, home, in_home=True)
             return home
-        if not (event.is_direct or event.mentions_bot):
+        if not (event.is_direct or event.mentions_bot or home == HUB):
             return None  # a channel message not addressed to us
         decision = self.router.route(event.text)
         record(

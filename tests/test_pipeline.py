@@ -93,3 +93,15 @@ def test_reconciler_requeues_stored_but_unprocessed_events(db):
     with db.session() as s:
         assert s.get(InboundEventRow, event_id).status == EventStatus.DONE
         assert s.scalar(select(func.count()).select_from(LogEvent)) >= 1
+
+
+def test_a_message_in_the_hub_channel_is_routed(db):
+    """pos-hub (or Telegram's General topic) is the bot's own room: its messages are routed."""
+    svc, sender = services(db)
+    svc.directory.remember(Platform.SLACK, "hub", "CHUB", None, "pos-hub")
+    event = dm("flights to lisbon in march?").model_copy(update={"is_direct": False,
+                                                                  "channel": "CHUB"})
+    (event_id,) = store_events(db, [event])
+    tasks.process_event(event_id)
+    assert "travel" in sender.in_channel("CHUB")[0].post.text
+    assert len(sender.in_channel("CPOS-TRAVEL")) == 2
