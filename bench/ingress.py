@@ -148,6 +148,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument(
         "--markdown", action="store_true", help="rewrite the section in docs/benchmarks.md"
     )
+    p.add_argument(
+        "--section", default="ingress", help="which marked section of docs/benchmarks.md to write"
+    )
     p.add_argument("--label", default="", help="a note for the Markdown section (e.g. 'before')")
     p.add_argument("--json", type=Path, help="write the raw results here")
     args = p.parse_args(argv)
@@ -191,7 +194,7 @@ def main(argv: list[str] | None = None) -> int:
     report = summarise(runs, machine, args, acked=acked, stored=stored, queued=queued)
     print(report)
     if args.markdown:
-        h.write_section("ingress", report)
+        h.write_section(args.section, report)
     h.dump_json(
         args.json,
         {"machine": machine, "runs": runs, "stored": stored, "acked": acked, "queued": queued},

@@ -187,6 +187,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument(
         "--markdown", action="store_true", help="rewrite the section in docs/benchmarks.md"
     )
+    p.add_argument(
+        "--section", default="pipeline", help="which marked section of docs/benchmarks.md to write"
+    )
     p.add_argument("--label", default="", help="a note for the Markdown section")
     p.add_argument("--json", type=Path, help="write the raw results here")
     args = p.parse_args(argv)
@@ -204,7 +207,7 @@ def main(argv: list[str] | None = None) -> int:
     report = summarise(results, machine, args, unmatched)
     print(report)
     if args.markdown:
-        h.write_section("pipeline", report)
+        h.write_section(args.section, report)
     h.dump_json(args.json, {"machine": machine, "results": results})
     return 0
 

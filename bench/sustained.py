@@ -167,6 +167,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument(
         "--markdown", action="store_true", help="rewrite the section in docs/benchmarks.md"
     )
+    p.add_argument(
+        "--section", default="sustained", help="which marked section of docs/benchmarks.md to write"
+    )
     p.add_argument("--label", default="", help="a note for the Markdown section")
     p.add_argument("--json", type=Path, help="write the raw results here")
     args = p.parse_args(argv)
@@ -185,7 +188,7 @@ def main(argv: list[str] | None = None) -> int:
     report = summarise(results, machine, args, failed)
     print(report)
     if args.markdown:
-        h.write_section("sustained", report)
+        h.write_section(args.section, report)
     h.dump_json(args.json, {"machine": machine, "results": results})
     return 0
 
