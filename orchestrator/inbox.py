@@ -57,6 +57,7 @@ def ask(ctx: Context, from_domain: str, op: Ask) -> str:
         return texts.ask_own_domain(from_domain)
     the_ask, context = split_context(op.text)
     others = sum(1 for line in ctx.event.text.splitlines() if line.strip()) - 1
+    note = texts.privacy_note(from_domain, bool(context), max(0, others))
     entry = InboxEntryRow(
         title=brief_title(the_ask),
         from_domain=from_domain,
@@ -64,7 +65,7 @@ def ask(ctx: Context, from_domain: str, op: Ask) -> str:
         priority=op.priority,
         ask=the_ask,
         context=context,
-        privacy_note=texts.privacy_note(from_domain, bool(context), max(0, others)),
+        privacy_note=f"{note} {op.privacy_note}".strip(),  # an agent adds what it withheld
         status=InboxStatus.OPEN.value,
         created_by=ctx.actor,
         platform=ctx.event.platform.value,
@@ -108,7 +109,8 @@ def _mover(new: InboxStatus) -> Callable[[Context, str], None]:
 
 def move(ctx: Context, value: str, new: InboxStatus) -> None:
     """Move an entry's status; an impossible move is answered privately and changes nothing."""
-    entry = ctx.session.get(InboxEntryRow, int(value)) if value.isdigit() else None
+    known = value.isdigit() and len(value) <= 18  # a BIGINT, not any string of digits
+    entry = ctx.session.get(InboxEntryRow, int(value)) if known else None
     if entry is None:
         ctx.posts.answer(ctx.event, Post(text=texts.stale_action()))
         return

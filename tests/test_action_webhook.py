@@ -233,3 +233,19 @@ def test_statuses_are_classified(status, result):
 def test_retry_after_is_honoured():
     assert action_webhook.classify(429, "30").retry_after == 30.0
     assert action_webhook.classify(503, "Wed, 21 Oct 2015 07:28:00 GMT").retry_after is None
+
+
+def test_the_delivery_job_runs_on_rq(db, receiver, redis_conn):
+    """Through Redis: the approval's job (JSON-serialised ids) is run by an RQ worker."""
+    from rq import SimpleWorker
+    from rq.serializers import JSONSerializer
+
+    from jobs.queue import RQJobQueue
+
+    queue = RQJobQueue(redis_conn)
+    c = hooked(db, receiver, queue=queue)
+    approve(c)
+    assert receiver.posts() == [] and delivery(c) == DeliveryStatus.PENDING
+    worker = SimpleWorker([queue.queue], connection=redis_conn, serializer=JSONSerializer)
+    worker.work(burst=True)
+    assert len(receiver.posts()) == 1 and delivery(c) == DeliveryStatus.DELIVERED

@@ -4,9 +4,11 @@ fake Web API; cards are Block Kit, clicks are `block_actions`, edits are `chat.u
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+import time_machine
 
 from jobs.services import Services
 from orchestrator.canonical import Platform, Target
@@ -150,3 +152,40 @@ def test_an_approval_is_decided_once_by_an_operator(db, slack) -> None:  # type:
         assert stored_events(db) == 4  # the proposal and three distinct clicks
         (post,) = receiver.posts()
         assert verified(post)["approval_id"] == post.headers["idempotency-key"]
+
+
+def test_a_failed_delivery_shows_on_the_card_and_retry_delivers(db, slack) -> None:  # type: ignore[no-untyped-def]
+    """The receiver refuses (400): the card reads "Approved, delivery failed" with Retry and
+    pos-travel is told; the operator's Retry sends it again under the same key."""
+    with ActionReceiver() as receiver:
+        receiver.fail_next(400)
+        svc = services(db, slack, ACTION_WEBHOOK_URL=receiver.url, ACTION_WEBHOOK_SECRET=SECRET)
+        with running(svc) as client:
+            travel = channel_of(svc, "travel")
+            ts = say(client, slack, travel, "Propose: book the 9:40 flight to Lisbon")
+            card = [m for m in bot_posts(slack, travel) if m.get("thread_ts") == ts][0]
+            click(client, slack, card, "Approve")
+            card = next(m for m in bot_posts(slack, travel) if m["ts"] == card["ts"])
+            assert labels(card) == ["Retry"] and "delivery failed" in shown(card)
+            assert any("could not be delivered" in m["text"] for m in bot_posts(slack, travel))
+            click(client, slack, card, "Retry")
+            card = next(m for m in bot_posts(slack, travel) if m["ts"] == card["ts"])
+        assert labels(card) == [] and "sent to the action webhook" in shown(card)
+        first, second = receiver.posts()
+        assert first.headers["idempotency-key"] == second.headers["idempotency-key"]
+        assert [first.status, second.status] == [400, 200]
+
+
+def test_an_expired_approval_cannot_be_approved(db, slack) -> None:  # type: ignore[no-untyped-def]
+    """Three days later (travel's approvals last two): the click finds it expired, the card
+    says so without buttons, and the operator is told privately."""
+    svc = services(db, slack)
+    with running(svc) as client:
+        travel = channel_of(svc, "travel")
+        ts = say(client, slack, travel, "Propose: book the 9:40 flight to Lisbon")
+        card = [m for m in bot_posts(slack, travel) if m.get("thread_ts") == ts][0]
+        with time_machine.travel(datetime.now(UTC) + timedelta(days=3)):
+            click(client, slack, card, "Approve")
+        card = next(m for m in bot_posts(slack, travel) if m["ts"] == card["ts"])
+    assert labels(card) == [] and "Expired" in shown(card)
+    assert private_answers(slack)[-1].startswith("This approval expired")

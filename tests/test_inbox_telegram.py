@@ -7,9 +7,11 @@ from __future__ import annotations
 import itertools
 import json
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+import time_machine
 
 from jobs.services import Services
 from orchestrator.canonical import Platform, Target
@@ -154,3 +156,18 @@ def test_callback_data_stays_within_64_bytes(db, tg) -> None:  # type: ignore[no
         card = in_topic(tg, travel, reply_to=proposal)[0]
     data = [b["callback_data"] for row in card["reply_markup"]["inline_keyboard"] for b in row]
     assert all(len(d.encode()) <= 64 for d in data)
+
+
+def test_an_expired_approval_answers_the_click_and_shows_expired(db, tg) -> None:  # type: ignore[no-untyped-def]
+    """After travel's two days, Approve finds the approval expired: an alert, a card edit."""
+    svc = services(db, tg)
+    with running(svc) as client:
+        travel = topic_of(svc, "travel")
+        proposal = say(client, travel, "Propose: book the 9:40 flight to Lisbon")
+        card = in_topic(tg, travel, reply_to=proposal)[0]
+        with time_machine.travel(datetime.now(UTC) + timedelta(days=3)):
+            late = click(client, card, "Approve")
+        tg.wait_for("answerCallbackQuery")
+        card = tg.message(FORUM, card["message_id"])
+    assert labels(card) == [] and "Expired" in card["text"]
+    assert answers(tg)[late["callback_query"]["id"]].startswith("This approval expired")
