@@ -56,7 +56,8 @@ def ask(ctx: Context, from_domain: str, op: Ask) -> str:
     if op.to_domain == from_domain:
         return texts.ask_own_domain(from_domain)
     the_ask, context = split_context(op.text)
-    others = sum(1 for line in ctx.event.text.splitlines() if line.strip()) - 1
+    own = getattr(op, "privacy_note", "").strip()  # an agent's handoff says what it withheld
+    others = 0 if own else sum(1 for ln in ctx.event.text.splitlines() if ln.strip()) - 1
     note = texts.privacy_note(from_domain, bool(context), max(0, others))
     entry = InboxEntryRow(
         title=brief_title(the_ask),
@@ -65,7 +66,7 @@ def ask(ctx: Context, from_domain: str, op: Ask) -> str:
         priority=op.priority,
         ask=the_ask,
         context=context,
-        privacy_note=f"{note} {op.privacy_note}".strip(),  # an agent adds what it withheld
+        privacy_note=f"{note} {own}".strip(),
         status=InboxStatus.OPEN.value,
         created_by=ctx.actor,
         platform=ctx.event.platform.value,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from domains.status_lines import Ask
 from orchestrator import inbox
 from orchestrator.inbox_models import (
     ApprovalStatus,
@@ -187,3 +188,27 @@ def test_operator_identity_is_kept(db):
     c.click("inbox_accept", str(c.entries()[0].id))
     (entry,) = c.entries()
     assert entry.created_by == f"slack:{OPERATOR}" and entry.updated_by == f"slack:{OPERATOR}"
+
+
+@pytest.mark.skipif("privacy_note" not in Ask.model_fields, reason="Ask has no privacy_note yet")
+def test_an_agent_handoff_keeps_its_own_privacy_note(db):
+    """A handoff that says what it withheld: the note carries those words too."""
+    c = chat(db)
+    with c.db.session() as s:
+        ctx = _context(c, s)
+        op = Ask(to_domain="finance", text="approve the budget -- 900 EUR",
+                 privacy_note="kept the itinerary and the companions' names")  # fmt: skip
+        inbox.ask(ctx, "travel", op)
+    (entry,) = c.entries()
+    assert entry.privacy_note.endswith("kept the itinerary and the companions' names")
+    assert "other line" not in entry.privacy_note and entry.context == "900 EUR"
+
+
+def _context(c, session):  # type: ignore[no-untyped-def]
+    from orchestrator.canonical import EventKind, InboundEvent, Platform
+    from orchestrator.pipeline import Context
+    from orchestrator.posting import PostBatch
+
+    event = InboundEvent(platform=Platform.SLACK, external_id="agent1", kind=EventKind.MESSAGE,
+                         user=OPERATOR, channel=TRAVEL, text="plan the trip\nand more", message_ref="9.9")  # fmt: skip
+    return Context(session, event, 0, PostBatch(session, "agent-test"), c.svc.orchestrator)
