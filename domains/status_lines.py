@@ -89,6 +89,7 @@ class Ask(_Op):
     to_domain: str
     priority: Priority = "normal"
     text: str
+    privacy_note: str = ""  # what the sender withheld, in its own words (an agent's handoff)
 
 
 class Propose(_Op):

@@ -38,6 +38,35 @@ def agent_route(event_id: int) -> None:
     _after(svc, keys, jobs, f"route-{event_id}")
 
 
+def brief_summary(run_id: int) -> None:
+    """Post the hub agent's short summary after a brief run (once per run)."""
+    from domains.agent.briefs import summarise_run
+
+    svc = current()
+    _after(svc, summarise_run(svc, run_id), [], f"brief-{run_id}")
+
+
+def queue_brief_summary(svc: Services, brief: str) -> None:
+    """After a scheduled brief committed: queue its summary (with a model key only)."""
+    from domains.briefs.models import BriefRunRow
+
+    if svc.settings.offline:
+        return
+    with svc.db.session() as s:
+        run_id = s.scalar(
+            select(BriefRunRow.id)
+            .where(BriefRunRow.brief == brief)
+            .order_by(BriefRunRow.id.desc())
+            .limit(1)
+        )
+    if run_id is None:
+        return
+    try:
+        svc.queue.enqueue("brief_summary", job_id=f"brief_summary-{run_id}", run_id=run_id)
+    except Exception as exc:  # a summary is optional: the brief itself is already queued
+        log.warning("brief %s: summary not queued (%s)", brief, type(exc).__name__)
+
+
 def _after(svc: Services, keys: set[str], jobs: list[tuple[str, dict[str, Any]]], tag: str) -> None:
     from jobs.tasks import deliver_channel
 
@@ -67,7 +96,13 @@ def requeue_stale_turns(svc: Services, *, stale_after: timedelta = STALE_AFTER) 
     for kind, event_id, domain in rows:
         if kind == TurnKind.ROUTE:
             svc.queue.enqueue("agent_route", job_id=f"agent_route-{event_id}-r", event_id=event_id)
+        elif kind == TurnKind.BRIEF:
+            svc.queue.enqueue(
+                "brief_summary", job_id=f"brief_summary-{event_id}-r", run_id=event_id
+            )
         else:
             svc.queue.enqueue("agent_turn", job_id=f"agent_turn-{event_id}-{domain}-r",
                               event_id=event_id, domain=domain)  # fmt: skip
+    if rows:
+        log.info("reconciler: %d agent turns re-queued", len(rows))
     return len(rows)

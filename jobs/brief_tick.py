@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from domains.briefs.receipts import sync_receipts
 from domains.briefs.runs import schedule_due
 from domains.charter import BriefSpec
+from jobs.agent_tasks import queue_brief_summary
 from jobs.services import Services
 from orchestrator.db import utcnow
 
@@ -55,7 +56,10 @@ def _start(svc: Services, spec: BriefSpec, now: datetime) -> set[str]:
     try:
         with svc.db.session() as s:
             rows = schedule_due(s, svc.charters, spec, settings=svc.settings, now=now)
-            return {row.channel_key for row in rows}
+            keys = {row.channel_key for row in rows}
+        if rows:
+            queue_brief_summary(svc, spec.name)  # the hub agent's paragraph, with a model key
+        return keys
     except IntegrityError:
         log.info("brief %s: another scheduler started this period", spec.name)
     except OperationalError as exc:  # e.g. SQLite busy with another writer: next tick

@@ -30,9 +30,11 @@ class Reconciled:
     failed: int = 0
     expired: int = 0  # approvals past their expiry, marked expired
     webhooks: int = 0  # approved actions whose delivery was due again
+    agent_turns: int = 0  # agent turns queued or running too long, queued again
 
 
 def reconcile(svc, *, grace: timedelta = GRACE) -> Reconciled:  # type: ignore[no-untyped-def]
+    from jobs.agent_tasks import requeue_stale_turns
     from jobs.tasks import enqueue_event, schedule_delivery
     from jobs.webhook_tasks import sweep
 
@@ -44,6 +46,7 @@ def reconcile(svc, *, grace: timedelta = GRACE) -> Reconciled:  # type: ignore[n
         schedule_delivery(svc, channel_key)
         result.channels += 1
     result.expired, result.webhooks = sweep(svc)
+    result.agent_turns = requeue_stale_turns(svc)
     if result.events or result.channels or result.failed or result.expired or result.webhooks:
         log.info(
             "reconciler: %d events re-queued, %d channels to deliver, %d events given up, "

@@ -6,7 +6,7 @@ import logging
 from typing import Any
 
 from jobs import reconcile as reconciler
-from jobs.agent_tasks import agent_route, agent_turn  # noqa: F401  (jobs: jobs.tasks.agent_*)
+from jobs.agent_tasks import agent_route, agent_turn, brief_summary  # noqa: F401  (jobs)
 from jobs.queue import job_key
 from jobs.services import Services, current
 from jobs.webhook_tasks import deliver_webhook  # noqa: F401  (a job: jobs.tasks.deliver_webhook)

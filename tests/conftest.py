@@ -17,6 +17,8 @@ from sqlalchemy import text
 from orchestrator.db import Database
 from orchestrator.migrate import upgrade
 
+pytest_plugins = ["tests.agent_support"]  # the `api` fixture: the Messages API stand-in
+
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
 # A Redis database number per test process, so concurrent runs do not flush each other.
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", f"redis://127.0.0.1:6379/{1 + os.getpid() % 15}")

@@ -76,8 +76,8 @@ def finish(
 
 def _apply(ctx: Context, claimed: Claimed, effects: Effects) -> list[str]:
     ops: list[Op] = list(effects.ops)
-    ops += [Ask(to_domain=h.to_domain, priority=h.priority, text=_ask_text(h.ask, h.shared_context))
-            for h in effects.handoffs]  # fmt: skip
+    ops += [Ask(to_domain=h.to_domain, priority=h.priority, text=_ask_text(h.ask, h.shared_context),
+                privacy_note=h.privacy_note.strip()) for h in effects.handoffs]  # fmt: skip
     ops += [Propose(action=p.action) for p in effects.proposals]
     lines: list[str] = []
     if ops:

@@ -21,6 +21,7 @@ from domains.agent.toolbox import Toolbox
 from orchestrator.db import Database
 
 MAX_TOKENS = 1024
+clock = time.monotonic  # the deadline's clock (tests replace it)
 
 
 @dataclass
@@ -50,7 +51,7 @@ class Loop:
     request: Request
     toolbox: Toolbox
     max_calls: int
-    deadline: float  # time.monotonic() value
+    deadline: float  # a `clock()` value
     allows: Callable[[], bool]  # the budget: may one more call start?
 
     def run(self) -> LoopResult:
@@ -60,7 +61,7 @@ class Loop:
             if not self.allows():
                 result.stop = "budget"
                 return result
-            remaining = self.deadline - time.monotonic()
+            remaining = self.deadline - clock()
             if remaining <= 0:
                 result.stop = "timeout"
                 return result

@@ -33,6 +33,7 @@ class TurnStatus(StrEnum):
 class TurnKind(StrEnum):
     REPLY = "reply"  # a domain agent answers a message
     ROUTE = "route"  # the model picks a domain the offline router was unsure about
+    BRIEF = "brief"  # the hub agent summarises a brief run (event_id: the run's id)
 
 
 class AgentTurnRow(Base):

@@ -93,3 +93,7 @@ def changes_line(summaries: list[str]) -> str:
 
 def routed_by_model(domain: str) -> str:
     return f"This looks like *{domain}* work (asked the model to decide)."
+
+
+def brief_summary_title(title: str) -> str:
+    return f"In short · {title}"

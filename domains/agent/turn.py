@@ -9,13 +9,13 @@ retries is retried by this job with `RETRY_DELAYS`; after that the user is told,
 from __future__ import annotations
 
 import logging
-import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select, update
 
 from domains.agent import budget, finish, llm, memory, snapshot
+from domains.agent import loop as loop_
 from domains.agent.loop import Loop, LoopResult, Request
 from domains.agent.models import AgentTurnRow, TurnKind, TurnStatus
 from domains.agent.prompt import Snapshot, first_message, system_blocks
@@ -113,7 +113,7 @@ def _think(svc: Services, claimed: Claimed, box: Toolbox) -> LoopResult:
         ),
         toolbox=box,
         max_calls=charter.budget.max_tool_iterations,
-        deadline=time.monotonic() + charter.budget.job_timeout_seconds,
+        deadline=loop_.clock() + charter.budget.job_timeout_seconds,
         allows=allows,
     )
     return loop.run()

@@ -39,7 +39,7 @@ def brief(ctx: Context, args: list[str]) -> Post:
     if spec is None:
         return Post(text=texts.unknown_brief(args[0].lower(), known))
     settings = ctx.orch.settings
-    start_on_demand(
+    run = start_on_demand(
         ctx.session,
         charters,
         spec,
@@ -50,6 +50,8 @@ def brief(ctx: Context, args: list[str]) -> Post:
         batch=ctx.posts,
         on=[ctx.event.platform],
     )
+    if not settings.offline:  # the hub agent's short summary, posted after the brief
+        ctx.jobs.append(("brief_summary", {"run_id": run.id}))
     return Post(text=texts.on_demand_ack(spec.title, _where(ctx, spec.post_to)))
 
 

@@ -1,0 +1,79 @@
+"""When the Messages API fails: the SDK's retries, the job's own backoff, then a plain reply."""
+
+from __future__ import annotations
+
+import itertools
+
+from domains import store
+from domains.agent import llm, loop
+from tests.agent_support import TRAVEL, agent_chat, events, turns
+
+
+def final_text(c) -> str:
+    answer = c.posts_in(TRAVEL)[-1]
+    edits = c.edits_of(answer)
+    return edits[-1].text if edits else answer.post.text
+
+
+def test_a_429_then_success_is_retried_by_the_sdk(db, api):
+    """One rate limit, then an answer: one turn, one call logged, nobody told of the hiccup."""
+    c = agent_chat(db)
+    api.rate_limited(1)
+    api.text("On it.")
+    c.say("what's next?")
+    assert [call.status for call in api.calls("messages")] == [429, 200]
+    assert api.calls("messages")[1].headers["x-stainless-retry-count"] == "1"
+    assert final_text(c) == "On it."
+    assert len(events(db, "agent.call")) == 1
+
+
+def test_a_529_storm_ends_in_a_plain_reply_and_keeps_the_offline_work(db, api):
+    """SDK retries (3 tries) × the job's attempts (3): then 'unavailable'; the lines stay applied."""
+    c = agent_chat(db)
+    api.overloaded(20)
+    c.say("Phase: Booking\nand please plan the insurance")
+    statuses = [call.status for call in api.calls("messages")]
+    assert statuses == [529] * 9
+    text = final_text(c)
+    assert text.startswith("Updated travel: phase → Booking")
+    assert "agent is unavailable right now" in text
+    with db.session() as s:
+        assert store.load_doc(s, "travel").phase == "Booking"
+    (turn,) = turns(db)
+    assert (turn.status, turn.attempts, turn.stop) == ("failed", 3, "unavailable")
+    assert [e.data["text"] for e in events(db, "domain.note")][-1].endswith("insurance")
+    assert events(db, "agent.call") == []
+
+
+def test_the_stand_in_down_falls_back_to_offline(db, api, monkeypatch):
+    """No server at ANTHROPIC_BASE_URL: connection errors, then the unavailable reply."""
+    monkeypatch.setattr(llm, "MAX_RETRIES", 0)
+    c = agent_chat(db)
+    api.stop()
+    c.say("Blocker: visa\nwhat should I do first?")
+    assert "agent is unavailable right now" in final_text(c)
+    with db.session() as s:
+        assert store.load_doc(s, "travel").blockers == ["visa"]
+    assert turns(db)[0].status == "failed"
+
+
+def test_a_bad_request_is_not_retried(db, api):
+    """A 400 will not get better: no job retry, the plain reply at once."""
+    c = agent_chat(db)
+    api.fail(400, 5)
+    c.say("what's next?")
+    assert [call.status for call in api.calls("messages")] == [400]
+    assert "unavailable" in final_text(c)
+
+
+def test_the_charter_deadline_stops_the_loop(db, api, monkeypatch):
+    """Each reading of a fake clock is 100 s later; travel allows 180 s: one call, then stop."""
+    ticks = itertools.count(0, 100)
+    monkeypatch.setattr(loop, "clock", lambda: float(next(ticks)))
+    c = agent_chat(db)
+    for _ in range(5):
+        api.tools(("update_status", {"sprint": "again"}))
+    c.say("keep going")
+    assert len(api.requests()) == 1
+    assert "ran out of time (180s" in final_text(c)
+    assert turns(db)[0].stop == "timeout"
