@@ -44,7 +44,9 @@ def charter_dir(root: Path, hub: str = HUB, domains: tuple[str, ...] = ("travel"
     return folder
 
 
-def brief_services(db: Database, root: Path, slack: RecordingSender | None = None, **env):  # type: ignore[no-untyped-def]
+def brief_services(  # type: ignore[no-untyped-def]
+    db: Database, root: Path, slack: RecordingSender | None = None, **env
+):
     slack = slack or RecordingSender()
     env.setdefault("PARALLELOS_DOMAINS_DIR", str(charter_dir(root)))
     svc = make_services(

@@ -13,7 +13,7 @@ from domains.board import build_board
 from domains.briefs.compose import compose
 from domains.briefs.data import BriefData, BriefRequest
 from domains.briefs.paging import plain_text
-from domains.briefs.sources import Decision, InboxItem, Page, StatusChange
+from domains.briefs.sources import Decision, InboxItem, Page, PendingApproval, StatusChange
 from domains.charter import BriefSpec
 from domains.status_doc import StatusDoc
 
@@ -119,3 +119,34 @@ def test_domain_brief_shows_the_domain_doc_and_readiness():
     assert "Top next steps" in labels and "KPIs" in labels
     steps = next(s for s in post.sections if s.label == "Top next steps").value
     assert steps.splitlines()[0].startswith("1. step-0-0") and doc.blockers[0][:10] in str(post)
+
+
+def hub_data(name: str, approvals: list[PendingApproval] | None = None) -> BriefData:
+    data = big_data(3)  # d00 red, d01 yellow, d02 green
+    request = BriefRequest(spec(name), NOW, NOW - timedelta(days=1), ZoneInfo("UTC"), "today")
+    changes = Page([StatusChange(NOW - timedelta(hours=2), "d01", "phase → Build")], 1)
+    approvals = approvals or []
+    failed = [("weekly", "2026-06-08T08:00", "slack: x")]
+    return BriefData(request, data.rows, data.docs, Page([], 0), changes, data.inbox,
+                     Page(approvals, len(approvals)), failed)  # fmt: skip
+
+
+def test_daily_report_says_what_changed_and_what_waits_on_the_operator():
+    approval = PendingApproval("a123456789", "d01", "pay the invoice", NOW - timedelta(days=2),
+                               NOW + timedelta(days=5))  # fmt: skip
+    (post,) = compose(hub_data("daily", [approval]))
+    sections = {s.label.split(" since")[0].split(" (")[0]: s.value for s in post.sections}
+    assert "phase → Build" in sections["What changed"]
+    waits = sections["Waits on you"].splitlines()
+    assert waits[0] == "• *d01* `a123456789` · waiting 2d, expires in 5d: pay the invoice"
+    assert all("high" in line for line in waits[1:-1]) and waits[-1].startswith("🔴 *D00*")
+    assert "*weekly* (2026-06-08T08:00): slack: x" in sections["Briefs that did not post"]
+
+
+def test_friday_review_asks_one_question_per_red_or_yellow_domain():
+    (post,) = compose(hub_data("friday"))
+    questions = next(s for s in post.sections if s.label == "Questions before Monday")
+    lines = questions.value.splitlines()
+    assert len(lines) == 2
+    assert "*D00* is 🔴" in lines[0] and "yellow or green" in lines[0]
+    assert "*D01* is 🟡" in lines[1] and "make it green" in lines[1]

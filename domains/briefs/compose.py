@@ -8,6 +8,8 @@ summarised ("…and n more — `inbox` lists them all"); nothing here can fail o
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from domains.board import BoardRow
 from domains.briefs import texts
 from domains.briefs.data import BriefData
@@ -44,14 +46,12 @@ def _weekly_sections(data: BriefData) -> list[Section]:
 
 
 def _daily_sections(data: BriefData) -> list[Section]:
-    waits = _approvals(data).lines + [
-        line for line in _inbox(data, high_only=True).lines if line != texts.NONE
-    ]
-    waits += [texts.headline(r.headline_color, r.title, r.headline_text) for r in _red(data)]
+    red = [texts.headline(r.headline_color, r.title, r.headline_text) for r in _red(data)]
+    waits = _lines(_approvals(data)) + _lines(_inbox(data, high_only=True)) + red
     sections = [
         _changes(data),
         _decisions(data),
-        Section(texts.H_WAITS, [w for w in waits if w != texts.NONE] or [texts.NONE]),
+        Section(texts.H_WAITS, waits or [texts.NONE]),
     ]
     if data.failed:
         lines = [texts.failed_line(b, p, n) for b, p, n in data.failed]
@@ -154,7 +154,9 @@ def _approvals(data: BriefData) -> Section:
     page = data.approvals
     now = data.request.now
     lines = [
-        texts.approval_line(a.ref, a.domain, texts.age(now, a.created_at), a.text)
+        texts.approval_line(
+            a.ref, a.domain, texts.age(now, a.created_at), a.text, _left(now, a.expires_at)
+        )
         for a in page.items
     ]
     if page.more:
@@ -177,8 +179,16 @@ def card_refs(data: BriefData) -> list[str]:
     return [a.ref for a in data.approvals.items if a.card is not None]
 
 
+def _left(now: datetime, expires_at: datetime | None) -> str | None:
+    return texts.age(expires_at, now) if expires_at else None
+
+
 def _red(data: BriefData) -> list[BoardRow]:
     return [r for r in data.rows if r.headline_color == "red"]
+
+
+def _lines(section: Section) -> list[str]:
+    return [line for line in section.lines if line != texts.NONE]
 
 
 def _numbered(items: list[str]) -> list[str]:

@@ -37,36 +37,45 @@ def schedule_of(spec: BriefSpec, zone: ZoneInfo) -> str:
 def schedule_due(
     session: Session, charters: CharterSet, spec: BriefSpec, *, settings: Settings, now: datetime
 ) -> list[OutboxRow]:
-    """Start the brief's latest due period if nothing has handled it yet; return its posts.
-
-    A brief seen for the first time (or whose schedule changed) starts only if its slot is
-    within ON_TIME, else it waits for the next one. After downtime, the latest missed period
-    is posted once, marked late; periods missed by more than one period are skipped.
-    """
+    """Start the brief's latest due period if nothing has handled it yet; return its posts."""
     zone = zone_of(spec, settings)
     slot = clock.latest_slot(spec.cron, zone, now)
     if _exists(session, spec.name, slot.period):
         return []
-    schedule = schedule_of(spec, zone)
-    last = sources.last_scheduled_run(session, spec.name)
-    fresh = last is None or last.schedule != schedule or last.due_at is None
-    late = now - slot.at > ON_TIME
-    if fresh and late:
-        _skip(session, spec.name, schedule, [slot], 1, texts.first_seen(slot.period))
+    skipped = _settle_earlier(session, spec, zone, slot, now)
+    if skipped is None:
         return []
-    skipped = 0
-    if not fresh and last is not None and last.due_at is not None:
-        missed, skipped = clock.slots_between(
-            spec.cron, zone, last.due_at, slot.at, limit=MAX_SKIPPED_ROWS
-        )
-        if skipped:
-            _skip(session, spec.name, schedule, missed, skipped, texts.MISSED)
+    late = now - slot.at > ON_TIME
     note = texts.late_note(slot.local, str(zone), skipped) if late else None
     run = _insert(session, spec.name, BriefTrigger.SCHEDULED, slot.period, due_at=slot.at)
-    run.late, run.note, run.schedule = late, note, schedule
+    run.late, run.note, run.schedule = late, note, schedule_of(spec, zone)
     brief = build_brief(session, charters, spec, settings=settings, now=now, slot=slot, note=note)
     batch = PostBatch(session, f"brief:{spec.name}:{slot.period}")
     return _queue(session, settings, spec, run, batch, platforms(settings), brief)
+
+
+def _settle_earlier(
+    session: Session, spec: BriefSpec, zone: ZoneInfo, slot: clock.Slot, now: datetime
+) -> int | None:
+    """Record the periods this run will not post; None when `slot` itself is not posted.
+
+    A brief seen for the first time (or whose schedule changed) starts only with a slot within
+    ON_TIME. Otherwise every period between the last scheduled run and `slot` was missed by
+    more than one period (downtime): each is recorded as skipped; their count is returned.
+    """
+    schedule = schedule_of(spec, zone)
+    last = sources.last_scheduled_run(session, spec.name)
+    if last is None or last.schedule != schedule or last.due_at is None:
+        if now - slot.at <= ON_TIME:
+            return 0
+        _skip(session, spec.name, schedule, [slot], 1, texts.first_seen(slot.period))
+        return None
+    missed, count = clock.slots_between(
+        spec.cron, zone, last.due_at, slot.at, limit=MAX_SKIPPED_ROWS
+    )
+    if count:
+        _skip(session, spec.name, schedule, missed, count, texts.MISSED)
+    return count
 
 
 def start_on_demand(

@@ -79,8 +79,9 @@ def inbox_line(priority: str, to: str, frm: str, waited: str, title: str) -> str
     return f"{mark} *{to}* ← {frm} · {priority} · {waited}: {title}"
 
 
-def approval_line(ref: str, domain: str, waited: str, text: str) -> str:
-    return f"• *{domain}* `{ref}` · waiting {waited}: {text}"
+def approval_line(ref: str, domain: str, waited: str, text: str, left: str | None) -> str:
+    expiry = f", expires in {left}" if left else ""
+    return f"• *{domain}* `{ref}` · waiting {waited}{expiry}: {text}"
 
 
 def decision_line(domain: str, text: str, at: datetime) -> str:
