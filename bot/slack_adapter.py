@@ -50,6 +50,20 @@ def signature_ok(secret: bytes, body: bytes, timestamp: str | None, signature: s
     return hmac.compare_digest(expected, signature)
 
 
+class _TokenNotice(logging.Filter):
+    """bolt reads SLACK_BOT_TOKEN from the environment itself and then warns that the client
+    given wins; it does, on purpose (the token comes from `authorize`)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "`token` will be unused" not in record.getMessage()
+
+
+def _quiet_bolt() -> None:
+    bolt_log = logging.getLogger("slack_bolt.AsyncApp")
+    if not any(isinstance(f, _TokenNotice) for f in bolt_log.filters):
+        bolt_log.addFilter(_TokenNotice())
+
+
 def _authorize_with(identity: BotIdentity) -> Callable[[], Awaitable[AuthorizeResult]]:
     """A plain function for bolt (it passes arguments by name and would not expect `self`)."""
 
@@ -72,6 +86,7 @@ class SlackAdapter:
         self.identity = BotIdentity(
             AsyncWebClient(token=token, base_url=settings.slack_api_url), token
         )
+        _quiet_bolt()
         self.app = AsyncApp(
             name="parallelos",
             client=AsyncWebClient(base_url=settings.slack_api_url),  # token from authorize

@@ -4,7 +4,8 @@ Every failure becomes `RetryLater` (429 with its Retry-After, `ratelimited`, 5xx
 transient errors, a connection that failed), `Uncertain` (a `RetryLater` for a request that
 went out but got no answer: it may have landed) or `Refused` (a `PermanentFailure` carrying
 Slack's error code). The clients run without slack_sdk's own retries, which would resend a
-post whose answer was lost. Messages name the method and Slack's error code, never a token or a request.
+post whose answer was lost. Messages name the method and Slack's error code, never a token or
+a request.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Finding or creating a domain's Slack channel by name, and inviting the operators (CONTRACT §5)."""
+"""Finding or creating a domain's Slack channel by name, inviting the operators (CONTRACT §5)."""
 
 from __future__ import annotations
 

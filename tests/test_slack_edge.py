@@ -104,6 +104,7 @@ def test_signed_but_malformed_bodies_get_400(edge, db, body: bytes) -> None:  # 
 
 
 def test_a_body_over_one_mebibyte_gets_413(edge, db) -> None:  # type: ignore[no-untyped-def]
+    """Bodies over 1 MiB are refused before anything reads them."""
     _, _, client = edge
     body = b'{"type": "event_callback", "pad": "' + b"x" * (1024 * 1024) + b'"}'
     response = client.post("/slack/events", content=body, headers=signed(body))
@@ -112,6 +113,7 @@ def test_a_body_over_one_mebibyte_gets_413(edge, db) -> None:  # type: ignore[no
 
 
 def test_url_verification_echoes_the_challenge(edge) -> None:  # type: ignore[no-untyped-def]
+    """Slack's endpoint check gets its challenge back."""
     _, _, client = edge
     response = post_json(client, payloads.url_verification("c-123"))
     assert response.status_code == 200 and response.json() == {"challenge": "c-123"}
@@ -186,6 +188,7 @@ def test_an_event_arriving_while_auth_test_fails_gets_503_then_is_taken(db) -> N
 
 
 def test_a_refused_bot_token_shows_in_readyz(db) -> None:  # type: ignore[no-untyped-def]
+    """auth.test answering invalid_auth makes /readyz 503, naming it."""
     with FakeSlackHooks() as slack:
         slack.fail_next("auth.test", error="invalid_auth")
         with running(slack_services(db, slack)) as client:

@@ -69,6 +69,7 @@ def test_bots_own_messages_and_other_subtypes_are_dropped(change: dict[str, Any]
 
 @pytest.mark.parametrize("subtype", ["file_share", "thread_broadcast"])
 def test_file_shares_and_broadcast_replies_are_messages(subtype: str) -> None:
+    """A message with a file, or a reply also sent to the channel, is a person's message."""
     body = payloads.message_im("see attached", user="U1")
     body["event"]["subtype"] = subtype
     assert slack_events.message_event(body, bot_user_id=BOT) is not None
@@ -102,6 +103,7 @@ def test_button_click_decodes_the_rendered_action() -> None:
 
 
 def test_a_button_we_did_not_render_is_ignored() -> None:
+    """An action_id not of the form action:value is not ours: dropped."""
     body = payloads.block_actions("Open-Link", "x", user="U1", channel="C1", message_ts="1.1")
     assert slack_events.action_event(body) is None
 
@@ -111,11 +113,13 @@ def test_a_button_we_did_not_render_is_ignored() -> None:
     [{"type": "event_callback"}, {"type": "event_callback", "event": "x"}],
 )
 def test_events_without_an_inner_event_are_malformed(body: dict[str, Any]) -> None:
+    """An event_callback without an event object is Malformed (400)."""
     with pytest.raises(Malformed):
         slack_events.message_event(body, bot_user_id=BOT)
 
 
 def test_a_click_without_actions_is_malformed() -> None:
+    """block_actions without actions is Malformed (400)."""
     with pytest.raises(Malformed):
         slack_events.action_event({"type": "block_actions", "user": {"id": "U1"}})
 
@@ -134,6 +138,7 @@ def test_rate_limits_and_server_errors_are_retried_later() -> None:
     "error", ["channel_not_found", "is_archived", "invalid_blocks", "invalid_auth"]
 )
 def test_refusals_are_permanent(error: str) -> None:
+    """Slack's refusals are permanent, named by method and error code only."""
     failure = classify("chat.postMessage", 200, error, None)
     assert isinstance(failure, PermanentFailure) and isinstance(failure, Refused)
     assert failure.error == error and str(failure) == f"slack chat.postMessage: {error}"

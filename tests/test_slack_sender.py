@@ -46,6 +46,7 @@ def test_send_posts_blocks_with_the_key_in_metadata(slack: FakeSlackHooks) -> No
 
 
 def test_send_in_a_thread_returns_the_thread(slack: FakeSlackHooks) -> None:
+    """A threaded post goes under its parent and reports the thread."""
     channel = slack.add_channel("pos-travel")
     parent = slack.add_message(channel, "question", user=OPERATOR)
     ref = sender_for(slack).send(Post(text="answer"), Destination(channel, thread=parent), key="k")
@@ -53,6 +54,7 @@ def test_send_in_a_thread_returns_the_thread(slack: FakeSlackHooks) -> None:
 
 
 def test_rate_limit_becomes_retry_later_with_retry_after(slack: FakeSlackHooks) -> None:
+    """429 with Retry-After: 7 becomes RetryLater(7), nothing posted."""
     channel = slack.add_channel("pos-travel")
     slack.fail_next("chat.postMessage", 429, headers={"Retry-After": "7"})
     with pytest.raises(RetryLater) as caught:
@@ -62,6 +64,7 @@ def test_rate_limit_becomes_retry_later_with_retry_after(slack: FakeSlackHooks) 
 
 
 def test_not_in_channel_joins_and_posts_once(slack: FakeSlackHooks) -> None:
+    """not_in_channel: the bot joins and posts once."""
     channel = slack.add_channel("pos-travel", is_member=False)
     sender_for(slack).send(Post(text="hi"), Destination(channel), key="k")
     assert [c.method for c in slack.calls() if c.method != "auth.test"] == [
@@ -74,6 +77,7 @@ def test_not_in_channel_joins_and_posts_once(slack: FakeSlackHooks) -> None:
 
 @pytest.mark.parametrize("error", ["channel_not_found", "is_archived", "invalid_blocks"])
 def test_refusals_are_permanent_failures(slack: FakeSlackHooks, error: str) -> None:
+    """channel_not_found, is_archived, invalid_blocks are not retried."""
     slack.fail_next("chat.postMessage", error=error)
     with pytest.raises(PermanentFailure, match=error):
         sender_for(slack).send(Post(text="hi"), Destination("C1"), key="k")
@@ -111,6 +115,7 @@ def test_a_lost_answer_is_confirmed_from_history(slack: FakeSlackHooks) -> None:
 
 
 def test_edit_updates_the_message(slack: FakeSlackHooks) -> None:
+    """edit is chat.update of the same message."""
     channel = slack.add_channel("pos-travel")
     sender = sender_for(slack)
     ref = sender.send(Post(text="pending"), Destination(channel), key="k")
@@ -119,6 +124,7 @@ def test_edit_updates_the_message(slack: FakeSlackHooks) -> None:
 
 
 def test_answer_goes_to_the_response_url_ephemerally(slack: FakeSlackHooks) -> None:
+    """A private answer goes to the response_url: ephemeral, original kept."""
     url = slack.hook_url("c1")
     sender_for(slack).answer(Post(text="only you"), url, OPERATOR, Destination("C1", thread=url))
     call = slack.last(HOOK)
@@ -128,6 +134,7 @@ def test_answer_goes_to_the_response_url_ephemerally(slack: FakeSlackHooks) -> N
 
 
 def test_an_expired_response_url_falls_back_to_post_ephemeral(slack: FakeSlackHooks) -> None:
+    """An expired response_url (404): chat.postEphemeral instead."""
     channel = slack.add_channel("pos-travel")
     slack.fail_next(HOOK, 404, body={"ok": False, "error": "expired_url"})
     url = slack.hook_url("old")
@@ -141,6 +148,7 @@ def test_an_expired_response_url_falls_back_to_post_ephemeral(slack: FakeSlackHo
 
 
 def test_find_sent_finds_the_key_in_recent_history(slack: FakeSlackHooks) -> None:
+    """find_sent returns the post carrying the key, None for a key not there."""
     channel = slack.add_channel("pos-travel")
     sender = sender_for(slack)
     ref = sender.send(Post(text="x"), Destination(channel), key="ev1:1")
@@ -151,6 +159,7 @@ def test_find_sent_finds_the_key_in_recent_history(slack: FakeSlackHooks) -> Non
 
 
 def test_find_sent_looks_inside_the_thread(slack: FakeSlackHooks) -> None:
+    """For a threaded post, find_sent reads the thread's replies."""
     channel = slack.add_channel("pos-travel")
     parent = slack.add_message(channel, "q", user=OPERATOR)
     sender = sender_for(slack)
@@ -160,6 +169,7 @@ def test_find_sent_looks_inside_the_thread(slack: FakeSlackHooks) -> None:
 
 
 def test_find_sent_is_unknown_when_history_is_unreadable(slack: FakeSlackHooks) -> None:
+    """Without history access find_sent says UNKNOWN, never None."""
     slack.fail_next("conversations.history", error="missing_scope")
     found = sender_for(slack).find_sent(Destination("C1"), key="k", since=an_hour_ago())
     assert found is UNKNOWN
@@ -191,6 +201,7 @@ def test_ensure_channel_finds_an_existing_channel_on_a_later_page(
 
 
 def test_ensure_channel_refuses_an_archived_namesake(slack: FakeSlackHooks) -> None:
+    """An archived channel of the name is not reused (clear failure)."""
     slack.add_channel("pos-travel", is_archived=True)
     with pytest.raises(PermanentFailure, match="archived"):
         sender_for(slack).ensure_channel(domain="travel", name="pos-travel")

@@ -130,6 +130,7 @@ def connected(db, server: SocketStandIn) -> Iterator[tuple[FakeSlackHooks, Any, 
 def test_an_event_over_the_socket_is_stored_acknowledged_and_answered(
     db, server, fast_watchdog
 ) -> None:  # type: ignore[no-untyped-def]
+    """Socket Mode: the envelope is acknowledged once stored; the reply is posted."""
     with connected(db, server) as (slack, client, _):
         assert client.get("/readyz").status_code == 200
         dm = slack.add_im(OPERATOR)
