@@ -69,7 +69,7 @@ def month_of(at: datetime) -> str:
     return at.strftime("%Y-%m")
 
 
-def _month_start(month: str) -> datetime:
+def month_start(month: str) -> datetime:
     return datetime.strptime(month + "-01", "%Y-%m-%d")
 
 
@@ -79,7 +79,7 @@ def state(session: Session, charters, domain: str, now: datetime | None = None) 
         select(func.coalesce(func.sum(LogEvent.cost_usd), 0.0)).where(
             LogEvent.kind == CALL_EVENT,
             LogEvent.domain == domain,
-            LogEvent.at >= _month_start(month),
+            LogEvent.at >= month_start(month),
         )
     )
     raises = session.scalars(

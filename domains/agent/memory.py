@@ -48,7 +48,7 @@ def remember(
 
 
 def search(
-    session: Session, domain: str, query: str, limit: int = 5, *, skip_event: int = 0
+    session: Session, domain: str, query: str, limit: int = 5, *, skip_event: int = -1
 ) -> list[Memory]:
     """This domain's memories that best match `query`, best first (not from `skip_event`)."""
     words = _words(query)
@@ -62,18 +62,20 @@ def search(
         rows = session.execute(_POSTGRES, {**params, "q": " | ".join(words)})
     else:  # pragma: no cover - only SQLite and PostgreSQL are supported
         return []
-    return [Memory(kind=r.kind, text=r.text, at=r.created_at) for r in rows]
+    ids = [r.id for r in rows]
+    notes = {n.id: n for n in session.scalars(select(AgentNoteRow).where(AgentNoteRow.id.in_(ids)))}
+    return [Memory(kind=notes[i].kind, text=notes[i].text, at=notes[i].created_at) for i in ids]
 
 
 _SQLITE = text(
-    "SELECT n.kind, n.text, n.created_at FROM agent_notes_fts "
+    "SELECT n.id FROM agent_notes_fts "
     "JOIN agent_notes n ON n.id = agent_notes_fts.rowid "
     "WHERE agent_notes_fts MATCH :q AND n.domain = :domain "
     "AND coalesce(n.source_event_id, 0) != :skip "
     "ORDER BY bm25(agent_notes_fts) LIMIT :k"
 )
 _POSTGRES = text(
-    "SELECT kind, text, created_at FROM agent_notes "
+    "SELECT id FROM agent_notes "
     "WHERE domain = :domain AND coalesce(source_event_id, 0) != :skip "
     "AND to_tsvector('english', text) @@ to_tsquery('english', :q) "
     "ORDER BY ts_rank(to_tsvector('english', text), to_tsquery('english', :q)) DESC, id DESC "

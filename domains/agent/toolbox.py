@@ -15,7 +15,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from domains.agent.memory import Memory
-from domains.agent.prompt import data_block
+from domains.agent.prompt import Snapshot, data_block
 from domains.agent.tools import (
     CreateHandoff,
     ProposeAction,
@@ -53,10 +53,11 @@ class Effects:
 
 class Toolbox:
     def __init__(
-        self, toolset: ToolSet, doc: StatusDoc, recall: Callable[[str], list[Memory]]
+        self, toolset: ToolSet, snap: Snapshot, recall: Callable[[str], list[Memory]]
     ) -> None:
         self.toolset = toolset
-        self.preview = doc
+        self.snap = snap
+        self.preview: StatusDoc = snap.doc
         self.recall = recall
         self.effects = Effects()
 

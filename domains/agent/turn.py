@@ -41,7 +41,7 @@ class Claimed:
     event_id: int
     domain: str
     event: InboundEvent
-    snap: Snapshot
+    text: str
 
 
 def run(svc: Services, *, event_id: int, domain: str) -> finish.Finished | None:
@@ -49,17 +49,21 @@ def run(svc: Services, *, event_id: int, domain: str) -> finish.Finished | None:
     claimed = _claim(svc, event_id, domain)
     if claimed is None:
         return None
+    unavailable = LoopResult(stop="unavailable")
     if claimed.attempt > len(RETRY_DELAYS) + 1:
-        return finish.finish(svc, claimed, LoopResult(stop="unavailable"), Effects())
-    box = _toolbox(svc, claimed)
+        return finish.finish(svc, claimed, unavailable, Effects())
     try:
+        box = _toolbox(svc, claimed, _snapshot(svc, claimed))
         result = _think(svc, claimed, box)
     except llm.ModelUnavailable as exc:
         log.warning("agent %s: model unavailable (%s), attempt %d", domain, exc, claimed.attempt)
         if exc.retryable and claimed.attempt <= len(RETRY_DELAYS):
             _retry_later(svc, claimed, str(exc))
             return None
-        return finish.finish(svc, claimed, LoopResult(stop="unavailable", text=str(exc)), Effects())
+        return finish.finish(svc, claimed, unavailable, Effects())
+    except Exception:  # a bug must not leave the user with a placeholder forever
+        log.exception("agent %s: turn %d failed", domain, claimed.turn_id)
+        return finish.finish(svc, claimed, unavailable, Effects())
     return finish.finish(svc, claimed, result, box.effects)
 
 
@@ -79,21 +83,28 @@ def _claim(svc: Services, event_id: int, domain: str) -> Claimed | None:
         turn.status, turn.started_at = TurnStatus.RUNNING.value, utcnow()
         turn.attempts += 1
         event = load_event(s.get(InboundEventRow, event_id))
-        snap = snapshot.load(s, svc.charters, domain, event, event_id, turn.text)
-        return Claimed(turn.id, turn.attempts, event_id, domain, event, snap)
+        return Claimed(turn.id, turn.attempts, event_id, domain, event, turn.text)
 
 
-def _toolbox(svc: Services, claimed: Claimed) -> Toolbox:
+def _snapshot(svc: Services, claimed: Claimed) -> Snapshot:
+    with svc.db.session() as s:
+        return snapshot.load(
+            s, svc.charters, claimed.domain, claimed.event, claimed.event_id, claimed.text
+        )
+
+
+def _toolbox(svc: Services, claimed: Claimed, snap: Snapshot) -> Toolbox:
     others = tuple(n for n in svc.charters.names() if n != claimed.domain)
 
     def recall(query: str) -> list[memory.Memory]:
         with svc.db.session() as s:
             return memory.search(s, claimed.domain, query, skip_event=claimed.event_id)
 
-    return Toolbox(ToolSet(claimed.domain, others), claimed.snap.doc, recall)
+    return Toolbox(ToolSet(claimed.domain, others), snap, recall)
 
 
 def _think(svc: Services, claimed: Claimed, box: Toolbox) -> LoopResult:
+    """The tool loop; `box.snap` is what the turn may read."""
     charter = svc.charters.get(claimed.domain)
     info = llm.CallInfo(claimed.domain, "turn", charter.version, claimed.event_id, claimed.turn_id)
 
@@ -109,7 +120,7 @@ def _think(svc: Services, claimed: Claimed, box: Toolbox) -> LoopResult:
             model=svc.settings.model,
             system=system_blocks(charter),
             tools=box.toolset.params(),
-            first=first_message(claimed.snap),
+            first=first_message(box.snap),
         ),
         toolbox=box,
         max_calls=charter.budget.max_tool_iterations,

@@ -1,0 +1,76 @@
+"""What the agents cost and how often the model is consulted, from the event log.
+
+`usage` sums the `agent.call` events of a month per domain (calls, tokens, estimated cost,
+cache hit rate = cache reads / all prompt tokens); `consultation_rate` is the share of
+routing decisions the offline router left to the model (`route.consulted / route.decided`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from domains.agent.budget import CALL_EVENT, month_of, month_start
+from orchestrator.db import utcnow
+from orchestrator.models import LogEvent
+
+
+@dataclass
+class Usage:
+    domain: str
+    calls: int = 0
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cache_read_tokens: int = 0
+    cache_write_tokens: int = 0
+    cost_usd: float = 0.0
+
+    @property
+    def cache_hit_rate(self) -> float | None:
+        prompt = self.input_tokens + self.cache_read_tokens + self.cache_write_tokens
+        return self.cache_read_tokens / prompt if prompt else None
+
+    def add(self, event: LogEvent) -> None:
+        data = event.data or {}
+        self.calls += 1
+        self.input_tokens += int(data.get("input_tokens", 0))
+        self.output_tokens += int(data.get("output_tokens", 0))
+        self.cache_read_tokens += int(data.get("cache_read_input_tokens", 0))
+        self.cache_write_tokens += int(data.get("cache_creation_input_tokens", 0))
+        self.cost_usd += event.cost_usd or 0.0
+
+
+def usage(session: Session, month: str | None = None) -> dict[str, Usage]:
+    """Per domain (the hub included), the month's model usage; the current month by default."""
+    start = month_start(month or month_of(utcnow()))
+    rows = session.scalars(
+        select(LogEvent).where(LogEvent.kind == CALL_EVENT, LogEvent.at >= start)
+    ).all()
+    out: dict[str, Usage] = {}
+    for event in rows:
+        domain = event.domain or "?"
+        out.setdefault(domain, Usage(domain)).add(event)
+    return out
+
+
+@dataclass(frozen=True)
+class Consultations:
+    decided: int  # messages the router had to place
+    consulted: int  # of those, how many the model was asked about
+
+    @property
+    def rate(self) -> float | None:
+        return self.consulted / self.decided if self.decided else None
+
+
+def consultation_rate(session: Session, since: datetime | None = None) -> Consultations:
+    def count(kind: str) -> int:
+        query = select(func.count()).select_from(LogEvent).where(LogEvent.kind == kind)
+        if since is not None:
+            query = query.where(LogEvent.at >= since)
+        return session.scalar(query) or 0
+
+    return Consultations(decided=count("route.decided"), consulted=count("route.consulted"))

@@ -1,0 +1,83 @@
+"""Tiered routing: the offline router decides when sure; the model only for the ambiguous rest."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from domains.agent.stats import consultation_rate
+from orchestrator.models import InboundEventRow
+from tests.agent_support import DM, TRAVEL, agent_chat, dm, events
+from tests.inbox_support import buttons
+
+AMBIGUOUS = "draft a post about my trip expenses"  # content, finance or travel
+
+
+def routing_requests(api) -> list[dict]:
+    return [r for r in api.requests() if r.get("tool_choice", {}).get("name") == "choose_domain"]
+
+
+def domain_of_message(db) -> str | None:
+    with db.session() as s:
+        return s.scalars(select(InboundEventRow.domain).order_by(InboundEventRow.id)).first()
+
+
+def test_a_confident_route_never_asks_the_model(db, api):
+    c = agent_chat(db)
+    dm(c, "book flights to lisbon for march")
+    assert routing_requests(api) == []
+    assert len(api.requests()) == 1  # the travel agent's own turn
+    assert events(db, "route.consulted") == []
+    assert "*travel*" in c.posts_in(DM)[0].post.text
+
+
+def test_an_ambiguous_message_is_routed_by_the_model_among_the_candidates(db, api):
+    c = agent_chat(db)
+    api.tools(("choose_domain", {"domain": "travel"}))
+    api.text("I'll keep the expenses with the trip notes.")
+    dm(c, AMBIGUOUS)
+    (ask,) = routing_requests(api)
+    assert "content, finance, travel" in ask["messages"][0]["content"]
+    assert "travel:" in ask["system"][0]["text"]  # every domain's one-line mission
+    assert ask["tools"][0]["input_schema"]["properties"]["domain"]["enum"][-1] == "none"
+    assert "asked the model" in c.posts_in(DM)[0].post.text
+    mirror, answer = c.posts_in(TRAVEL)
+    assert mirror.post.text.endswith(AMBIGUOUS)
+    assert c.edits_of(answer)[-1].text == "I'll keep the expenses with the trip notes."
+    (consulted,) = events(db, "route.consulted")
+    assert consulted.data["valid"] and consulted.domain == "travel"
+    assert domain_of_message(db) == "travel"
+
+
+def test_a_garbage_answer_falls_back_to_asking_the_user(db, api):
+    c = agent_chat(db)
+    api.tools(("choose_domain", {"domain": "banana"}))
+    dm(c, AMBIGUOUS)
+    (question,) = c.posts_in(DM)
+    assert [b.split(":")[-1] for b in buttons(question.post)] == ["content", "finance", "travel"]
+    assert len(api.requests()) == 1 and domain_of_message(db) is None
+    assert events(db, "route.consulted")[0].data["valid"] is False
+
+
+def test_an_unavailable_model_falls_back_to_the_buttons(db, api):
+    c = agent_chat(db)
+    api.overloaded(3)
+    dm(c, AMBIGUOUS)
+    assert buttons(c.posts_in(DM)[0].post)
+    assert c.posts_in(TRAVEL) == []
+
+
+def test_out_of_scope_is_declined_before_any_model_call(db, api):
+    c = agent_chat(db)
+    dm(c, "should I buy tesla stock or put it all in bitcoin?")
+    assert api.calls() == []
+    assert "can't take this one" in c.posts_in(DM)[0].post.text
+
+
+def test_the_consultation_rate_is_recorded(db, api):
+    c = agent_chat(db)
+    dm(c, "book flights to lisbon for march")
+    api.tools(("choose_domain", {"domain": "content"}))
+    dm(c, AMBIGUOUS)
+    with db.session() as s:
+        rate = consultation_rate(s)
+    assert (rate.decided, rate.consulted, rate.rate) == (2, 1, 0.5)
