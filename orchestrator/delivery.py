@@ -32,6 +32,10 @@ class Waiting(RetryLater):
     """The post depends on an earlier one still on its way; not a failed attempt."""
 
 
+class InDoubt(RetryLater):
+    """Recovery's check (`find_sent`) failed for now: the post may be there; check again."""
+
+
 def backoff(attempt: int, *, base: float = 1.0, cap: float = 300.0) -> float:
     """Exponential backoff with full jitter: attempt 1 → up to 1 s, 2 → 2 s, … capped."""
     return random.uniform(0.5, 1.0) * min(cap, base * 2 ** max(0, attempt - 1))
@@ -62,6 +66,8 @@ class Deliverer:
             ref = self._send(claim)
         except Waiting as exc:
             outbox.mark_retry(self.db, claim, delay=exc.seconds, error=str(exc), count=False)
+        except InDoubt as exc:
+            self._recheck(claim, exc.seconds, str(exc))
         except RetryLater as exc:
             self._retry(claim, exc.seconds, str(exc))
         except PermanentFailure as exc:
@@ -89,7 +95,10 @@ class Deliverer:
             sender.answer(post, target.thread or "", post.ephemeral_to or "", dest)
             return None
         if claim.recovering:
-            found = sender.find_sent(dest, key=row.key, since=row.created_at)
+            try:
+                found = sender.find_sent(dest, key=row.key, since=row.created_at)
+            except RetryLater as exc:
+                raise InDoubt(exc.seconds, str(exc)) from None
             if isinstance(found, Unknown):
                 self._log(row.id, "outbox.unconfirmed", row.platform)
                 return None  # cannot verify: never risk a second copy
@@ -126,6 +135,14 @@ class Deliverer:
             return
         delay = max(seconds, backoff(attempts))
         outbox.mark_retry(self.db, claim, delay=delay, error=error)
+
+    def _recheck(self, claim: outbox.Claim, seconds: float, error: str) -> None:
+        if claim.row.attempts >= MAX_ATTEMPTS:  # still unknown: never risk a second copy
+            self._log(claim.row.id, "outbox.unconfirmed", claim.row.platform, error=error)
+            outbox.mark_sent(self.db, claim, None)
+            return
+        delay = max(seconds, backoff(claim.row.attempts))
+        outbox.mark_in_doubt(self.db, claim, delay=delay, error=error)
 
     def _fail(self, claim: outbox.Claim, error: str) -> None:
         if outbox.mark_failed(self.db, claim, error=error):

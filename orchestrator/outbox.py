@@ -78,7 +78,7 @@ def claim_head(db: Database, channel_key: str) -> Claim | Busy | None:
         if head is None:
             return None
         if head.status == OutboxStatus.SENDING and head.lease_until and head.lease_until > now:
-            return Busy(retry_at=None)
+            return Busy(retry_at=None if head.claim else head.lease_until)  # unclaimed: in doubt
         if head.status == OutboxStatus.PENDING and head.next_attempt_at > now:
             return Busy(retry_at=head.next_attempt_at)
         recovering = head.status == OutboxStatus.SENDING
@@ -126,6 +126,19 @@ def mark_retry(db: Database, claim: Claim, *, delay: float, error: str, count: b
         lease_until=None,
         claim=None,
         attempts=OutboxRow.attempts - (0 if count else 1),
+    )
+
+
+def mark_in_doubt(db: Database, claim: Claim, *, delay: float, error: str) -> bool:
+    """Recovery could not yet tell whether the post arrived: stay `sending`, unclaimed, and
+    ask the platform again after `delay` (never send blindly)."""
+    return _finish(
+        db,
+        claim,
+        status=OutboxStatus.SENDING,
+        lease_until=utcnow() + timedelta(seconds=delay),
+        claim=None,
+        last_error=error[:2000],
     )
 
 

@@ -226,6 +226,26 @@ def test_a_post_the_dead_worker_never_sent_is_sent_once(db, slack) -> None:  # t
     assert outbox_rows(db)[0].status == OutboxStatus.SENT
 
 
+def test_recovery_waits_when_history_is_rate_limited(db, slack) -> None:  # type: ignore[no-untyped-def]
+    """The check itself is rate limited: the post stays in doubt and is checked again later,
+    never sent blindly (which would post it twice)."""
+    svc = slack_services(db, slack)
+    channel = slack.add_channel("pos-travel")
+    row = queue_post(db, channel, key="ev9:2")
+    assert isinstance(outbox.claim_head(db, row.channel_key), outbox.Claim)
+    posted = svc.senders[Platform.SLACK].send(Post(text="once"), Destination(channel), key="ev9:2")
+    expire_lease(db, row.id)
+    slack.fail_next("conversations.history", 429, headers={"Retry-After": "1"})
+    wait = svc.deliverer.drain(row.channel_key)
+    assert wait is not None and wait > 0  # due again after the Retry-After
+    assert len(slack.messages(channel)) == 1
+    expire_lease(db, row.id)  # time passes: whatever it waits for is due
+    assert svc.deliverer.drain(row.channel_key) is None
+    assert len(slack.messages(channel)) == 1
+    (done,) = outbox_rows(db)
+    assert (done.status, done.sent_message_id) == (OutboxStatus.SENT, posted.message_id)
+
+
 def test_end_to_end_through_rq(db, slack, redis_conn) -> None:  # type: ignore[no-untyped-def]
     """With Redis: the request only stores and queues; an RQ worker routes and posts."""
     queue = RQJobQueue(redis_conn)
@@ -248,9 +268,11 @@ def queue_post(db, channel: str, *, key: str) -> OutboxRow:  # type: ignore[no-u
 
 
 def expire_lease(db, row_id: int) -> None:  # type: ignore[no-untyped-def]
+    """The row's lease (and any wait) ran out."""
+    past = utcnow() - timedelta(seconds=1)
     with db.session() as s:
         s.execute(
             update(OutboxRow)
             .where(OutboxRow.id == row_id)
-            .values(lease_until=utcnow() - timedelta(seconds=1))
+            .values(lease_until=past, next_attempt_at=past)
         )
