@@ -12,7 +12,7 @@ from starlette.concurrency import run_in_threadpool
 
 from jobs.services import Services
 from jobs.tasks import enqueue_event
-from orchestrator.canonical import InboundEvent
+from orchestrator.canonical import EventKind, InboundEvent
 from orchestrator.ingest import store_events
 
 log = logging.getLogger(__name__)
@@ -24,7 +24,9 @@ class Intake:
 
     def accept(self, event: InboundEvent) -> int | None:
         """Store and queue an event; return its id, or None (stranger or duplicate)."""
-        if not self.svc.settings.is_allowed(event.identity):
+        # Strangers are ignored, except their clicks: those are told privately that only
+        # operators can use the buttons (CONTRACT §7.4), so they go through and change nothing.
+        if not self.svc.settings.is_allowed(event.identity) and event.kind is not EventKind.ACTION:
             log.info("ignored a message from %s: not in PARALLELOS_USERS", event.identity)
             return None
         (event_id,) = store_events(self.svc.db, [event])

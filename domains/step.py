@@ -20,9 +20,12 @@ if TYPE_CHECKING:
 def offline_step(
     orch: Orchestrator, ctx: Context, domain: str, event: InboundEvent, *, in_home: bool
 ) -> Post:
-    """Apply status lines in the domain's own channel; keep other text as a note."""
+    """Apply status lines in the domain's own channel, or in a message that names the domain
+    (`#travel` on its own line: the only way in a Telegram private chat); keep the rest as a note.
+    """
     charter = orch.charters.get(domain)
-    parsed = parse_status_lines(event.text, orch.charters.names()) if in_home else None
+    addressed = in_home or orch.router.mentioned_domain(event.text) == domain
+    parsed = parse_status_lines(event.text, orch.charters.names()) if addressed else None
     if parsed is None or not parsed.ops and not parsed.errors:
         keep_note(ctx, domain, event, charter.version)
         return Post(text=texts.noted(domain))

@@ -117,6 +117,17 @@ class Handlers:
     # -- actions --------------------------------------------------------------------------
     def action(self, ctx: Context) -> str | None:
         fn = self.actions.get(ctx.event.action_id or "")
+        if not self.orch.settings.is_allowed(ctx.event.identity):
+            record(
+                ctx.session,
+                kind="action.refused",
+                actor=ctx.actor,
+                subject=f"{ctx.event.action_id}:{ctx.event.action_value}",
+                data={"reason": "not a user"},
+                source_event_id=ctx.event_id,
+            )
+            ctx.posts.answer(ctx.event, Post(text=texts.operators_only()))
+            return None
         if fn is None:
             ctx.posts.answer(ctx.event, Post(text=texts.stale_action()))
             return None

@@ -157,3 +157,7 @@ def approval_line(domain: str, public_id: str, action: str, age: str, expires: s
 
 def failed_delivery_line(domain: str, public_id: str, action: str) -> str:
     return f"• *{domain}* `{public_id}` — {action} (approved, delivery failed: Retry on its card)"
+
+
+def operators_only() -> str:
+    return "Only ParallelOS operators can use these buttons. Nothing was changed."

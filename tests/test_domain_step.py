@@ -36,6 +36,7 @@ def send(
         text=text,
         message_ref=f"{ident}.1",
         command=command,
+        is_direct=channel.startswith("D"),
     )
     (event_id,) = store_events(db, [event])
     tasks.process_event(event_id)
@@ -97,3 +98,12 @@ def test_unknown_domain_in_status_command(db):
     svc, sender = setup(db)
     send(db, "narnia", "C1", channel="D1", kind=EventKind.COMMAND, command="status")
     assert "not a domain" in sender.sent[-1].post.text
+
+
+def test_status_lines_in_a_direct_message_that_names_the_domain(db):
+    """Without a domain channel (Telegram with no group), `#travel` then status lines works."""
+    svc, sender = setup(db)
+    send(db, "#travel\nPhase: Booking", "E1", channel="D1")
+    send(db, "Phase: Ignored", "E2", channel="D1")  # not addressed: routed, kept as a note
+    with db.session() as s:
+        assert store.load_doc(s, "travel").phase == "Booking"

@@ -99,9 +99,40 @@ def test_a_message_in_the_hub_channel_is_routed(db):
     """pos-hub (or Telegram's General topic) is the bot's own room: its messages are routed."""
     svc, sender = services(db)
     svc.directory.remember(Platform.SLACK, "hub", "CHUB", None, "pos-hub")
-    event = dm("flights to lisbon in march?").model_copy(update={"is_direct": False,
-                                                                  "channel": "CHUB"})
+    event = dm("flights to lisbon in march?").model_copy(
+        update={"is_direct": False, "channel": "CHUB"}
+    )
     (event_id,) = store_events(db, [event])
     tasks.process_event(event_id)
     assert "travel" in sender.in_channel("CHUB")[0].post.text
     assert len(sender.in_channel("CPOS-TRAVEL")) == 2
+
+
+def test_a_strangers_click_is_told_and_changes_nothing(db):
+    """Someone outside PARALLELOS_USERS clicks a button: a private answer, nothing else."""
+    from bot.intake import Intake
+
+    svc, sender = services(db)
+    click = InboundEvent(
+        platform=Platform.SLACK,
+        external_id="A1",
+        kind=EventKind.ACTION,
+        user="U9",
+        channel="C1",
+        action_id="approve",
+        action_value="a123456789",
+        action_callback_ref="https://hooks.example/response",
+    )
+    assert Intake(svc).accept(click) is not None
+    assert sender.sent == [] and len(sender.answers) == 1
+    assert "Only ParallelOS operators" in sender.answers[0][2].text
+    with db.session() as s:
+        assert s.query(LogEvent).filter_by(kind="action.refused").count() == 1
+
+
+def test_a_strangers_message_is_ignored(db):
+    from bot.intake import Intake
+
+    svc, sender = services(db)
+    assert Intake(svc).accept(dm("flights?", user="U9")) is None
+    assert sender.sent == []
