@@ -25,7 +25,7 @@ from orchestrator.settings import Settings
 log = logging.getLogger(__name__)
 
 MAX_RETRIES = 2
-MAX_CALL_SECONDS = 120.0
+MAX_CALL_SECONDS = 180.0  # split between the SDK's tries
 
 
 class ModelUnavailable(Exception):
@@ -81,11 +81,13 @@ def call(
     timeout: float | None = None,
     **request: Any,
 ) -> tuple[Message, float]:
-    """One Messages API call, logged with its cost; returns the message and the cost."""
+    """One Messages API call, logged with its cost; returns the message and the cost.
+
+    `timeout` is what is left of the turn: each of the SDK's tries gets an equal share of it.
+    """
+    per_try = min(timeout or MAX_CALL_SECONDS, MAX_CALL_SECONDS) / (MAX_RETRIES + 1)
     try:
-        message = client.messages.create(
-            **request, timeout=min(timeout or MAX_CALL_SECONDS, MAX_CALL_SECONDS)
-        )
+        message = client.messages.create(**request, timeout=max(per_try, 1.0))
     except (anthropic.APIConnectionError, anthropic.RateLimitError) as exc:
         raise ModelUnavailable(type(exc).__name__, retryable=True) from exc
     except anthropic.APIStatusError as exc:

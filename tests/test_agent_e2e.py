@@ -1,0 +1,69 @@
+"""With a model key, end to end: Slack and Telegram deliveries in, the real anthropic SDK to the
+Messages API stand-in, the real platform clients out to the fake Web and Bot APIs."""
+
+from __future__ import annotations
+
+from domains import store
+from orchestrator.inbox_models import ApprovalStatus
+from tests.agent_support import KEY
+from tests.fakes import slack_payloads as payloads
+from tests.fakes import telegram_payloads as tp
+from tests.fakes.slack_api import FakeSlack
+from tests.slack_support import OPERATOR, post_json, slack_services
+from tests.slack_support import running as slack_running
+from tests.telegram_support import FORUM, fake_telegram, post_update, telegram_services
+from tests.telegram_support import OPERATOR as TG_OPERATOR
+from tests.telegram_support import running as telegram_running
+
+ASK = "flights to lisbon in march? we're booking now; book the 9:40 if it's under 200 EUR"
+
+
+def script(api) -> None:  # type: ignore[no-untyped-def]
+    api.tools(
+        ("update_status", {"phase": "Booking", "next_steps": ["book the 9:40 flight"]}),
+        ("propose_action", {"action": "Book the 9:40 flight to Lisbon (under 200 EUR)"}),
+    )
+    api.tools(("reply", {"text": "Phase is Booking; the 9:40 waits for your approval."}))
+
+
+def doc_and_approval(db):  # type: ignore[no-untyped-def]
+    from sqlalchemy import select
+
+    from orchestrator.inbox_models import ApprovalRow
+
+    with db.session() as s:
+        return store.load_doc(s, "travel"), s.scalars(select(ApprovalRow)).one()
+
+
+def test_slack_dm_updates_the_doc_and_proposes_through_tools(db, api):
+    with FakeSlack() as slack, slack_running(slack_services(db, slack, ANTHROPIC_API_KEY=KEY)) as c:
+        dm = slack.add_im(OPERATOR)
+        ts = slack.add_message(dm, ASK, user=OPERATOR)
+        script(api)
+        assert (
+            post_json(c, payloads.message_im(ASK, user=OPERATOR, channel=dm, ts=ts)).status_code
+            == 200
+        )
+        mirror, answer, card = slack.messages("pos-travel")
+    assert answer["text"].startswith("Phase is Booking; the 9:40 waits for your approval.")
+    assert "phase → Booking" in answer["text"]
+    assert len(slack.calls("chat.update")) == 1  # the placeholder, edited once
+    assert "Book the 9:40 flight" in str(card.get("blocks"))
+    doc, approval = doc_and_approval(db)
+    assert doc.phase == "Booking" and approval.status == ApprovalStatus.PENDING
+
+
+def test_telegram_topic_message_updates_the_doc_through_tools(db, api):
+    with (
+        fake_telegram() as tg,
+        telegram_running(telegram_services(db, tg, ANTHROPIC_API_KEY=KEY)) as client,
+    ):
+        script(api)
+        update = tp.message_update(1, TG_OPERATOR, TG_OPERATOR, ASK, message_id=101)
+        assert post_update(client, update).status_code == 200
+        (topic,) = tg.topics(FORUM)
+        texts = [m["text"] for m in tg.messages(FORUM, topic)]
+    assert any(t.startswith("Phase is Booking") for t in texts)
+    assert len(tg.calls("editMessageText")) == 1
+    doc, approval = doc_and_approval(db)
+    assert doc.next_steps == ["book the 9:40 flight"] and approval.domain == "travel"
