@@ -3,8 +3,15 @@ Messages API stand-in, the real platform clients out to the fake Web and Bot API
 
 from __future__ import annotations
 
+from rq import SimpleWorker
+from rq.serializers import JSONSerializer
+
 from domains import store
+from jobs import tasks
+from jobs.queue import RQJobQueue
+from orchestrator.canonical import EventKind, InboundEvent, Platform
 from orchestrator.inbox_models import ApprovalStatus
+from orchestrator.ingest import store_events
 from tests.agent_support import KEY
 from tests.fakes import slack_payloads as payloads
 from tests.fakes import telegram_payloads as tp
@@ -67,3 +74,27 @@ def test_telegram_topic_message_updates_the_doc_through_tools(db, api):
     assert len(tg.calls("editMessageText")) == 1
     doc, approval = doc_and_approval(db)
     assert doc.next_steps == ["book the 9:40 flight"] and approval.domain == "travel"
+
+
+def test_the_turn_is_an_rq_job_with_the_charters_timeout(db, api, redis_conn):
+    """With Redis: the event's job queues `agent_turn` (JSON kwargs, the charter's timeout plus
+    a margin for the final write), which a worker then runs."""
+    queue = RQJobQueue(redis_conn)
+    with FakeSlack() as slack:
+        svc = slack_services(db, slack, queue=queue, ANTHROPIC_API_KEY=KEY)
+        channel = slack.add_channel("pos-travel")
+        svc.directory.remember(Platform.SLACK, "travel", channel, None, "pos-travel")
+        ts = slack.add_message(channel, "what's next?", user=OPERATOR)
+        event = InboundEvent(platform=Platform.SLACK, external_id="Ev1", kind=EventKind.MESSAGE,
+                             user=OPERATOR, channel=channel, text="what's next?",
+                             message_ref=ts)  # fmt: skip
+        (event_id,) = store_events(db, [event])
+        tasks.enqueue_event(svc, event_id)
+        worker = SimpleWorker([queue.queue], connection=redis_conn, serializer=JSONSerializer)
+        worker.work(burst=True, max_jobs=1)
+        (job,) = queue.queue.get_jobs()
+        assert job.func_name == "jobs.tasks.agent_turn" and job.timeout == 180 + 30
+        assert job.kwargs == {"event_id": event_id, "domain": "travel"}
+        worker.work(burst=True)
+        assert len(api.requests()) == 1
+        assert slack.messages(channel)[-1]["text"] == "Noted."  # the placeholder, edited
