@@ -3,9 +3,19 @@
 from __future__ import annotations
 
 import itertools
+from datetime import UTC, datetime, timedelta
+
+import time_machine
 
 from domains import store
-from domains.agent import llm, loop
+from domains.agent import llm, loop, turn
+from domains.agent.finish import finish
+from domains.agent.loop import LoopResult
+from domains.agent.toolbox import Effects
+from domains.status_lines import SetPhase
+from jobs import tasks
+from jobs.queue import SyncJobQueue
+from jobs.reconcile import reconcile
 from tests.agent_support import TRAVEL, agent_chat, events, turns
 
 
@@ -77,3 +87,38 @@ def test_the_charter_deadline_stops_the_loop(db, api, monkeypatch):
     assert len(api.requests()) == 1
     assert "ran out of time (180s" in final_text(c)
     assert turns(db)[0].stop == "timeout"
+
+
+class LosesAgentJobs(SyncJobQueue):
+    """A queue that loses every agent turn (Redis flushed, a worker killed before it started)."""
+
+    def enqueue(self, name: str, *, job_id: str, delay: float = 0, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        if name != "agent_turn":
+            super().enqueue(name, job_id=job_id, delay=delay, **kwargs)
+
+
+def test_a_lost_turn_is_picked_up_by_the_reconciler(db, api):
+    c = agent_chat(db, queue=LosesAgentJobs())
+    c.say("what's next?")
+    assert turns(db)[0].status == "queued" and api.requests() == []
+    c.svc.queue = SyncJobQueue()
+    with time_machine.travel(datetime.now(UTC) + timedelta(minutes=16), tick=False):
+        assert reconcile(c.svc).agent_turns == 1
+    assert turns(db)[0].status == "done" and final_text(c) == "Noted."
+
+
+def test_two_runs_of_one_turn_apply_it_once(db, api):
+    """A second worker claims the same turn: only the latest claim may finish it."""
+    c = agent_chat(db, queue=LosesAgentJobs())
+    c.say("what's next?")
+    event_id = turns(db)[0].event_id
+    first = turn._claim(c.svc, event_id, "travel")  # noqa: SLF001
+    second = turn._claim(c.svc, event_id, "travel")  # noqa: SLF001
+    effects = Effects(ops=[SetPhase(text="Booking")])
+    assert finish(c.svc, first, LoopResult(stop="end_turn", text="first"), effects) is None
+    done = finish(c.svc, second, LoopResult(stop="end_turn", text="second"), effects)
+    assert finish(c.svc, second, LoopResult(stop="end_turn", text="again"), effects) is None
+    for key in done.channel_keys:
+        tasks.deliver_channel(c.svc, key)
+    assert final_text(c) == "second\nUpdated travel: phase → Booking"
+    assert len(events(db, "status.changed")) == 1

@@ -87,10 +87,6 @@ def budget_raise_action(domain: str, month: str, amount: float, limit: float) ->
     )
 
 
-def changes_line(summaries: list[str]) -> str:
-    return "Done: " + "; ".join(summaries) if summaries else ""
-
-
 def routed_by_model(domain: str) -> str:
     return f"This looks like *{domain}* work (asked the model to decide)."
 
