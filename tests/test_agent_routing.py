@@ -13,7 +13,7 @@ AMBIGUOUS = "draft a post about my trip expenses"  # content, finance or travel
 
 
 def routing_requests(api) -> list[dict]:
-    return [r for r in api.requests() if r.get("tool_choice", {}).get("name") == "choose_domain"]
+    return [r for r in api.requests() if r["tools"][0]["name"] == "choose_domain"]
 
 
 def domain_of_message(db) -> str | None:
@@ -46,6 +46,15 @@ def test_an_ambiguous_message_is_routed_by_the_model_among_the_candidates(db, ap
     (consulted,) = events(db, "route.consulted")
     assert consulted.data["valid"] and consulted.domain == "travel"
     assert domain_of_message(db) == "travel"
+
+
+def test_a_plain_text_answer_naming_a_domain_is_accepted(db, api):
+    """Tool use is not forced (some models refuse forced tool use): a bare name will do."""
+    c = agent_chat(db)
+    api.text("**Finance**")
+    dm(c, AMBIGUOUS)
+    assert routing_requests(api)[0]["tool_choice"] == {"type": "auto"}
+    assert domain_of_message(db) == "finance"
 
 
 def test_a_garbage_answer_falls_back_to_asking_the_user(db, api):

@@ -87,6 +87,21 @@ def test_malformed_tool_input_is_an_error_result_and_changes_nothing(db, api):
     assert reply_of(c) == "I could not update the doc."
 
 
+def test_thinking_blocks_go_back_unchanged_before_the_tool_results(db, api):
+    """Models that think between tool calls need their blocks back as they were."""
+    c = agent_chat(db)
+    api.tools(("update_status", {"phase": "Booking"}), thinking="The user is booking.",
+              text="Setting the phase.")  # fmt: skip
+    api.text("Done.")
+    c.say("we're booking")
+    assistant = api.requests()[1]["messages"][1]
+    assert [b["type"] for b in assistant["content"]] == ["thinking", "text", "tool_use"]
+    assert assistant["content"][0] == {
+        "type": "thinking", "thinking": "The user is booking.", "signature": "sig-1"
+    }  # fmt: skip
+    assert reply_of(c).startswith("Done.") and "The user is booking" not in reply_of(c)
+
+
 def test_the_loop_stops_at_the_charter_limit_and_says_so(db, api):
     """Travel allows 10 model calls a turn: the 11th is never made; what was done is applied."""
     c = agent_chat(db)

@@ -20,7 +20,7 @@ from domains.agent.prompt import CACHE
 from domains.agent.toolbox import Toolbox
 from orchestrator.db import Database
 
-MAX_TOKENS = 1024
+MAX_TOKENS = 4096  # room for adaptive thinking (on by default on 5.x models) and the reply
 clock = time.monotonic  # the deadline's clock (tests replace it)
 
 

@@ -99,13 +99,16 @@ def _ask_model(svc: Services, event_id: int, text: str, candidates: list[str]) -
     }
     system = [{"type": "text", "text": f"{texts.ROUTER_RULES}\n\nDomains:\n{missions}",
                "cache_control": CACHE}]  # fmt: skip
-    prompt = f"Candidates: {', '.join(candidates)}\n\n" + data_block("message", text)
+    prompt = (
+        f"Candidates: {', '.join(candidates)}\n\n{data_block('message', text)}\n\n"
+        f"Answer by calling `{TOOL}`."
+    )
     info = llm.CallInfo(HUB, "route", None, event_id)
     try:
         message, _ = llm.call(
             llm.make_client(svc.settings), svc.db, info, model=svc.settings.model,
-            max_tokens=64, system=system, tools=[tool],
-            tool_choice={"type": "tool", "name": TOOL},
+            max_tokens=1024, system=system, tools=[tool],
+            tool_choice={"type": "auto"},  # forcing a tool is an error on some models
             messages=[{"role": "user", "content": prompt}],
         )  # fmt: skip
     except llm.ModelUnavailable as exc:

@@ -61,9 +61,15 @@ class FakeAnthropic(FakeHTTPServer):
         content = [{"type": "text", "text": text}] if text else []
         self._answers.append(Answer(content, stop_reason, usage or None))
 
-    def tools(self, *calls: tuple[str, Any], text: str = "", **usage: int) -> None:
-        """One answer with these tool calls (name, input), optionally after some text."""
-        content: list[dict[str, Any]] = [{"type": "text", "text": text}] if text else []
+    def tools(
+        self, *calls: tuple[str, Any], text: str = "", thinking: str = "", **usage: int
+    ) -> None:
+        """One answer with these tool calls (name, input), after some thinking and text."""
+        content: list[dict[str, Any]] = []
+        if thinking:
+            content.append({"type": "thinking", "thinking": thinking, "signature": "sig-1"})
+        if text:
+            content.append({"type": "text", "text": text})
         for name, tool_input in calls:
             content.append(
                 {
