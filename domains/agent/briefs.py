@@ -43,8 +43,8 @@ def summarise_brief(services: Services, brief_name: str, posts: Sequence[Post]) 
             return None
     body = "\n\n".join(_plain(p) for p in posts)
     try:
-        message, _ = llm.call(
-            llm.make_client(services.settings), services.db, llm.CallInfo(owner, "brief"),
+        message, _ = llm.call_once(
+            services.settings, services.db, llm.CallInfo(owner, "brief"),
             model=services.settings.model,
             max_tokens=budget.budget_of(services.charters, owner).brief_summary_max_tokens,
             system=[{"type": "text", "text": texts.BRIEF_RULES, "cache_control": CACHE}],

@@ -58,6 +58,14 @@ def make_client(settings: Settings) -> anthropic.Anthropic:
     )
 
 
+def call_once(
+    settings: Settings, db: Database, info: CallInfo, **request: Any
+) -> tuple[Message, float]:
+    """One call on a client of its own, closed afterwards (routing, brief summaries)."""
+    with make_client(settings) as client:
+        return call(client, db, info, **request)
+
+
 def tokens_of(message: Message) -> Tokens:
     usage = message.usage
     write = usage.cache_creation_input_tokens or 0

@@ -105,8 +105,8 @@ def _ask_model(svc: Services, event_id: int, text: str, candidates: list[str]) -
     )
     info = llm.CallInfo(HUB, "route", None, event_id)
     try:
-        message, _ = llm.call(
-            llm.make_client(svc.settings), svc.db, info, model=svc.settings.model,
+        message, _ = llm.call_once(
+            svc.settings, svc.db, info, model=svc.settings.model,
             max_tokens=1024, system=system, tools=[tool],
             tool_choice={"type": "auto"},  # forcing a tool is an error on some models
             messages=[{"role": "user", "content": prompt}],

@@ -112,22 +112,23 @@ def _think(svc: Services, claimed: Claimed, box: Toolbox) -> LoopResult:
         with svc.db.session() as s:
             return budget.state(s, svc.charters, claimed.domain).allows()
 
-    loop = Loop(
-        client=llm.make_client(svc.settings),
-        db=svc.db,
-        info=info,
-        request=Request(
-            model=svc.settings.model,
-            system=system_blocks(charter),
-            tools=box.toolset.params(),
-            first=first_message(box.snap),
-        ),
-        toolbox=box,
-        max_calls=charter.budget.max_tool_iterations,
-        deadline=loop_.clock() + charter.budget.job_timeout_seconds,
-        allows=allows,
-    )
-    return loop.run()
+    with llm.make_client(svc.settings) as client:
+        loop = Loop(
+            client=client,
+            db=svc.db,
+            info=info,
+            request=Request(
+                model=svc.settings.model,
+                system=system_blocks(charter),
+                tools=box.toolset.params(),
+                first=first_message(box.snap),
+            ),
+            toolbox=box,
+            max_calls=charter.budget.max_tool_iterations,
+            deadline=loop_.clock() + charter.budget.job_timeout_seconds,
+            allows=allows,
+        )
+        return loop.run()
 
 
 def _retry_later(svc: Services, claimed: Claimed, reason: str) -> None:
