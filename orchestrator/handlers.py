@@ -40,6 +40,10 @@ class Handlers:
 
         inbox.register(self)
         approvals.register(self)
+        if not orch.settings.offline:
+            from domains.agent import stats
+
+            stats.register(orch.charters)  # the dashboard's agents section
         briefs.register(self)
 
     # -- messages -------------------------------------------------------------------------

@@ -95,3 +95,15 @@ def test_the_budget_is_checked_before_every_call_of_a_turn(db, api):
     final = c.edits_of(c.posts_in(TRAVEL)[0])[-1].text
     assert "agent is paused" in final and "phase → Booking" in final
     assert c.approval().action.startswith("Raise the travel agent's budget")
+
+
+def test_the_dashboard_shows_each_domains_spend_against_its_budget(db, api):
+    from orchestrator.dashboard import dashboard
+
+    c = agent_chat(db)
+    spend(db, 3.0)
+    c.say("what's next?")
+    with db.session() as s:
+        rows = {r["domain"]: r for r in dashboard(s, c.svc.charters)["agents"]}
+    assert rows["travel"]["budget_usd"] == TRAVEL_BUDGET and rows["travel"]["calls"] == 2
+    assert 3.0 < rows["travel"]["spent_usd"] < 3.1 and rows["hub"]["spent_usd"] == 0

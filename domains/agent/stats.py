@@ -74,3 +74,27 @@ def consultation_rate(session: Session, since: datetime | None = None) -> Consul
         return session.scalar(query) or 0
 
     return Consultations(decided=count("route.decided"), consulted=count("route.consulted"))
+
+
+def register(charters) -> None:  # type: ignore[no-untyped-def]
+    """The dashboard's `agents` section: this month's spend per domain against its budget."""
+    from domains.agent.budget import state
+    from orchestrator import dashboard
+
+    def section(session: Session) -> list[dict[str, object]]:
+        used = usage(session)
+        rows = []
+        for domain in [*charters.names(), "hub"]:
+            st, u = state(session, charters, domain), used.get(domain, Usage(domain))
+            rate = u.cache_hit_rate
+            rows.append({
+                "domain": domain,
+                "month": st.month,
+                "spent_usd": round(st.spent_usd, 4),
+                "budget_usd": round(st.limit_usd, 2),
+                "calls": u.calls,
+                "cache_hit_rate": None if rate is None else round(rate, 3),
+            })  # fmt: skip
+        return rows
+
+    dashboard.SECTIONS["agents"] = section
