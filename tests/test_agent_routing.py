@@ -90,3 +90,4 @@ def test_the_consultation_rate_is_recorded(db, api):
     with db.session() as s:
         rate = consultation_rate(s)
     assert (rate.decided, rate.consulted, rate.rate) == (2, 1, 0.5)
+    assert events(db, "route.consulted")[0].data["month_rate"] == 0.5

@@ -3,7 +3,8 @@ about the ambiguous remainder (no domain, some candidates), outside the pipeline
 
 Its answer must name a known domain; anything else (garbage, "none", an error, no budget)
 falls back to the offline behaviour: the question with the candidates as buttons. Every
-consultation is a `route.consulted` event, so the rate is `route.consulted / route.decided`.
+consultation is a `route.consulted` event carrying the month's rate so far
+(`route.consulted / route.decided`; `stats.consultation_rate` computes it for any period).
 """
 
 from __future__ import annotations
@@ -141,10 +142,7 @@ def _settle(
         ctx = Context(
             s, event, event_id, PostBatch(s, f"route{event_id}", event_id), svc.orchestrator
         )
-        record(s, kind="route.consulted", actor="model", domain=chosen if valid else None,
-               subject=f"event:{event_id}",
-               data={"answer": answer[:64], "valid": valid, "candidates": candidates},
-               source_event_id=event_id)  # fmt: skip
+        _record(s, event_id, answer, valid, chosen if valid else None, candidates)
         if valid and _claim_event(s, event_id, chosen):
             ctx.posts.add(
                 reply_target(event),
@@ -154,6 +152,19 @@ def _settle(
         else:
             ctx.posts.add(reply_target(event), svc.orchestrator._ask_which(ctx, candidates))
         return ctx.posts.channel_keys, list(ctx.jobs)
+
+
+def _record(s, event_id: int, answer: str, valid: bool, domain: str | None,
+            candidates: list[str]) -> None:  # type: ignore[no-untyped-def]  # fmt: skip
+    """The consultation, with this month's rate so far (this one included)."""
+    from domains.agent.budget import month_of, month_start
+    from domains.agent.stats import consultation_rate
+
+    rate = consultation_rate(s, since=month_start(month_of(utcnow())))
+    data = {"answer": answer[:64], "valid": valid, "candidates": candidates,
+            "month_rate": round((rate.consulted + 1) / max(rate.decided, 1), 4)}  # fmt: skip
+    record(s, kind="route.consulted", actor="model", domain=domain, subject=f"event:{event_id}",
+           data=data, source_event_id=event_id)  # fmt: skip
 
 
 def _claim_event(s, event_id: int, domain: str) -> bool:  # type: ignore[no-untyped-def]
