@@ -45,6 +45,8 @@ def _source() -> tuple[Path, str]:
     rev = "HEAD"
     if "--source" in sys.argv[:-1]:
         rev = sys.argv[sys.argv.index("--source") + 1]
+    if rev != "worktree" and Path(rev).is_dir():  # a prepared tree (e.g. a proposal to try)
+        return Path(rev).resolve(), f"tree {rev}"
     if rev == "worktree":
         dirty = subprocess.run(
             [
@@ -89,6 +91,13 @@ def _git(*args: str) -> str:
 
 SRC, SOURCE = _source()
 sys.path.insert(0, str(SRC))
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)  # run the clean-ups (stop processes, drop the database)
+
+
+signal.signal(signal.SIGTERM, _terminate)
 
 from tests.fakes import slack_payloads as payloads  # noqa: E402
 from tests.fakes.http import Reply  # noqa: E402
@@ -771,6 +780,7 @@ class Stack:
     # BENCH_DATABASE_URL's
     access_log: bool = False
     keep_logs: bool = False
+    web: bool = True
     extra_env: dict[str, str] = field(default_factory=dict)
 
     def __enter__(self) -> Stack:
@@ -801,7 +811,8 @@ class Stack:
             self.slack.add_channel(f"pos-{domain}")
         self.env = self._env()
         self.port = free_port()
-        self.web = self.start_web("web", "bot.app:app", self.port)
+        if self.web:
+            self.web = self.start_web("web", "bot.app:app", self.port)
         self.worker_procs = [self.start_worker(f"worker{n + 1}") for n in range(self.workers)]
         self.wait_workers(len(self.worker_procs))
 

@@ -125,7 +125,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument(
         "--source",
         default="HEAD",
-        help="commit to run (a snapshot of it), or 'worktree' for the work tree as it is",
+        help="commit to run (a snapshot of it), 'worktree' for the work tree as it is, or a "
+        "directory holding a tree",
     )
     p.add_argument(
         "--postgres",
@@ -140,7 +141,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument(
         "--quiet-wait",
         type=float,
-        default=60.0,
+        default=20.0,
         help="wait up to this many s for "
         "the shared machine to be idle before each measurement (0: never)",
     )

@@ -1,12 +1,13 @@
 """(b) Pipeline latency: from a signed event's POST to the routed chat.postMessage arriving at
 the fake Slack Web API, p50/p95 over 500 messages, offline mode, one worker running.
 
-    .venv/bin/python bench/pipeline.py [--messages 500] [--rate 10] [--runs 3] [--markdown]
+    .venv/bin/python bench/pipeline.py [--messages 500] [--rate 0] [--runs 3] [--markdown]
 
 Starts the stack of bench/harness.py with `parallelos worker` (one SimpleWorker), sends
-signed `message.im` deliveries from the operator at a steady rate (open loop: a message is
-sent on schedule whether or not the earlier ones finished; --rate 0 sends one at a time,
-each after the previous one's posts arrived), and times, per message:
+signed `message.im` deliveries from the operator one at a time (each after the previous one's
+three posts arrived: the latency of the pipeline itself), or with --rate N at N a second
+(open loop: sent on schedule whether or not earlier ones finished, so queueing shows), and
+times, per message:
 
   ack     the web process's 200 (event stored and queued)
   routed  the routed answer ("→ *travel*: …") in the DM thread arriving at the fake Slack
@@ -154,7 +155,11 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     p.add_argument("--messages", type=int, default=500)
     p.add_argument(
-        "--rate", type=float, default=10.0, help="messages/s, open loop (0: one at a time)"
+        "--rate",
+        type=float,
+        default=0.0,
+        help="messages/s, open loop; 0 (default): one at a time, each sent when the previous "
+        "one's posts arrived",
     )
     p.add_argument("--runs", type=int, default=3)
     p.add_argument("--workers", type=int, default=1)
@@ -166,13 +171,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument(
         "--quiet-wait",
         type=float,
-        default=60.0,
+        default=20.0,
         help="wait up to this many s for the shared machine to be idle before each run (0: never)",
     )
     p.add_argument(
         "--source",
         default="HEAD",
-        help="commit to run (a snapshot of it), or 'worktree' for the work tree as it is",
+        help="commit to run (a snapshot of it), 'worktree' for the work tree as it is, or a "
+        "directory holding a tree",
     )
     p.add_argument(
         "--postgres",

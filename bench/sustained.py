@@ -146,13 +146,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument(
         "--quiet-wait",
         type=float,
-        default=60.0,
+        default=20.0,
         help="wait up to this many s for the shared machine to be idle before each run (0: never)",
     )
     p.add_argument(
         "--source",
         default="HEAD",
-        help="commit to run (a snapshot of it), or 'worktree' for the work tree as it is",
+        help="commit to run (a snapshot of it), 'worktree' for the work tree as it is, or a "
+        "directory holding a tree",
     )
     p.add_argument(
         "--postgres",
