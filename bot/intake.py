@@ -2,46 +2,118 @@
 
 The event is in the database before the platform gets its acknowledgement; if the queue is
 down, the reconciler queues it later. A duplicate delivery is stored once and processed once.
+
+Group commit: concurrent requests do not each pay a transaction and two Redis round trips.
+`accept_async` puts the event on a list and waits; one writer task takes everything waiting,
+stores it in one transaction (`store_events`), queues the new ids in one Redis pipeline, and
+answers each request with its own outcome. Nothing waits on purpose: a lone request is a batch
+of one, and what arrives while a batch is being written goes in the next one. Each request is
+still answered only after its event is committed, and a failed batch fails each of its requests
+(503, so the platform delivers them again).
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import Sequence
 
 from starlette.concurrency import run_in_threadpool
 
 from jobs.services import Services
-from jobs.tasks import enqueue_event
 from orchestrator.canonical import EventKind, InboundEvent
 from orchestrator.ingest import store_events
 
 log = logging.getLogger(__name__)
 
+MAX_BATCH = 100  # events one transaction and one pipeline take at most
+
+
+def enqueue_events(svc: Services, event_ids: Sequence[int]) -> None:
+    """Queue `process_event` for each id (job ids as `jobs.tasks.enqueue_event` gives them), in
+    one round trip where the queue can."""
+    jobs = [(f"event-{i}", {"event_id": i}) for i in event_ids]
+    many = getattr(svc.queue, "enqueue_many", None)
+    if many is not None:
+        many("process_event", jobs)
+        return
+    for job_id, kwargs in jobs:
+        svc.queue.enqueue("process_event", job_id=job_id, **kwargs)
+
 
 class Intake:
     def __init__(self, services: Services) -> None:
         self.svc = services
+        self._waiting: list[tuple[InboundEvent, asyncio.Future[int | None]]] = []
+        self._writer: asyncio.Task[None] | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def allowed(self, event: InboundEvent) -> bool:
+        """Strangers are ignored, except their clicks: those are told privately that only
+        operators can use the buttons (CONTRACT §7.4), so they go through, and change nothing."""
+        if self.svc.settings.is_allowed(event.identity) or event.kind is EventKind.ACTION:
+            return True
+        log.info("ignored a message from %s: not in PARALLELOS_USERS", event.identity)
+        return False
 
     def accept(self, event: InboundEvent) -> int | None:
         """Store and queue an event; return its id, or None (stranger or duplicate)."""
-        # Strangers are ignored, except their clicks: those are told privately that only
-        # operators can use the buttons (CONTRACT §7.4), so they go through and change nothing.
-        if not self.svc.settings.is_allowed(event.identity) and event.kind is not EventKind.ACTION:
-            log.info("ignored a message from %s: not in PARALLELOS_USERS", event.identity)
+        if not self.allowed(event):
             return None
-        (event_id,) = store_events(self.svc.db, [event])
-        if event_id is None:
-            log.debug("duplicate delivery %s:%s dropped", event.platform, event.external_id)
-            return None
-        try:
-            enqueue_event(self.svc, event_id)
-        except Exception as exc:  # Redis down: the event is stored; the reconciler queues it
-            log.warning(
-                "queue unavailable (%s); event %s waits for the reconciler",
-                type(exc).__name__,
-                event_id,
-            )
-        return event_id
+        return self.store_and_queue([event])[0]
 
     async def accept_async(self, event: InboundEvent) -> int | None:
-        return await run_in_threadpool(self.accept, event)
+        """`accept` for the event loop, sharing a transaction with concurrent requests."""
+        if not self.allowed(event):
+            return None
+        loop = asyncio.get_running_loop()
+        if self._loop is None:
+            self._loop = loop
+        elif self._loop is not loop:  # another loop (not the web app's): no sharing
+            return await run_in_threadpool(self.store_and_queue_one, event)
+        outcome: asyncio.Future[int | None] = loop.create_future()
+        self._waiting.append((event, outcome))
+        if self._writer is None or self._writer.done():
+            self._writer = loop.create_task(self._write())
+        return await outcome
+
+    def store_and_queue_one(self, event: InboundEvent) -> int | None:
+        return self.store_and_queue([event])[0]
+
+    def store_and_queue(self, events: Sequence[InboundEvent]) -> list[int | None]:
+        """Store events in one transaction, then queue the new ones; ids, None for duplicates."""
+        ids = store_events(self.svc.db, events)
+        for event, event_id in zip(events, ids, strict=True):
+            if event_id is None:
+                log.debug("duplicate delivery %s:%s dropped", event.platform, event.external_id)
+        new = [i for i in ids if i is not None]
+        if new:
+            try:
+                enqueue_events(self.svc, new)
+            except Exception as exc:  # Redis down: the events are stored; the reconciler queues
+                log.warning(
+                    "queue unavailable (%s); events %s wait for the reconciler",
+                    type(exc).__name__,
+                    ", ".join(map(str, new)),
+                )
+        return ids
+
+    async def _write(self) -> None:
+        """Write batches until nobody is waiting."""
+        while self._waiting:
+            batch, self._waiting = self._waiting[:MAX_BATCH], self._waiting[MAX_BATCH:]
+            try:
+                ids = await run_in_threadpool(self.store_and_queue, [e for e, _ in batch])
+            except Exception as exc:  # each request answers 503; the platform retries it
+                for _, outcome in batch:
+                    if not outcome.done():
+                        outcome.set_exception(exc)
+                continue
+            except BaseException:  # cancelled (shutting down): cancel what still waits
+                for _, outcome in batch + self._waiting:
+                    outcome.cancel()
+                self._waiting = []
+                raise
+            for (_, outcome), event_id in zip(batch, ids, strict=True):
+                if not outcome.done():  # a request cancelled meanwhile: its event is stored
+                    outcome.set_result(event_id)
