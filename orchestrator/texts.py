@@ -160,4 +160,4 @@ def failed_delivery_line(domain: str, public_id: str, action: str) -> str:
 
 
 def operators_only() -> str:
-    return "Only ParallelOS operators can use these buttons. Nothing was changed."
+    return "Only an operator can use these buttons. Nothing changed."

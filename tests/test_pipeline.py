@@ -125,7 +125,7 @@ def test_a_strangers_click_is_told_and_changes_nothing(db):
     )
     assert Intake(svc).accept(click) is not None
     assert sender.sent == [] and len(sender.answers) == 1
-    assert "Only ParallelOS operators" in sender.answers[0][2].text
+    assert "Only an operator" in sender.answers[0][2].text
     with db.session() as s:
         assert s.query(LogEvent).filter_by(kind="action.refused").count() == 1
 

@@ -160,9 +160,9 @@ def test_clicks_nobody_handles_are_still_answered(db, tg):
             post_update(client, tp.callback_update(2, OPERATOR, "nope:1", card, callback_id="o1"))
         tg.wait_for("answerCallbackQuery", count=4)
     answers = {a["callback_query_id"]: a for a in tg.answered}
-    assert "text" not in answers["s1"]  # the stranger: acknowledged, nothing said
+    assert answers["s1"]["text"].startswith("Only an operator")  # the stranger is told
     assert "no longer active" in answers["o1"]["text"]  # answered once by the orchestrator
-    assert stored_events(db) == 1
+    assert stored_events(db) == 2  # the stranger's click is stored only to be answered
 
 
 # -- long polling ---------------------------------------------------------------------------
