@@ -122,3 +122,22 @@ def test_two_runs_of_one_turn_apply_it_once(db, api):
         tasks.deliver_channel(c.svc, key)
     assert final_text(c) == "second\nUpdated travel: phase → Booking"
     assert len(events(db, "status.changed")) == 1
+
+
+def test_effects_that_cannot_be_applied_roll_back_and_the_user_is_told(db, api, monkeypatch):
+    """All or nothing: a failure while applying leaves no half-applied turn, and a reply."""
+    c = agent_chat(db)
+
+    def broken(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise RuntimeError("approvals are down")
+
+    monkeypatch.setattr(c.svc.orchestrator.handlers, "deferred", broken)
+    api.tools(("update_status", {"phase": "Booking"}),
+              ("propose_action", {"action": "Book the 9:40"}))  # fmt: skip
+    api.text("Proposed.")
+    c.say("set the phase and book the 9:40")
+    with db.session() as s:
+        assert store.load_doc(s, "travel").phase == ""
+    assert events(db, "status.changed") == []
+    assert "unavailable right now" in final_text(c)
+    assert turns(db)[0].status == "failed"

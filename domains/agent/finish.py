@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import update
+from sqlalchemy.orm import Session
 
 from domains.agent import budget, memory, texts
 from domains.agent.loop import LoopResult
@@ -43,23 +44,8 @@ def finish(
     svc: Services, claimed: Claimed, result: LoopResult, effects: Effects
 ) -> Finished | None:
     """Apply and answer once; None when another run of this turn finished it first."""
-    failed = result.stop == "unavailable"
     with svc.db.session() as s:
-        won = s.execute(
-            update(AgentTurnRow)
-            .where(
-                AgentTurnRow.id == claimed.turn_id,
-                AgentTurnRow.attempts == claimed.attempt,
-                AgentTurnRow.status == TurnStatus.RUNNING.value,
-            )  # fmt: skip
-            .values(
-                status=(TurnStatus.FAILED if failed else TurnStatus.DONE).value,
-                finished_at=utcnow(),
-                stop=result.stop,
-                cost_usd=round(result.cost_usd, 8),
-            )
-        ).rowcount
-        if won != 1:
+        if not _won(s, claimed, result):
             return None
         turn = s.get(AgentTurnRow, claimed.turn_id)
         agent_event = claimed.event.model_copy(update={"user_name": f"{claimed.domain} agent"})
@@ -72,6 +58,28 @@ def finish(
         _budget_notices(ctx, svc, claimed.domain)
         _log_turn(ctx, claimed, result, effects)
         return Finished(ctx.posts.channel_keys, list(ctx.jobs), result.stop)
+
+
+def _won(s: Session, claimed: Claimed, result: LoopResult) -> bool:
+    """Close the turn if this run still holds it (its attempt, still running)."""
+    failed = result.stop == "unavailable"
+    return (
+        s.execute(
+            update(AgentTurnRow)
+            .where(
+                AgentTurnRow.id == claimed.turn_id,
+                AgentTurnRow.attempts == claimed.attempt,
+                AgentTurnRow.status == TurnStatus.RUNNING.value,
+            )
+            .values(
+                status=(TurnStatus.FAILED if failed else TurnStatus.DONE).value,
+                finished_at=utcnow(),
+                stop=result.stop,
+                cost_usd=round(result.cost_usd, 8),
+            )
+        ).rowcount
+        == 1
+    )
 
 
 def _apply(ctx: Context, claimed: Claimed, effects: Effects) -> list[str]:

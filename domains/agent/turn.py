@@ -64,7 +64,11 @@ def run(svc: Services, *, event_id: int, domain: str) -> finish.Finished | None:
     except Exception:  # a bug must not leave the user with a placeholder forever
         log.exception("agent %s: turn %d failed", domain, claimed.turn_id)
         return finish.finish(svc, claimed, unavailable, Effects())
-    return finish.finish(svc, claimed, result, box.effects)
+    try:
+        return finish.finish(svc, claimed, result, box.effects)
+    except Exception:  # the effects could not be applied (rolled back): say so, plainly
+        log.exception("agent %s: turn %d could not be applied", domain, claimed.turn_id)
+        return finish.finish(svc, claimed, unavailable, Effects())
 
 
 def _claim(svc: Services, event_id: int, domain: str) -> Claimed | None:
