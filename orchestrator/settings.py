@@ -11,7 +11,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-DEFAULT_MODEL = "claude-sonnet-5-5"  # the SDK lists claude-sonnet-4-5 as deprecated (EOL 2026-11-30)
+# A current model: the SDK lists claude-sonnet-4-5 as deprecated (end of life 2026-11-30).
+DEFAULT_MODEL = "claude-sonnet-5-5"
 SHIPPED_CHARTERS = Path(__file__).resolve().parent.parent / "domains" / "charters"
 
 _IDENTITY = re.compile(r"^(slack|telegram|local):[A-Za-z0-9_.@-]+$")
