@@ -76,9 +76,8 @@ def build_services(
     queue: JobQueue | None = None,
     senders: dict[Platform, Sender] | None = None,
 ) -> Services:
-    from orchestrator.router import Router
-
     from domains.charter import load_charters
+    from orchestrator.router import Router
 
     settings = settings or load_settings()
     charters = load_charters(settings.domains_dir)
