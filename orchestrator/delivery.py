@@ -97,8 +97,9 @@ class Deliverer:
         if claim.recovering:
             try:
                 found = sender.find_sent(dest, key=row.key, since=row.created_at)
-            except RetryLater as exc:
-                raise InDoubt(exc.seconds, str(exc)) from None
+            except Exception as exc:  # any failure to check leaves the post in doubt, unsent
+                seconds = exc.seconds if isinstance(exc, RetryLater) else 0.0
+                raise InDoubt(seconds, f"{type(exc).__name__}: {exc}") from None
             if isinstance(found, Unknown):
                 self._log(row.id, "outbox.unconfirmed", row.platform)
                 return None  # cannot verify: never risk a second copy

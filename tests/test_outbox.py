@@ -120,3 +120,19 @@ def test_reply_waits_for_its_parent_without_using_attempts(db):
     with db.session() as s:
         row = s.get(OutboxRow, child.id)
         assert row.status == "pending" and row.attempts == 0
+
+
+def test_a_failing_recovery_check_never_sends_blindly(db):
+    """find_sent itself fails (network): the post stays in doubt and is not sent again."""
+    svc, sender = setup(db)
+    queue_posts(db, 1)
+    outbox.claim_head(db, TARGET.channel_key())  # the worker died mid-send
+    with db.session() as s:
+        s.execute(update(OutboxRow).values(lease_until=utcnow() - timedelta(seconds=1)))
+
+    def broken(*args, **kwargs):
+        raise ConnectionError("history unreachable")
+
+    sender.find_sent = broken  # type: ignore[method-assign]
+    svc.deliverer.drain(TARGET.channel_key())
+    assert sender.sent == [] and statuses(db) == ["sending"]
