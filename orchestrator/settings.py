@@ -10,6 +10,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 # A current model: the SDK lists claude-sonnet-4-5 as deprecated (end of life 2026-11-30).
 DEFAULT_MODEL = "claude-sonnet-5-5"
@@ -27,12 +29,12 @@ def _parse_identities(value: object) -> tuple[str, ...]:
         return ()
     items = value if isinstance(value, list | tuple) else str(value).split(",")
     out = []
-    for item in items:
+    for position, item in enumerate(items, start=1):
         item = str(item).strip()
         if not item:
             continue
         if not _IDENTITY.match(item):
-            raise ValueError(f"'{item}' should look like slack:U123 or telegram:4567")
+            raise ValueError(f"entry {position} should look like slack:U123 or telegram:4567")
         out.append(item)
     return tuple(out)
 
@@ -72,6 +74,36 @@ class Settings(BaseSettings):
     @classmethod
     def _users(cls, v: object) -> tuple[str, ...] | None:
         return None if v in (None, "") else _parse_identities(v)
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, v: str) -> str:
+        try:
+            url = make_url(v)
+        except ArgumentError:
+            url = None
+        if url is None or not url.drivername.startswith(("sqlite", "postgres")):
+            raise ValueError(
+                "should be a database URL such as sqlite:///./parallelos.db or "
+                "postgresql://user:password@host:5432/dbname"
+            )
+        return v
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_url(cls, v: str) -> str:
+        if not re.match(r"^(redis|rediss|unix)://", v):
+            raise ValueError("should be a Redis URL such as redis://localhost:6379/0")
+        return v
+
+    @field_validator("telegram_chat_id", mode="before")
+    @classmethod
+    def _chat_id(cls, v: object) -> object:
+        if v in (None, ""):
+            return None
+        if not re.fullmatch(r"-?\d+", str(v).strip()):
+            raise ValueError("should be the forum supergroup's numeric id, like -1001234567890")
+        return int(str(v).strip())
 
     @field_validator("timezone")
     @classmethod
