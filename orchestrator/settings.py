@@ -10,8 +10,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
 
 # A current model: the SDK lists claude-sonnet-4-5 as deprecated (end of life 2026-11-30).
 DEFAULT_MODEL = "claude-sonnet-5-5"
@@ -78,11 +76,7 @@ class Settings(BaseSettings):
     @field_validator("database_url")
     @classmethod
     def _database_url(cls, v: str) -> str:
-        try:
-            url = make_url(v)
-        except ArgumentError:
-            url = None
-        if url is None or not url.drivername.startswith(("sqlite", "postgres")):
+        if not re.match(r"^(sqlite|postgres|postgresql)(\+\w+)?://", v):
             raise ValueError(
                 "should be a database URL such as sqlite:///./parallelos.db or "
                 "postgresql://user:password@host:5432/dbname"
