@@ -28,6 +28,9 @@ class ChannelDirectory:
         self.db = db
         self.settings = settings
         self.senders = senders
+        # Channels are only ever added, never moved: what this process has seen stays true.
+        self._places: dict[tuple[Platform, str], tuple[str, str | None]] = {}
+        self._homes: dict[tuple[Platform, str, str | None], str] = {}
 
     def resolve(self, target: Target) -> Destination:
         if target.channel is not None:
@@ -43,6 +46,9 @@ class ChannelDirectory:
         if platform is Platform.LOCAL:
             name = channel.removeprefix("local-")
             return name if channel.startswith("local-") and name not in ("dm", HUB) else None
+        key = (platform, channel, thread)
+        if key in self._homes:
+            return self._homes[key]
         with self.db.session() as s:
             rows = s.execute(
                 select(ChannelRow.domain, ChannelRow.thread).where(
@@ -51,25 +57,31 @@ class ChannelDirectory:
             ).all()
         for domain, row_thread in rows:
             if row_thread == thread or (row_thread is None and platform is Platform.SLACK):
+                self._homes[key] = domain
                 return domain
         return None
 
     def _lookup(self, platform: Platform, domain: str) -> tuple[str, str | None]:
+        place = self._places.get((platform, domain)) or self._stored(platform, domain)
+        if place is None:
+            sender = self.senders.get(platform)
+            if sender is None:
+                raise PermanentFailure(f"{platform.value} is not configured")
+            name = channel_name(self.settings, domain)
+            external_id, thread = sender.ensure_channel(domain=domain, name=name)
+            self.remember(platform, domain, external_id, thread, name)
+            place = self._stored(platform, domain) or (external_id, thread)
+        self._places[(platform, domain)] = place
+        return place
+
+    def _stored(self, platform: Platform, domain: str) -> tuple[str, str | None] | None:
         with self.db.session() as s:
-            row = s.scalars(
-                select(ChannelRow).where(
+            row = s.execute(
+                select(ChannelRow.external_id, ChannelRow.thread).where(
                     ChannelRow.platform == platform.value, ChannelRow.domain == domain
                 )
             ).first()
-            if row is not None:
-                return row.external_id, row.thread
-        sender = self.senders.get(platform)
-        if sender is None:
-            raise PermanentFailure(f"{platform.value} is not configured")
-        name = channel_name(self.settings, domain)
-        external_id, thread = sender.ensure_channel(domain=domain, name=name)
-        self.remember(platform, domain, external_id, thread, name)
-        return external_id, thread
+        return (row.external_id, row.thread) if row is not None else None
 
     def remember(
         self, platform: Platform, domain: str, external_id: str, thread: str | None, name: str

@@ -48,19 +48,28 @@ class Deliverer:
     directory: ChannelDirectory
 
     def drain(self, channel_key: str) -> float | None:
-        """Deliver what is due on one channel; return seconds until it needs another run."""
+        """Deliver what is due on one channel; return seconds until it needs another run.
+
+        A delivered post's outcome is committed with the claim of the next one (one
+        transaction a post); the outcome of the last is committed with the claim that finds
+        the channel empty or busy.
+        """
+        done: outbox.Outcome | None = None
         for _ in range(BATCH):
-            claim = outbox.claim_head(self.db, channel_key)
+            claim = outbox.claim_head(self.db, channel_key, record=done)
             if claim is None:
                 return None
             if isinstance(claim, outbox.Busy):
                 if claim.retry_at is None:
                     return None  # another worker holds the channel and will drain it
                 return max(0.0, (claim.retry_at - utcnow()).total_seconds())
-            self._deliver(claim)
+            done = self._deliver(claim)
+        if done is not None:
+            outbox.record(self.db, done)
         return 0.0
 
-    def _deliver(self, claim: outbox.Claim) -> None:
+    def _deliver(self, claim: outbox.Claim) -> outbox.Outcome | None:
+        """Send one post; a success is returned to record, anything else is recorded here."""
         row = claim.row
         try:
             ref = self._send(claim)
@@ -74,12 +83,13 @@ class Deliverer:
             self._fail(claim, str(exc))
         except Unconfirmed as exc:  # may have arrived: a second copy is worse than none
             self._log(row.id, "outbox.unconfirmed", row.platform, error=str(exc))
-            outbox.mark_sent(self.db, claim, None)
+            return outbox.sent(claim, None)
         except Exception as exc:  # network errors and the unexpected: retry, then give up
             log.warning("outbox %s: %s", row.id, type(exc).__name__)
             self._retry(claim, 0.0, f"{type(exc).__name__}: {exc}")
         else:
-            outbox.mark_sent(self.db, claim, ref)
+            return outbox.sent(claim, ref)
+        return None
 
     def _send(self, claim: outbox.Claim) -> SentRef | None:
         row = claim.row

@@ -64,55 +64,94 @@ class Busy:
     retry_at: datetime | None  # when the head becomes due (None: another worker has it)
 
 
-def claim_head(db: Database, channel_key: str) -> Claim | Busy | None:
-    """Claim the channel's next post; None when nothing is left to send."""
-    now = utcnow()
-    token = uuid.uuid4().hex
+@dataclass(frozen=True)
+class Outcome:
+    """How a claimed post ended, to record with the next claim in one transaction."""
+
+    held: Claim
+    status: OutboxStatus
+    values: dict[str, object]
+
+
+def claim_head(
+    db: Database, channel_key: str, *, record: Outcome | None = None
+) -> Claim | Busy | None:
+    """Claim the channel's next post; None when nothing is left to send.
+
+    `record` is the previous post's outcome: written in the same transaction, so a steady
+    stream of posts costs one transaction each (claim this, finish that).
+    """
     with db.session() as s:
-        head = s.scalars(
-            select(OutboxRow)
-            .where(OutboxRow.channel_key == channel_key, OutboxRow.status.in_(ACTIVE))
-            .order_by(OutboxRow.id)
-            .limit(1)
-        ).first()
-        if head is None:
-            return None
-        if head.status == OutboxStatus.SENDING and head.lease_until and head.lease_until > now:
-            return Busy(retry_at=None if head.claim else head.lease_until)  # unclaimed: in doubt
-        if head.status == OutboxStatus.PENDING and head.next_attempt_at > now:
-            return Busy(retry_at=head.next_attempt_at)
-        recovering = head.status == OutboxStatus.SENDING
-        claimed = s.execute(
-            update(OutboxRow)
-            .where(
-                OutboxRow.id == head.id,
-                OutboxRow.status == head.status,
-                OutboxRow.claim.is_(None) if head.claim is None else OutboxRow.claim == head.claim,
-            )
-            .values(
-                status=OutboxStatus.SENDING.value,
-                claim=token,
-                lease_until=now + LEASE,
-                attempts=OutboxRow.attempts + 1,
-            )
-        ).rowcount
-        if claimed != 1:
-            return Busy(retry_at=None)
-        s.refresh(head)
-        return Claim(row=head, token=token, recovering=recovering)
+        if record is not None:
+            _apply(s, record)
+        return _claim(s, channel_key)
+
+
+def _claim(s: Session, channel_key: str) -> Claim | Busy | None:
+    now = utcnow()
+    head = s.execute(
+        select(
+            OutboxRow.id,
+            OutboxRow.status,
+            OutboxRow.lease_until,
+            OutboxRow.next_attempt_at,
+            OutboxRow.claim,
+        )
+        .where(OutboxRow.channel_key == channel_key, OutboxRow.status.in_(ACTIVE))
+        .order_by(OutboxRow.id)
+        .limit(1)
+    ).first()
+    if head is None:
+        return None
+    if head.status == OutboxStatus.SENDING and head.lease_until and head.lease_until > now:
+        return Busy(retry_at=None if head.claim else head.lease_until)  # unclaimed: in doubt
+    if head.status == OutboxStatus.PENDING and head.next_attempt_at > now:
+        return Busy(retry_at=head.next_attempt_at)
+    token = uuid.uuid4().hex
+    row = s.scalars(
+        update(OutboxRow)
+        .where(
+            OutboxRow.id == head.id,
+            OutboxRow.status == head.status,
+            OutboxRow.claim.is_(None) if head.claim is None else OutboxRow.claim == head.claim,
+        )
+        .values(
+            status=OutboxStatus.SENDING.value,
+            claim=token,
+            lease_until=now + LEASE,
+            attempts=OutboxRow.attempts + 1,
+        )
+        .returning(OutboxRow)
+        .execution_options(synchronize_session=False)
+    ).one_or_none()
+    if row is None:
+        return Busy(retry_at=None)
+    return Claim(row=row, token=token, recovering=head.status == OutboxStatus.SENDING)
+
+
+def sent(claim: Claim, ref: SentRef | None) -> Outcome:
+    """The outcome of a delivered post (its platform reference recorded)."""
+    return Outcome(
+        claim,
+        OutboxStatus.SENT,
+        dict(
+            sent_channel=ref.channel if ref else None,
+            sent_message_id=ref.message_id if ref else None,
+            sent_thread=ref.thread if ref else None,
+            sent_at=utcnow(),
+            lease_until=None,
+        ),
+    )
+
+
+def record(db: Database, outcome: Outcome) -> bool:
+    """Write one outcome on its own (when no further claim follows)."""
+    return _finish(db, outcome.held, status=outcome.status, **outcome.values)
 
 
 def mark_sent(db: Database, claim: Claim, ref: SentRef | None) -> bool:
-    return _finish(
-        db,
-        claim,
-        status=OutboxStatus.SENT,
-        sent_channel=ref.channel if ref else None,
-        sent_message_id=ref.message_id if ref else None,
-        sent_thread=ref.thread if ref else None,
-        sent_at=utcnow(),
-        lease_until=None,
-    )
+    outcome = sent(claim, ref)
+    return _finish(db, claim, status=outcome.status, **outcome.values)
 
 
 def mark_retry(db: Database, claim: Claim, *, delay: float, error: str, count: bool = True) -> bool:
@@ -149,11 +188,16 @@ def mark_failed(db: Database, claim: Claim, *, error: str) -> bool:
 def _finish(db: Database, held: Claim, *, status: OutboxStatus, **values: object) -> bool:
     """Apply the outcome only if this worker still holds the claim."""
     with db.session() as s:
-        done = s.execute(
-            update(OutboxRow)
-            .where(OutboxRow.id == held.row.id, OutboxRow.claim == held.token)
-            .values(status=status.value, **values)
-        ).rowcount
+        return _apply(s, Outcome(held, status, values))
+
+
+def _apply(s: Session, outcome: Outcome) -> bool:
+    done = s.execute(
+        update(OutboxRow)
+        .where(OutboxRow.id == outcome.held.row.id, OutboxRow.claim == outcome.held.token)
+        .values(status=outcome.status.value, **outcome.values)
+        .execution_options(synchronize_session=False)
+    ).rowcount
     return done == 1
 
 
