@@ -846,11 +846,9 @@ class Stack:
             "127.0.0.1",
             "--port",
             str(port),
-            "--log-level",
-            "warning",
         ]
-        if not self.access_log:
-            argv.append("--no-access-log")
+        if not self.access_log:  # otherwise as the Procfile runs it: info level, access log on
+            argv += ["--no-access-log", "--log-level", "warning"]
         if app_dir is not None:
             argv += ["--app-dir", str(app_dir)]
         proc = Proc(name, argv, self.env, self.logdir, SRC)

@@ -290,7 +290,7 @@ def machine_line(machine: dict, args: argparse.Namespace) -> str:
     return (
         f"{h.machine_line(machine)}; {h.versions('uvicorn', 'uvloop', 'httptools', 'slack_bolt', 'rq')}; "
         f"wrk -t{args.threads} -c{args.connections} -d{args.duration:g}s after {args.warmup:g} s "
-        f"warm-up, {args.runs} runs, uvicorn access log {'on' if args.access_log else 'off'}"
+        f"warm-up, {args.runs} runs, uvicorn access log {'on (info level, as the Procfile)' if args.access_log else 'off'}"
         + (f"; {args.label}" if args.label else "")
         + "."
     )
