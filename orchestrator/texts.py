@@ -161,3 +161,14 @@ def failed_delivery_line(domain: str, public_id: str, action: str) -> str:
 
 def operators_only() -> str:
     return "Only an operator can use these buttons. Nothing changed."
+
+
+NO_HISTORY = "No changes yet."
+
+
+def history_title(title: str) -> str:
+    return f"{title} — status history (newest first, UTC)"
+
+
+def history_line(when: str, actor: str, field: str, old: str, new: str) -> str:
+    return f"• {when} · {actor} · {field}: {old or '—'} → {new or '—'}"

@@ -107,3 +107,13 @@ def test_status_lines_in_a_direct_message_that_names_the_domain(db):
     send(db, "Phase: Ignored", "E2", channel="D1")  # not addressed: routed, kept as a note
     with db.session() as s:
         assert store.load_doc(s, "travel").phase == "Booking"
+
+
+def test_status_history_shows_who_changed_what(db):
+    svc, sender = setup(db)
+    send(db, "Phase: Planning", "E1")
+    send(db, "Phase: Booking", "E2")
+    send(db, "travel history", "C1", channel="D1", kind=EventKind.COMMAND, command="status")
+    text = sender.sent[-1].post.text
+    assert text.index("Planning → Booking") < text.index("— → Planning")
+    assert "slack:U1" in text
