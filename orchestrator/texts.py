@@ -5,7 +5,7 @@ from __future__ import annotations
 HELP = """*ParallelOS* runs each area of your life as a domain with its own channel.
 • Message me anywhere and I route it to the right domain.
 • In a domain's channel, status lines update its doc: `Phase:`, `Sprint:`, `Decision:`, `Next: a; b; c`, `Blocker:`, `KPI name: value`, `Headline: green|yellow|red text`, `Ask <domain> [high|normal|low]: … -- context to share`, `Propose: …` (an operator's click decides).
-Commands: `help`, `board`, `status <domain>`, `inbox [domain]`, `brief <name>`, `approvals`, `domains`."""
+Commands: `help`, `board`, `status <domain> [history]`, `inbox [domain]`, `brief <name>`, `approvals`, `domains`."""
 
 
 def routed(domain: str, reason: str) -> str:
@@ -49,7 +49,7 @@ def stale_action() -> str:
 
 
 def status_usage(known: list[str]) -> str:
-    return f"Usage: `status <domain>`. Domains: {', '.join(known)}."
+    return f"Usage: `status <domain>` or `status <domain> history`. Domains: {', '.join(known)}."
 
 
 # -- cross-domain inbox ---------------------------------------------------------------------
