@@ -58,14 +58,15 @@ def create_app(services: Services | None = None) -> FastAPI:
     async def slack_events(request: Request) -> Response:
         adapter = request.app.state.platforms.slack
         if adapter is None:
-            return JSONResponse({"error": "slack is not configured"}, status_code=404)
+            # No signing secret here: no request can be authenticated.
+            return JSONResponse({"error": "slack is not configured"}, status_code=401)
         return await adapter.handle(request)
 
     @app.post("/telegram/webhook")
     async def telegram_webhook(request: Request) -> Response:
         adapter = request.app.state.platforms.telegram
         if adapter is None:
-            return JSONResponse({"error": "telegram is not configured"}, status_code=404)
+            return JSONResponse({"error": "telegram is not configured"}, status_code=401)
         return await adapter.handle(request)
 
     @app.get("/healthz")

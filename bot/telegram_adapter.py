@@ -137,12 +137,15 @@ class TelegramAdapter:
     # -- updates ------------------------------------------------------------------------
     async def handle(self, request: Request) -> Response:
         """POST /telegram/webhook: secret, JSON, durable store, then 200."""
-        if self.poller is not None:  # long polling: nobody should post updates here
-            return JSONResponse({"error": "telegram uses long polling here"}, status_code=404)
         if self.secret is not None:
             given = request.headers.get(SECRET_HEADER, "").encode()
             if not hmac.compare_digest(given, self.secret):
                 return JSONResponse({"error": "invalid secret token"}, status_code=401)
+        elif self.poller is not None:
+            # Long polling and no secret: nothing could tell Telegram's posts from forgeries.
+            return JSONResponse(
+                {"error": "webhook not in use: set TELEGRAM_WEBHOOK_SECRET"}, status_code=403
+            )
         update = parse_update(await request.body())
         if update is None:
             return JSONResponse({"error": "malformed update"}, status_code=400)

@@ -21,6 +21,7 @@ from tests.helpers import make_settings
 from tests.telegram_support import (
     FORUM,
     OPERATOR,
+    SECRET,
     STRANGER,
     TOKEN,
     close_sender,
@@ -164,11 +165,21 @@ def test_webhook_without_the_secret_is_refused(db, tg, secret):
         assert stored_events(db) == 0 and tg.calls("sendMessage") == []
 
 
-def test_webhook_is_closed_while_long_polling(db, tg):
-    """Without PUBLIC_URL the bot polls; forged posts to the webhook route are refused."""
+def test_webhook_is_closed_while_long_polling_without_a_secret(db, tg):
+    """Without PUBLIC_URL the bot polls; with no secret, posts to the webhook are refused."""
     with running(telegram_services(db, tg, webhook=False)) as client:
         response = post_update(client, tp.message_update(1, OPERATOR, OPERATOR, "hi"), None)
-        assert response.status_code == 404 and stored_events(db) == 0
+        assert response.status_code == 403 and stored_events(db) == 0
+
+
+def test_webhook_with_its_secret_is_accepted_while_long_polling(db, tg):
+    """A secret set: the webhook route takes posts that carry it, even while polling."""
+    svc = telegram_services(db, tg, webhook=False, TELEGRAM_WEBHOOK_SECRET=SECRET)
+    with running(svc) as client:
+        wrong = post_update(client, tp.message_update(1, OPERATOR, OPERATOR, "hi"), "nope")
+        right = post_update(client, tp.message_update(2, OPERATOR, OPERATOR, "hi"), SECRET)
+        assert (wrong.status_code, right.status_code) == (401, 200)
+        assert stored_events(db) == 1
 
 
 @pytest.mark.parametrize(

@@ -53,7 +53,8 @@ def test_bad_input_is_a_clear_error(db):
         big = b"x" * (1024 * 1024 + 1)
         assert client.post("/api/chat", content=big).status_code == 413
         assert client.get("/api/chat/messages?limit=0").status_code == 400
-        assert client.post("/slack/events", json={}).status_code == 404
+        assert client.post("/slack/events", json={}).status_code == 401  # not configured
+        assert client.post("/telegram/webhook", json={}).status_code == 401
 
 
 def test_readyz_names_what_is_down(db):
