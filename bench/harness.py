@@ -1015,7 +1015,7 @@ BASELINE_QUEUE = "bench-baseline"
 class RQBaseline:
     """`rq worker` SimpleWorkers on a queue of their own, running bench/noop_job.py."""
 
-    def __init__(self, st: Stack, workers: int) -> None:
+    def __init__(self, st: Stack, workers: int, worker_class: str = "rq.SimpleWorker") -> None:
         self.st = st
         self.procs = [
             st.add_proc(
@@ -1024,7 +1024,7 @@ class RQBaseline:
                     str(VENV_BIN / "rq"),
                     "worker",
                     "-w",
-                    "rq.SimpleWorker",
+                    worker_class,
                     "-S",
                     "json",
                     "-P",
