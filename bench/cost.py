@@ -98,7 +98,9 @@ def run(args: argparse.Namespace, machine: dict) -> list[dict]:
         def events(start: int, count: int) -> list:  # type: ignore[type-arg]
             out = []
             for i in range(start, start + count):
-                st.slack.person_message(traffic.dm, traffic.ts(i), traffic.text(i), traffic.user)
+                st.slack.person_message(
+                    traffic.dm_of(i), traffic.ts(i), traffic.text(i), traffic.user_of(i)
+                )
                 body = json.loads(traffic.body(i))
                 out.append(slack_events.message_event(body, bot_user_id=bot_user))
             return out

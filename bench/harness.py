@@ -663,12 +663,14 @@ class BenchSlack(FakeSlack):
 
 # -- signed traffic ----------------------------------------------------------------------
 class Traffic:
-    """Signed `message.im` deliveries from the operator, each with a unique event_id and ts,
-    padded with a rich_text block to about 1 KB like a real Events API body."""
+    """Signed `message.im` deliveries, each with a unique event_id and ts, padded with a
+    rich_text block to about 1 KB like a real Events API body. Message i comes from
+    conversation i % n: user `users[k]` in DM `dms[k]` (one conversation by default)."""
 
-    def __init__(self, dm_channel: str, user: str, *, secret: str = SECRET) -> None:
-        self.dm = dm_channel
-        self.user = user
+    def __init__(self, dms: Sequence[str], users: Sequence[str], *, secret: str = SECRET) -> None:
+        self.dms = list(dms)
+        self.users = list(users)
+        self.dm, self.user = self.dms[0], self.users[0]
         self.secret = secret
         self.base = int(time.time()) - 100_000
         self.run = f"{os.getpid():x}{int(time.time()) % 100000:05d}"
@@ -676,13 +678,23 @@ class Traffic:
     def ts(self, i: int) -> str:
         return f"{self.base + i // 1_000_000}.{i % 1_000_000:06d}"
 
+    def dm_of(self, i: int) -> str:
+        return self.dms[i % len(self.dms)]
+
+    def user_of(self, i: int) -> str:
+        return self.users[i % len(self.users)]
+
     def text(self, i: int) -> str:
         return f"{MESSAGES[i % len(MESSAGES)][0]} (ref {i})"
 
     def body(self, i: int, text: str | None = None) -> bytes:
         text = text or self.text(i)
         payload = payloads.message_im(
-            text, user=self.user, channel=self.dm, ts=self.ts(i), event_id=f"Ev{self.run}x{i}"
+            text,
+            user=self.user_of(i),
+            channel=self.dm_of(i),
+            ts=self.ts(i),
+            event_id=f"Ev{self.run}x{i}",
         )
         event = payload["event"]
         event["client_msg_id"] = f"{i:08x}-0000-4000-8000-{self.run[:12]:0>12}"
@@ -697,7 +709,7 @@ class Traffic:
         ]
         payload["authorizations"][0]["enterprise_id"] = None
         payload["event_context"] = (
-            f"4-eyJldCI6Im1lc3NhZ2UiLCJ0aWQiOiJUMEZBS0UwMDEiLCJhaWQiOiJBMEZBS0VBUFAiLCJjaWQiOiJ{self.dm}In0"
+            f"4-eyJldCI6Im1lc3NhZ2UiLCJ0aWQiOiJUMEZBS0UwMDEiLCJhaWQiOiJBMEZBS0VBUFAiLCJjaWQiOiJ{self.dm_of(i)}In0"
         )
         return payloads.json_body(payload)
 
@@ -714,6 +726,7 @@ class Tracker:
 
     def __init__(self, traffic: Traffic) -> None:
         self.traffic = traffic
+        self.dms = set(traffic.dms)
         self.lock = threading.Lock()
         self.by_ts: dict[str, int] = {}
         self.by_mirror: dict[str, int] = {}
@@ -733,7 +746,7 @@ class Tracker:
 
     def on_post(self, a: Arrival) -> None:
         with self.lock:
-            i = self.by_ts.get(a.thread or "") if a.channel == self.traffic.dm else None
+            i = self.by_ts.get(a.thread or "") if a.channel in self.dms else None
             if i is not None:
                 self.routed[i] = a.at
             else:
@@ -781,6 +794,7 @@ class Stack:
     access_log: bool = False
     keep_logs: bool = False
     web: bool = True
+    conversations: int = 1  # operators, each in a DM of their own
     extra_env: dict[str, str] = field(default_factory=dict)
 
     def __enter__(self) -> Stack:
@@ -805,8 +819,10 @@ class Stack:
         self.redis = self._exit.enter_context(BenchRedis(self.redis_url, self.logdir))
         self.slack = self._exit.enter_context(BenchSlack())
         self._exit.callback(self._stop_procs)  # first to run: processes before their servers
-        self.operator = "U0BENCH01"
-        self.dm = self.slack.add_im(self.operator)
+        self.operators = [f"U0BENCH{n + 1:02d}" for n in range(max(1, self.conversations))]
+        self.operator = self.operators[0]
+        self.dms = [self.slack.add_im(user) for user in self.operators]
+        self.dm = self.dms[0]
         for domain in DOMAINS:
             self.slack.add_channel(f"pos-{domain}")
         self.env = self._env()
@@ -829,7 +845,7 @@ class Stack:
                 "SLACK_BOT_TOKEN": TOKEN,
                 "SLACK_SIGNING_SECRET": SECRET,
                 "SLACK_API_URL": self.slack.url,
-                "PARALLELOS_OPERATORS": f"slack:{self.operator}",
+                "PARALLELOS_OPERATORS": ",".join(f"slack:{u}" for u in self.operators),
                 "PATH": f"{VENV_BIN}:{env.get('PATH', '')}",
                 "NO_PROXY": "127.0.0.1,localhost",
                 "PYTHONPATH": str(SRC),
@@ -883,13 +899,14 @@ class Stack:
             else "scratch database on the shared PostgreSQL"
         )
         redis = "private Redis" if self.redis.proc is not None else "Redis database given"
-        return f"{pg} (fsync on), {redis}, {self.workers} worker(s)"
+        talk = "" if self.conversations <= 1 else f", {self.conversations} conversations"
+        return f"{pg} (fsync on), {redis}, {self.workers} worker(s){talk}"
 
     def url(self, path: str = "/slack/events") -> str:
         return f"http://127.0.0.1:{self.port}{path}"
 
     def traffic(self) -> Traffic:
-        return Traffic(self.dm, self.operator)
+        return Traffic(self.dms, self.operators)
 
     def queue_depth(self) -> int:
         return int(self.redis.conn.llen("rq:queue:parallelos"))
@@ -976,7 +993,7 @@ class Sender:
         body = self.traffic.body(i)
         headers = self.traffic.headers(body)
         self.slack.person_message(
-            self.traffic.dm, self.traffic.ts(i), self.traffic.text(i), self.traffic.user
+            self.traffic.dm_of(i), self.traffic.ts(i), self.traffic.text(i), self.traffic.user_of(i)
         )
         self.tracker.expect(i)
         t0 = time.monotonic()

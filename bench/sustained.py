@@ -135,6 +135,13 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     p.add_argument("--workers", type=int, default=2)
     p.add_argument("--window", type=int, default=32, help="messages in flight end to end")
+    p.add_argument(
+        "--conversations",
+        type=int,
+        default=1,
+        help="operators, each writing in a DM of their own (message i in DM i %% N); 1: one "
+        "person in one DM, so every routed answer shares that DM's delivery lane",
+    )
     p.add_argument("--duration", type=float, default=20.0, help="seconds measured per run")
     p.add_argument("--warmup", type=float, default=3.0, help="seconds before measuring")
     p.add_argument("--runs", type=int, default=3)
@@ -176,11 +183,17 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     args.workers = max(1, min(args.workers, 8))
     args.window = max(1, min(args.window, 256))
+    args.conversations = max(1, min(args.conversations, 64))
     args.duration = max(1.0, min(args.duration, 300.0))
     args.runs = max(1, min(args.runs, 10))
 
     machine = h.machine()
-    with h.Stack(workers=args.workers, redis_url=args.redis_url, postgres=args.postgres) as st:
+    with h.Stack(
+        workers=args.workers,
+        redis_url=args.redis_url,
+        postgres=args.postgres,
+        conversations=args.conversations,
+    ) as st:
         machine["stack"] = st.describe()
         tracker = h.Tracker(st.traffic())
         st.slack.on_post = tracker.on_post
