@@ -1,7 +1,13 @@
-"""HTTP routes of the local chat (GET / and /api/chat/*)."""
+"""HTTP routes of the local chat and dashboard (GET /, /api/chat/*, /api/dashboard).
+
+They carry no login, so they answer only clients on this machine: the web process also
+serves Slack and Telegram from the internet, and the dashboard shows every domain's doc.
+Behind a reverse proxy, uvicorn's proxy headers give the real client address.
+"""
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
 from typing import Annotated
 
@@ -14,7 +20,18 @@ from bot.intake import Intake
 from bot.local import DM, local_click, local_event, sent_local_posts
 from jobs.services import Services
 
-router = APIRouter()
+
+def this_machine_only(request: Request) -> None:
+    host = request.client.host if request.client else ""
+    try:
+        local = ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        local = host == "localhost"
+    if not local:
+        raise HTTPException(403, "the local chat and dashboard answer only on this machine")
+
+
+router = APIRouter(dependencies=[Depends(this_machine_only)])
 PAGE = Path(__file__).parent / "static" / "index.html"
 
 

@@ -11,6 +11,8 @@ from orchestrator.db import Database
 from orchestrator.outbound import Sender
 from orchestrator.settings import Settings, load_settings
 
+LOOPBACK = ("127.0.0.1", 50000)  # a client address on this machine (the local chat needs one)
+
 
 def make_settings(db: Database | None = None, **env: Any) -> Settings:
     if db is not None:

@@ -7,11 +7,11 @@ from typing import Any
 from starlette.testclient import TestClient
 
 from bot.app import create_app
-from tests.helpers import make_services
+from tests.helpers import LOOPBACK, make_services
 
 
 def client_for(db, **env: Any) -> TestClient:  # type: ignore[no-untyped-def]
-    return TestClient(create_app(make_services(db, senders=None, **env)))
+    return TestClient(create_app(make_services(db, senders=None, **env)), client=LOOPBACK)
 
 
 def messages(client: TestClient, channel: str) -> list[dict[str, Any]]:

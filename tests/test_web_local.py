@@ -6,12 +6,13 @@ from sqlalchemy import create_engine
 from starlette.testclient import TestClient
 
 from bot.app import create_app
-from tests.helpers import make_services
+from orchestrator.models import InboundEventRow
+from tests.helpers import LOOPBACK, make_services
 
 
 def client_for(db) -> TestClient:
     svc = make_services(db, senders=None)
-    return TestClient(create_app(svc))
+    return TestClient(create_app(svc), client=LOOPBACK)
 
 
 def test_health_ready_and_page(db):
@@ -59,8 +60,23 @@ def test_bad_input_is_a_clear_error(db):
 
 def test_readyz_names_what_is_down(db):
     svc = make_services(db, senders=None)
-    with TestClient(create_app(svc)) as client:
+    with TestClient(create_app(svc), client=LOOPBACK) as client:
         svc.db.engine.dispose()
         svc.db.engine = create_engine("sqlite:////nonexistent/dir/x.db")  # the database goes away
         response = client.get("/readyz")
         assert response.status_code == 503 and "database" in response.text
+
+
+def test_the_local_chat_and_dashboard_answer_only_on_this_machine(db):
+    """From another address: 403 for the page, chat and dashboard; health and platforms as usual."""
+    svc = make_services(db, senders=None)
+    with TestClient(create_app(svc), client=("203.0.113.9", 4000)) as client:
+        assert client.get("/").status_code == 403
+        assert client.get("/api/dashboard").status_code == 403
+        refused = client.post(
+            "/api/chat", json={"text": "Phase: hacked", "channel": "local-travel"}
+        )
+        assert refused.status_code == 403 and "this machine" in refused.text
+        assert client.get("/healthz").status_code == 200
+    with db.session() as s:
+        assert s.query(InboundEventRow).count() == 0
