@@ -71,6 +71,9 @@ class PostBatch:
         )
         row = self.add(target, post.model_copy(update={"ephemeral_to": event.user}))
         row.kind = "answer"
+        # Its own lane: a click's answer needs no order and must not wait behind the chat's
+        # posts (Telegram's callback deadline is seconds).
+        row.channel_key = f"{target.channel_key()}|answer:{row.key}"
         return row
 
     @property

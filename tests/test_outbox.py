@@ -136,3 +136,27 @@ def test_a_failing_recovery_check_never_sends_blindly(db):
     sender.find_sent = broken  # type: ignore[method-assign]
     svc.deliverer.drain(TARGET.channel_key())
     assert sender.sent == [] and statuses(db) == ["sending"]
+
+
+def test_a_click_answer_does_not_wait_behind_the_chats_posts(db):
+    """A rate-limited post holds its channel; the private answer to a click still goes."""
+    from orchestrator.canonical import EventKind, InboundEvent
+    from orchestrator.posting import PostBatch
+
+    svc, sender = setup(db, RecordingSender(failures=[rate_limited(30)]))
+    queue_posts(db, 1)
+    svc.deliverer.drain(TARGET.channel_key())  # the head is now waiting 30 s
+    click = InboundEvent(
+        platform=Platform.SLACK,
+        external_id="A1",
+        kind=EventKind.ACTION,
+        user="U1",
+        channel="C1",
+        action_callback_ref="https://hooks/x",
+    )
+    with db.session() as s:
+        row = PostBatch(s, "ev1").answer(click, Post(text="done"))
+        key = row.channel_key
+    assert key != TARGET.channel_key()
+    svc.deliverer.drain(key)
+    assert [a[2].text for a in sender.answers] == ["done"] and sender.sent == []
