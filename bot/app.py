@@ -89,13 +89,26 @@ def _readiness(app: FastAPI) -> list[str]:
         svc.db.ping()
     except Exception:
         problems.append("database is not answering")
-    if svc.redis is not None:
-        try:
-            svc.redis.ping()
-        except Exception:
-            problems.append("redis is not answering")
+    if not _redis_answers(svc):
+        inline = " (jobs are running in-process)" if svc.redis is None else ""
+        problems.append(f"redis is not answering{inline}")
     problems.extend(app.state.platforms.problems())
     return problems
+
+
+def _redis_answers(svc: Services) -> bool:
+    """REDIS_URL answers a ping (checked even when jobs fell back to running in-process)."""
+    from jobs.queue import connect_redis
+
+    try:
+        if svc.redis is not None:
+            return bool(svc.redis.ping())
+        conn = connect_redis(svc.settings.redis_url)
+        if conn is not None:
+            conn.close()
+        return conn is not None
+    except Exception:
+        return False
 
 
 async def _bad_request(request: Request, exc: Exception) -> JSONResponse:

@@ -10,6 +10,7 @@ from orchestrator.canonical import Platform
 from orchestrator.db import Database
 from orchestrator.outbound import Sender
 from orchestrator.settings import Settings, load_settings
+from tests.conftest import TEST_REDIS_URL
 
 LOOPBACK = ("127.0.0.1", 50000)  # a client address on this machine (the local chat needs one)
 
@@ -17,6 +18,7 @@ LOOPBACK = ("127.0.0.1", 50000)  # a client address on this machine (the local c
 def make_settings(db: Database | None = None, **env: Any) -> Settings:
     if db is not None:
         env.setdefault("DATABASE_URL", db.url)
+    env.setdefault("REDIS_URL", TEST_REDIS_URL)  # what /readyz pings
     return load_settings(_env_file=None, **env)
 
 

@@ -80,3 +80,12 @@ def test_the_local_chat_and_dashboard_answer_only_on_this_machine(db):
         assert client.get("/healthz").status_code == 200
     with db.session() as s:
         assert s.query(InboundEventRow).count() == 0
+
+
+def test_readyz_names_redis_when_it_does_not_answer(db):
+    """Jobs fall back to running in-process, but readiness says Redis is not answering."""
+    svc = make_services(db, senders=None, REDIS_URL="redis://127.0.0.1:1/0")
+    with TestClient(create_app(svc), client=LOOPBACK) as client:
+        response = client.get("/readyz")
+    assert response.status_code == 503 and "redis" in response.text
+    assert "database" not in response.text
