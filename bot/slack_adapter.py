@@ -94,6 +94,9 @@ class SlackAdapter:
             signing_secret=secret.get_secret_value() if secret else "",
             process_before_response=True,
             raise_error_for_unhandled_request=True,
+            # `handle` has verified the raw body already (and Socket Mode needs no signature):
+            # bolt's own check would compute the same HMAC a second time on every request.
+            request_verification_enabled=False,
         )
         slack_listeners.register(self.app, Intake(services))
         self._warm_up: asyncio.Task[None] | None = None

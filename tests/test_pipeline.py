@@ -136,3 +136,25 @@ def test_a_strangers_message_is_ignored(db):
     svc, sender = services(db)
     assert Intake(svc).accept(dm("flights?", user="U9")) is None
     assert sender.sent == []
+
+
+def test_two_deliveries_racing_store_one_event(pg_db):
+    """The same event stored by two requests at once: one row, one id, one None."""
+    import threading
+
+    barrier = threading.Barrier(2)
+    results: list[list[int | None]] = []
+
+    def deliver() -> None:
+        barrier.wait()
+        results.append(store_events(pg_db, [dm("flights?", ident="Race1")]))
+
+    threads = [threading.Thread(target=deliver) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    ids = sorted((r[0] for r in results), key=lambda i: i is None)
+    assert ids[0] is not None and ids[1] is None
+    with pg_db.session() as s:
+        assert s.query(InboundEventRow).count() == 1
