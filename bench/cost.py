@@ -22,7 +22,6 @@ import json
 import statistics
 import sys
 import time
-from pathlib import Path
 
 import harness as h
 
@@ -158,18 +157,7 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     p.add_argument("--messages", type=int, default=300)
     p.add_argument("--runs", type=int, default=3)
-    p.add_argument(
-        "--source",
-        default="HEAD",
-        help="commit to run (a snapshot of it), 'worktree' for the work tree as it is, or a "
-        "directory holding a tree",
-    )
-    p.add_argument("--postgres", choices=["private", "shared"], default="private")
-    p.add_argument("--redis-url", help="use this Redis database (flushed)")
-    p.add_argument("--markdown", action="store_true")
-    p.add_argument("--section", default="cost")
-    p.add_argument("--label", default="")
-    p.add_argument("--json", type=Path)
+    h.add_run_options(p, section="cost", quiet_wait=False)
     args = p.parse_args(argv)
     args.messages = max(BATCH, min(args.messages, 3000))
     args.runs = max(1, min(args.runs, 10))

@@ -13,6 +13,7 @@ Every address is 127.0.0.1; every process started here is stopped by its own id.
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import contextlib
 import json
@@ -127,6 +128,42 @@ REF = re.compile(r"\(ref (\d+)\)")
 
 
 # -- the machine -------------------------------------------------------------------------
+def add_run_options(p: argparse.ArgumentParser, *, section: str, quiet_wait: bool = True) -> None:
+    """The options every stack benchmark takes: what code, which servers, where results go."""
+    p.add_argument(
+        "--source",
+        default="HEAD",
+        help="commit to run (a snapshot of it), 'worktree' for the work tree as it is, or a "
+        "directory holding a tree",
+    )
+    p.add_argument(
+        "--postgres",
+        choices=["private", "shared"],
+        default="private",
+        help="a private throwaway cluster, or a scratch database on the shared server "
+        "(BENCH_DATABASE_URL)",
+    )
+    p.add_argument(
+        "--redis-url", help="use this Redis database (flushed) instead of a private redis-server"
+    )
+    if quiet_wait:
+        p.add_argument(
+            "--quiet-wait",
+            type=float,
+            default=20.0,
+            help="wait up to this many s for the shared machine to be idle before each run "
+            "(0: never)",
+        )
+    p.add_argument(
+        "--markdown", action="store_true", help="rewrite the section in docs/benchmarks.md"
+    )
+    p.add_argument(
+        "--section", default=section, help="which marked section of docs/benchmarks.md to write"
+    )
+    p.add_argument("--label", default="", help="a note for the Markdown section")
+    p.add_argument("--json", type=Path, help="write the raw results here")
+
+
 def machine() -> dict[str, str]:
     mem_kib = 0
     with contextlib.suppress(OSError), open("/proc/meminfo") as f:

@@ -122,38 +122,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--warmup", type=float, default=3.0, help="seconds of warm-up per target")
     p.add_argument("--connections", type=int, default=32)
     p.add_argument("--threads", type=int, default=2, help="wrk threads")
-    p.add_argument(
-        "--source",
-        default="HEAD",
-        help="commit to run (a snapshot of it), 'worktree' for the work tree as it is, or a "
-        "directory holding a tree",
-    )
-    p.add_argument(
-        "--postgres",
-        choices=["private", "shared"],
-        default="private",
-        help="a private throwaway cluster, or a scratch database on the shared server "
-        "(BENCH_DATABASE_URL)",
-    )
-    p.add_argument(
-        "--redis-url", help="use this Redis database (flushed) instead of a private redis-server"
-    )
-    p.add_argument(
-        "--quiet-wait",
-        type=float,
-        default=20.0,
-        help="wait up to this many s for "
-        "the shared machine to be idle before each measurement (0: never)",
-    )
     p.add_argument("--access-log", action="store_true", help="keep uvicorn's access log on")
-    p.add_argument(
-        "--markdown", action="store_true", help="rewrite the section in docs/benchmarks.md"
-    )
-    p.add_argument(
-        "--section", default="ingress", help="which marked section of docs/benchmarks.md to write"
-    )
-    p.add_argument("--label", default="", help="a note for the Markdown section (e.g. 'before')")
-    p.add_argument("--json", type=Path, help="write the raw results here")
+    h.add_run_options(p, section="ingress")
     args = p.parse_args(argv)
     if shutil.which("wrk") is None:
         print("wrk not found: apt-get install -y wrk", file=sys.stderr)

@@ -27,7 +27,6 @@ import contextlib
 import sys
 import time
 from datetime import UTC
-from pathlib import Path
 
 import harness as h
 
@@ -168,36 +167,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument(
         "--baseline-jobs", type=int, default=100, help="no-op RQ jobs timed before each run"
     )
-    p.add_argument(
-        "--quiet-wait",
-        type=float,
-        default=20.0,
-        help="wait up to this many s for the shared machine to be idle before each run (0: never)",
-    )
-    p.add_argument(
-        "--source",
-        default="HEAD",
-        help="commit to run (a snapshot of it), 'worktree' for the work tree as it is, or a "
-        "directory holding a tree",
-    )
-    p.add_argument(
-        "--postgres",
-        choices=["private", "shared"],
-        default="private",
-        help="a private throwaway cluster, or a scratch database on the shared server "
-        "(BENCH_DATABASE_URL)",
-    )
-    p.add_argument(
-        "--redis-url", help="use this Redis database (flushed) instead of a private redis-server"
-    )
-    p.add_argument(
-        "--markdown", action="store_true", help="rewrite the section in docs/benchmarks.md"
-    )
-    p.add_argument(
-        "--section", default="pipeline", help="which marked section of docs/benchmarks.md to write"
-    )
-    p.add_argument("--label", default="", help="a note for the Markdown section")
-    p.add_argument("--json", type=Path, help="write the raw results here")
+    h.add_run_options(p, section="pipeline")
     args = p.parse_args(argv)
     args.messages = max(1, min(args.messages, 5000))
     args.runs = max(1, min(args.runs, 10))

@@ -21,7 +21,6 @@ import contextlib
 import os
 import sys
 import time
-from pathlib import Path
 
 import harness as h
 
@@ -150,36 +149,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     p.add_argument("--max-messages", type=int, default=20_000, help="per run, a hard bound")
     p.add_argument("--give-up", type=float, default=20.0, help="seconds before a message is late")
-    p.add_argument(
-        "--quiet-wait",
-        type=float,
-        default=20.0,
-        help="wait up to this many s for the shared machine to be idle before each run (0: never)",
-    )
-    p.add_argument(
-        "--source",
-        default="HEAD",
-        help="commit to run (a snapshot of it), 'worktree' for the work tree as it is, or a "
-        "directory holding a tree",
-    )
-    p.add_argument(
-        "--postgres",
-        choices=["private", "shared"],
-        default="private",
-        help="a private throwaway cluster, or a scratch database on the shared server "
-        "(BENCH_DATABASE_URL)",
-    )
-    p.add_argument(
-        "--redis-url", help="use this Redis database (flushed) instead of a private redis-server"
-    )
-    p.add_argument(
-        "--markdown", action="store_true", help="rewrite the section in docs/benchmarks.md"
-    )
-    p.add_argument(
-        "--section", default="sustained", help="which marked section of docs/benchmarks.md to write"
-    )
-    p.add_argument("--label", default="", help="a note for the Markdown section")
-    p.add_argument("--json", type=Path, help="write the raw results here")
+    h.add_run_options(p, section="sustained")
     args = p.parse_args(argv)
     args.workers = max(1, min(args.workers, 8))
     args.window = max(1, min(args.window, 256))
