@@ -102,6 +102,9 @@ class Deliverer:
             return sender.edit(post, self._earlier(row.update_of))
         dest = self._destination(target)
         if row.kind == "answer":
+            if claim.recovering:  # an answer cannot be looked up: never show it twice
+                self._log(row.id, "outbox.unconfirmed", row.platform)
+                return None
             sender.answer(post, target.thread or "", post.ephemeral_to or "", dest)
             return None
         if claim.recovering:

@@ -160,3 +160,26 @@ def test_a_click_answer_does_not_wait_behind_the_chats_posts(db):
     assert key != TARGET.channel_key()
     svc.deliverer.drain(key)
     assert [a[2].text for a in sender.answers] == ["done"] and sender.sent == []
+
+
+def test_an_answer_in_doubt_after_a_crash_is_not_shown_twice(db):
+    """A worker died while answering a click: the answer is not sent again."""
+    from orchestrator.canonical import EventKind, InboundEvent
+    from orchestrator.posting import PostBatch
+
+    svc, sender = setup(db)
+    click = InboundEvent(
+        platform=Platform.SLACK,
+        external_id="A1",
+        kind=EventKind.ACTION,
+        user="U1",
+        channel="C1",
+        action_callback_ref="https://hooks/x",
+    )
+    with db.session() as s:
+        key = PostBatch(s, "ev1").answer(click, Post(text="done")).channel_key
+    outbox.claim_head(db, key)  # claimed, then the worker died mid-answer
+    with db.session() as s:
+        s.execute(update(OutboxRow).values(lease_until=utcnow() - timedelta(seconds=1)))
+    svc.deliverer.drain(key)
+    assert sender.answers == [] and statuses(db) == ["sent"]
