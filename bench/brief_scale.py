@@ -30,10 +30,10 @@ from sqlalchemy import insert, text  # noqa: E402
 
 from domains.briefs.build import build_brief, find_brief  # noqa: E402
 from domains.charter import SHIPPED_DIR, load_charters  # noqa: E402
+from domains.inbox.models import ApprovalRow, InboxEntryRow  # noqa: E402
 from domains.models import StatusDocRow  # noqa: E402
 from domains.status_doc import StatusDoc  # noqa: E402
 from orchestrator.db import Database  # noqa: E402
-from orchestrator.inbox_models import ApprovalRow, InboxEntryRow  # noqa: E402
 from orchestrator.migrate import upgrade  # noqa: E402
 from orchestrator.models import LogEvent  # noqa: E402
 from orchestrator.settings import load_settings  # noqa: E402

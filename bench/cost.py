@@ -76,8 +76,9 @@ def run(args: argparse.Namespace, machine: dict) -> list[dict]:
     from bot.intake import Intake
     from jobs import tasks
     from jobs.queue import RQJobQueue
-    from jobs.services import build_services, install
+    from jobs.runtime import install
     from orchestrator.settings import load_settings
+    from parallelos.wiring import build_services
 
     results: list[dict] = []
     with h.Stack(workers=0, postgres=args.postgres, redis_url=args.redis_url, web=False) as st:

@@ -1,123 +1,14 @@
-"""The web process: FastAPI app with Slack, Telegram and local-chat routes (CONTRACT §4).
+"""The web process's entry point (Procfile: `uvicorn bot.app:app`).
 
-`app` is created at import without touching settings, the database or the network; the
-lifespan builds the services and starts the platform connections.
+The one module of the edge that imports the composition root: the app is built over the
+services `parallelos.wiring` makes when the process starts (CONTRACT §2).
 """
 
 from __future__ import annotations
 
-import logging
-import os
-import sys
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from bot.web import create_app
+from parallelos.wiring import web_services
 
-from fastapi import FastAPI, Request, Response
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, PlainTextResponse
-from starlette.concurrency import run_in_threadpool
+__all__ = ["app"]
 
-from bot import web_local
-from bot.limits import BodyLimit
-from jobs.services import Services, build_services, install
-from orchestrator.settings import SettingsError
-
-log = logging.getLogger(__name__)
-
-
-def create_app(services: Services | None = None) -> FastAPI:
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        from bot.platforms import Platforms
-
-        try:
-            svc = services or build_services()
-            install(svc)
-            app.state.services = svc
-            platforms = Platforms(svc)
-            app.state.platforms = platforms
-            await platforms.start(app)
-        except SettingsError as exc:
-            if services is not None:
-                raise  # an embedding caller (tests) handles it
-            # The web process itself: one line naming the setting, no traceback (CONTRACT §3).
-            print(f"parallelos web: {exc}", file=sys.stderr, flush=True)
-            os._exit(2)
-        try:
-            yield
-        finally:
-            await platforms.stop()
-
-    app = FastAPI(title="ParallelOS", lifespan=lifespan, docs_url=None, redoc_url=None)
-    app.add_middleware(BodyLimit)
-    app.include_router(web_local.router)
-    app.add_exception_handler(RequestValidationError, _bad_request)
-    app.add_exception_handler(Exception, _server_error)
-
-    @app.post("/slack/events")
-    async def slack_events(request: Request) -> Response:
-        adapter = request.app.state.platforms.slack
-        if adapter is None:
-            # No signing secret here: no request can be authenticated.
-            return JSONResponse({"error": "slack is not configured"}, status_code=401)
-        return await adapter.handle(request)
-
-    @app.post("/telegram/webhook")
-    async def telegram_webhook(request: Request) -> Response:
-        adapter = request.app.state.platforms.telegram
-        if adapter is None:
-            return JSONResponse({"error": "telegram is not configured"}, status_code=401)
-        return await adapter.handle(request)
-
-    @app.get("/healthz")
-    async def healthz() -> PlainTextResponse:
-        return PlainTextResponse("ok")
-
-    @app.get("/readyz")
-    async def readyz(request: Request) -> JSONResponse:
-        problems = await run_in_threadpool(_readiness, request.app)
-        status = 503 if problems else 200
-        return JSONResponse({"ready": not problems, "problems": problems}, status_code=status)
-
-    return app
-
-
-def _readiness(app: FastAPI) -> list[str]:
-    svc: Services = app.state.services
-    problems = []
-    try:
-        svc.db.ping()
-    except Exception:
-        problems.append("database is not answering")
-    if not _redis_answers(svc):
-        inline = " (jobs are running in-process)" if svc.redis is None else ""
-        problems.append(f"redis is not answering{inline}")
-    problems.extend(app.state.platforms.problems())
-    return problems
-
-
-def _redis_answers(svc: Services) -> bool:
-    """REDIS_URL answers a ping (checked even when jobs fell back to running in-process)."""
-    from jobs.queue import connect_redis
-
-    try:
-        if svc.redis is not None:
-            return bool(svc.redis.ping())
-        conn = connect_redis(svc.settings.redis_url)
-        if conn is not None:
-            conn.close()
-        return conn is not None
-    except Exception:
-        return False
-
-
-async def _bad_request(request: Request, exc: Exception) -> JSONResponse:
-    return JSONResponse({"error": "bad request"}, status_code=400)
-
-
-async def _server_error(request: Request, exc: Exception) -> JSONResponse:
-    log.exception("unhandled error on %s", request.url.path)
-    return JSONResponse({"error": "internal error"}, status_code=500)
-
-
-app = create_app()
+app = create_app(build=web_services)

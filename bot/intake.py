@@ -20,9 +20,9 @@ from collections.abc import Sequence
 
 from starlette.concurrency import run_in_threadpool
 
-from jobs.services import Services
 from orchestrator.canonical import EventKind, InboundEvent
 from orchestrator.ingest import store_events
+from orchestrator.services import Services
 
 log = logging.getLogger(__name__)
 

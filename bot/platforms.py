@@ -7,7 +7,7 @@ from typing import Protocol
 
 from fastapi import FastAPI, Request, Response
 
-from jobs.services import Services
+from orchestrator.services import Services
 
 log = logging.getLogger(__name__)
 

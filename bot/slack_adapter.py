@@ -30,7 +30,7 @@ from bot.intake import Intake
 from bot.slack_events import check_shape
 from bot.slack_identity import BotIdentity
 from bot.slack_socket import SocketMode
-from jobs.services import Services
+from orchestrator.services import Services
 from orchestrator.settings import require
 
 log = logging.getLogger(__name__)

@@ -24,8 +24,8 @@ from bot import telegram_client as client
 from bot.intake import Intake
 from bot.telegram_events import ALLOWED_UPDATES, BotIdentity, callback_id, to_event
 from bot.telegram_poller import Poller
-from jobs.services import Services
 from orchestrator.canonical import InboundEvent
+from orchestrator.services import Services
 from orchestrator.settings import SettingsError
 
 log = logging.getLogger(__name__)

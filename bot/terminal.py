@@ -8,20 +8,14 @@ from sqlalchemy import func, select
 
 from bot.intake import Intake
 from bot.local import local_event, sent_local_posts
-from jobs.queue import SyncJobQueue
-from jobs.services import Services, build_services, install
 from orchestrator.models import OutboxRow
-from orchestrator.settings import Settings
+from orchestrator.services import Services
 
 PROMPT = "you> "
 
 
-def run_chat(settings: Settings) -> int:
-    from orchestrator.migrate import upgrade
-
-    upgrade(settings.database_url)
-    svc = build_services(settings, queue=SyncJobQueue())
-    install(svc)
+def run_chat(svc: Services) -> int:
+    """Read lines from stdin and show what the bot posts; jobs run in this process."""
     intake = Intake(svc)
     last = _last_id(svc)
     interactive = sys.stdin.isatty()

@@ -18,7 +18,7 @@ from starlette.concurrency import run_in_threadpool
 
 from bot.intake import Intake
 from bot.local import DM, local_click, local_event, sent_local_posts
-from jobs.services import Services
+from orchestrator.services import Services
 
 
 def this_machine_only(request: Request) -> None:
@@ -88,4 +88,4 @@ def _dashboard(svc: Services) -> dict[str, object]:
     from orchestrator.dashboard import dashboard
 
     with svc.db.session() as s:
-        return dashboard(s, svc.charters)
+        return dashboard(s, svc.features)

@@ -1,4 +1,8 @@
-"""The offline domain step: status lines change the doc; anything else is kept as a note."""
+"""The offline domain step: status lines change the doc; anything else is kept as a note.
+
+`OfflineStaff` is the kernel's `Staff` without a model: the composition root uses it when no
+`ANTHROPIC_API_KEY` is set (CONTRACT §7).
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,8 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from domains import store
+from domains.approvals import service as approvals
+from domains.inbox import service as inbox
 from domains.status_doc import apply_ops, confirmation_text
 from domains.status_lines import Ask, Op, Propose, parse_status_lines, refusal_text
 from orchestrator import texts
@@ -14,7 +20,24 @@ from orchestrator.db import utcnow
 from orchestrator.eventlog import record
 
 if TYPE_CHECKING:
+    from orchestrator.models import OutboxRow
     from orchestrator.pipeline import Context, Orchestrator
+    from orchestrator.router import RouteDecision
+
+
+class OfflineStaff:
+    """Status lines, asks and proposals; free text is kept as a note."""
+
+    def step(self, ctx: Context, domain: str, event: InboundEvent, *, in_home: bool) -> Post:
+        return offline_step(ctx.orch, ctx, domain, event, in_home=in_home)
+
+    def answered(
+        self, ctx: Context, domain: str, event: InboundEvent, rows: list[OutboxRow]
+    ) -> None:
+        return None  # nothing edits an offline answer later
+
+    def defer_route(self, ctx: Context, decision: RouteDecision) -> bool:
+        return False  # no model to ask: the user picks from the candidates
 
 
 def offline_step(
@@ -61,8 +84,10 @@ def apply_status_ops(
         )
     lines = [confirmation_text(changes, domain)] if changes or new != doc else []
     for op in ops:
-        if isinstance(op, Ask | Propose):
-            lines.append(orch.handlers.deferred(ctx, domain, op))
+        if isinstance(op, Ask):
+            lines.append(inbox.ask(ctx, domain, op))
+        elif isinstance(op, Propose):
+            lines.append(approvals.propose(ctx, domain, op.action))
     return lines
 
 

@@ -12,7 +12,8 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from jobs.services import Services, current
+from jobs.runtime import current
+from orchestrator.services import Services
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +69,7 @@ def queue_brief_summary(svc: Services, brief: str) -> None:
 
 
 def _after(svc: Services, keys: set[str], jobs: list[tuple[str, dict[str, Any]]], tag: str) -> None:
-    from jobs.tasks import deliver_channel
+    from orchestrator.handoff import deliver_channel
 
     for channel_key in sorted(keys):
         deliver_channel(svc, channel_key)

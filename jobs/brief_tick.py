@@ -15,10 +15,10 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from domains.briefs.receipts import sync_receipts
 from domains.briefs.runs import schedule_due
-from domains.charter import BriefSpec
 from jobs.agent_tasks import queue_brief_summary
-from jobs.services import Services
+from orchestrator.charters import BriefSpec
 from orchestrator.db import utcnow
+from orchestrator.services import Services
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +32,7 @@ class Tick:
 
 def tick(svc: Services, *, now: datetime | None = None) -> Tick:
     """Start every brief whose period is due and unhandled; close finished receipts."""
-    from jobs.tasks import schedule_delivery
+    from orchestrator.handoff import schedule_delivery
 
     now = now or utcnow()
     result = Tick()

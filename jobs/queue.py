@@ -6,13 +6,12 @@ RQ's JSON serializer: no pickled objects cross the queue.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import threading
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
-from typing import Any, Protocol
+from typing import Any
 
 import redis
 from rq import Queue
@@ -26,26 +25,9 @@ FLAG_TTL = 120  # seconds a "delivery already queued" flag may outlive a dead jo
 TIMEOUT_KEY = "job_timeout"  # a job's own timeout in seconds, taken out of its kwargs
 
 
-class JobQueue(Protocol):
-    def enqueue(self, name: str, *, job_id: str, delay: float = 0, **kwargs: Any) -> None: ...
-
-    def enqueue_many(self, name: str, jobs: Sequence[tuple[str, dict[str, Any]]]) -> None:
-        """Enqueue `name` once per (job_id, kwargs), in one round trip where the queue can."""
-        ...
-
-    def enqueue_once(self, name: str, *, flag: str, **kwargs: Any) -> None:
-        """Enqueue unless a job with this flag is queued and not yet started."""
-        ...
-
-    def clear_flag(self, flag: str) -> None: ...
-
-
-def job_key(text: str) -> str:
-    """A job-id-safe digest (RQ ids allow letters, digits, '_' and '-')."""
-    return hashlib.blake2s(text.encode(), digest_size=10).hexdigest()
-
-
 class RQJobQueue:
+    in_process = False
+
     def __init__(self, connection: redis.Redis) -> None:
         self.redis = connection
         self.queue = Queue(
@@ -91,11 +73,20 @@ class RQJobQueue:
     def clear_flag(self, flag: str) -> None:
         self.redis.delete(f"parallelos:queued:{flag}")
 
+    def ping(self) -> bool:
+        try:
+            return bool(self.redis.ping())
+        except redis.RedisError:
+            return False
+
 
 class InlineJobQueue:
     """Runs jobs on a few threads of this process (no Redis). The database keeps the truth."""
 
-    def __init__(self, workers: int = 4) -> None:
+    in_process = True
+
+    def __init__(self, workers: int = 4, *, redis_url: str | None = None) -> None:
+        self.redis_url = redis_url  # only to report whether Redis came back (`ping`)
         self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="job")
         self.flags: set[str] = set()
         self.lock = threading.Lock()
@@ -125,6 +116,13 @@ class InlineJobQueue:
         with self.lock:
             self.flags.discard(flag)
 
+    def ping(self) -> bool:
+        conn = connect_redis(self.redis_url) if self.redis_url else None
+        if conn is None:
+            return False
+        conn.close()
+        return True
+
     def _run(self, name: str, kwargs: dict[str, Any]) -> None:
         from jobs import tasks
 
@@ -141,8 +139,8 @@ class InlineJobQueue:
 class SyncJobQueue(InlineJobQueue):
     """Runs each job at once in the caller's thread (terminal chat, tests); delays use timers."""
 
-    def __init__(self) -> None:
-        super().__init__(workers=1)
+    def __init__(self, *, redis_url: str | None = None) -> None:
+        super().__init__(workers=1, redis_url=redis_url)
 
     def enqueue(self, name: str, *, job_id: str, delay: float = 0, **kwargs: Any) -> None:
         if delay > 0:

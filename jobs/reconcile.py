@@ -34,9 +34,9 @@ class Reconciled:
 
 
 def reconcile(svc, *, grace: timedelta = GRACE) -> Reconciled:  # type: ignore[no-untyped-def]
+    from domains.approvals.delivery import sweep
     from jobs.agent_tasks import requeue_stale_turns
-    from jobs.tasks import enqueue_event, schedule_delivery
-    from jobs.webhook_tasks import sweep
+    from orchestrator.handoff import enqueue_event, schedule_delivery
 
     result = Reconciled()
     for event_id in _stale_events(svc, grace, result):

@@ -13,8 +13,10 @@ import time
 from jobs import reconcile as reconciler
 from jobs.brief_tick import tick
 from jobs.queue import InlineJobQueue, RQJobQueue, connect_redis
-from jobs.services import Services, build_services, install
-from jobs.worker import redacted
+from jobs.runtime import install
+from jobs.worker import Build, redacted
+from orchestrator.jobqueue import JobQueue
+from orchestrator.services import Services
 from orchestrator.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -22,7 +24,7 @@ RECONCILE_EVERY = 15.0
 BRIEF_EVERY = 30.0
 
 
-def run_scheduler(settings: Settings, *, once: bool = False) -> None:
+def run_scheduler(settings: Settings, *, build: Build, once: bool = False) -> None:
     conn = connect_redis(settings.redis_url)
     if conn is None:
         print(
@@ -30,10 +32,10 @@ def run_scheduler(settings: Settings, *, once: bool = False) -> None:
             "due work in-process.",
             flush=True,
         )
-        queue = InlineJobQueue()
+        queue: JobQueue = InlineJobQueue(redis_url=settings.redis_url)
     else:
         queue = RQJobQueue(conn)
-    svc = build_services(settings, queue=queue)
+    svc = build(settings, queue)
     install(svc)
     run_loop(svc, once=once)
 

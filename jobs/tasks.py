@@ -5,11 +5,11 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from domains.approvals.delivery import run_delivery
 from jobs import reconcile as reconciler
 from jobs.agent_tasks import agent_route, agent_turn, brief_summary  # noqa: F401  (jobs)
-from jobs.queue import job_key
-from jobs.services import Services, current
-from jobs.webhook_tasks import deliver_webhook  # noqa: F401  (a job: jobs.tasks.deliver_webhook)
+from jobs.runtime import current
+from orchestrator.handoff import deliver_channel
 
 log = logging.getLogger(__name__)
 
@@ -39,25 +39,9 @@ def reconcile() -> None:
     reconciler.reconcile(current())
 
 
-def deliver_channel(svc: Services, channel_key: str) -> None:
-    """Drain the channel now; if a post must wait (rate limit, backoff), schedule a retry."""
-    wait = svc.deliverer.drain(channel_key)
-    if wait is None:
-        return
-    if wait <= 0:
-        schedule_delivery(svc, channel_key)
-        return
-    svc.queue.enqueue(
-        "deliver",
-        job_id=f"deliver-{job_key(channel_key)}-{int(wait * 1000)}",
-        delay=wait + 0.05,
-        channel_key=channel_key,
-    )
-
-
-def schedule_delivery(svc: Services, channel_key: str) -> None:
-    svc.queue.enqueue_once("deliver", flag=job_key(channel_key), channel_key=channel_key)
-
-
-def enqueue_event(svc: Services, event_id: int) -> None:
-    svc.queue.enqueue("process_event", job_id=f"event-{event_id}", event_id=event_id)
+def deliver_webhook(approval_id: int, flag: str | None = None) -> None:
+    """POST one approved action to ACTION_WEBHOOK_URL (once; retried with backoff)."""
+    svc = current()
+    if flag:
+        svc.queue.clear_flag(flag)
+    run_delivery(svc, approval_id)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import re
 import time
+from collections.abc import Callable
 
 import redis
 from rq import SimpleWorker
@@ -17,8 +18,12 @@ from rq.serializers import JSONSerializer
 
 from jobs import reconcile as reconciler
 from jobs.queue import InlineJobQueue, RQJobQueue, connect_redis
-from jobs.services import build_services, install
+from jobs.runtime import install
+from orchestrator.jobqueue import JobQueue
+from orchestrator.services import Services
 from orchestrator.settings import Settings
+
+Build = Callable[[Settings, JobQueue], Services]  # the composition root's builder
 
 log = logging.getLogger(__name__)
 IDLE_RECONCILE = 15.0
@@ -28,7 +33,7 @@ def redacted(url: str) -> str:
     return re.sub(r"//[^@/]*@", "//***@", url)
 
 
-def run_worker(settings: Settings, *, burst: bool = False) -> None:
+def run_worker(settings: Settings, *, build: Build, burst: bool = False) -> None:
     conn = connect_redis(settings.redis_url)
     if conn is None:
         print(
@@ -36,14 +41,14 @@ def run_worker(settings: Settings, *, burst: bool = False) -> None:
             "in the web process; this worker only reconciles.",
             flush=True,
         )
-        svc = build_services(settings, queue=InlineJobQueue())
+        svc = build(settings, InlineJobQueue(redis_url=settings.redis_url))
         install(svc)
         run_reconcile_loop(svc, once=burst)
         return
     delay = 1.0
     while True:
         try:
-            _work(settings, conn, burst=burst)
+            _work(settings, conn, build=build, burst=burst)
             return
         except (redis.ConnectionError, redis.TimeoutError) as exc:
             log.warning("lost Redis (%s); reconnecting in %.0f s", type(exc).__name__, delay)
@@ -52,16 +57,16 @@ def run_worker(settings: Settings, *, burst: bool = False) -> None:
             conn = connect_redis(settings.redis_url) or conn
 
 
-def _work(settings: Settings, conn: redis.Redis, *, burst: bool) -> None:
+def _work(settings: Settings, conn: redis.Redis, *, build: Build, burst: bool) -> None:
     queue = RQJobQueue(conn)
-    svc = build_services(settings, queue=queue)
+    svc = build(settings, queue)
     install(svc)
     reconciler.reconcile(svc)
     worker = SimpleWorker([queue.queue], connection=conn, serializer=JSONSerializer)
     worker.work(burst=burst, with_scheduler=True, logging_level="WARNING")
 
 
-def run_reconcile_loop(svc, *, once: bool = False, every: float = IDLE_RECONCILE) -> None:  # type: ignore[no-untyped-def]
+def run_reconcile_loop(svc: Services, *, once: bool = False, every: float = IDLE_RECONCILE) -> None:
     while True:
         try:
             reconciler.reconcile(svc)

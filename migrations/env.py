@@ -6,7 +6,7 @@ from logging.config import fileConfig
 
 from alembic import context
 
-import orchestrator.all_models  # noqa: F401  (registers every table on Base.metadata)
+import domains.all_models  # noqa: F401  (registers every table on Base.metadata)
 from orchestrator.db import Base, make_engine, normalise_url
 from orchestrator.settings import load_settings
 

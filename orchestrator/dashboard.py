@@ -1,46 +1,29 @@
-"""The dashboard's data: board, status docs, event log, and sections other features register.
+"""The dashboard's data: the event log, and every feature's views.
 
-Each section is a function of a session returning JSON-ready data; inbox, approvals and briefs
-add theirs to `SECTIONS`, so the web page stays one generic renderer.
+Each view is a function of a session returning JSON-ready data; the features (status docs,
+inbox, approvals, briefs, agents) bring theirs in `orchestrator.features`, so the web page
+stays one generic renderer.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from domains import store
-from domains.board import build_board
-from domains.status_doc import StatusDoc
-from orchestrator.db import utcnow
 from orchestrator.export import event_json
+from orchestrator.features import Features
 from orchestrator.models import LogEvent
 
-Section = Callable[[Session], Any]
-SECTIONS: dict[str, Section] = {}
+__all__ = ["dashboard", "recent_events"]
+
 RECENT_EVENTS = 50
 
 
-def dashboard(session: Session, charters) -> dict[str, Any]:  # type: ignore[no-untyped-def]
-    names = charters.names()
-    docs = store.load_all(session)
-    titles = {n: charters.get(n).title for n in names}
-    rows = build_board(
-        docs,
-        titles,
-        now=utcnow(),
-        stale_after_days={n: charters.get(n).status_doc.stale_after_days for n in names},
-    )
-    data: dict[str, Any] = {
-        "board": [r.model_dump(mode="json") for r in rows],
-        "status": {n: (docs.get(n) or StatusDoc(domain=n)).model_dump(mode="json") for n in names},
-        "events": recent_events(session),
-    }
-    for name, section in SECTIONS.items():
-        data[name] = section(session)
+def dashboard(session: Session, features: Features) -> dict[str, Any]:
+    data: dict[str, Any] = {name: view(session) for name, view in features.views.items()}
+    data["events"] = recent_events(session)
     return data
 
 

@@ -1,42 +1,38 @@
-"""`parallelos export DIR`: everything a user needs to leave — docs, board, inbox, event log."""
+"""`parallelos export DIR`: everything a user needs to leave — every feature's files, and the
+event log as JSONL.
+
+The files come from the same `Features` list as the dashboard and the commands, so a feature
+cannot be left out of the export.
+"""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from domains import store
-from domains.board import build_board, render_board_markdown
-from domains.status_doc import StatusDoc, render_status_markdown
-from orchestrator.db import Database, utcnow
+from orchestrator.db import Database
+from orchestrator.features import Features
 from orchestrator.models import LogEvent
 
-# Extra Markdown sections by file name (the inbox registers itself here).
-EXTRA_EXPORTS: dict[str, Callable[[Session], str]] = {}
+__all__ = ["event_json", "export_all"]
 
 
-def export_all(db: Database, charters, directory: Path) -> dict[str, int]:  # type: ignore[no-untyped-def]
-    """Write status/<domain>.md, board.md, extra sections and events.jsonl; return counts."""
+def export_all(db: Database, features: Features, directory: Path) -> dict[str, int]:
+    """Write each feature's files and events.jsonl under `directory`; return counts."""
     directory.mkdir(parents=True, exist_ok=True)
-    (directory / "status").mkdir(exist_ok=True)
+    files = 0
     with db.session() as s:
-        docs = store.load_all(s)
-        titles = {n: charters.get(n).title for n in charters.names()}
-        for name in charters.names():
-            doc = docs.get(name) or StatusDoc(domain=name)
-            (directory / "status" / f"{name}.md").write_text(
-                render_status_markdown(doc, titles[name]), encoding="utf-8"
-            )
-        rows = build_board(docs, titles, now=utcnow())
-        (directory / "board.md").write_text(render_board_markdown(rows), encoding="utf-8")
-        for filename, render in EXTRA_EXPORTS.items():
-            (directory / filename).write_text(render(s), encoding="utf-8")
+        for export in features.exports:
+            for relative, text in export(s).items():
+                path = directory / relative
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_text(text, encoding="utf-8")
+                files += 1
         events = _write_events(s, directory / "events.jsonl")
-    return {"domains": len(charters.names()), "events": events}
+    return {"files": files, "events": events}
 
 
 def _write_events(s: Session, path: Path) -> int:

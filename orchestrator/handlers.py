@@ -1,8 +1,12 @@
-"""Handlers for messages in a domain, commands and button clicks."""
+"""Handlers for messages in a domain, commands and button clicks.
+
+The kernel's own commands (`help`, `domains`) and button (`route`) are here; every other
+command and button comes from the features the composition root lists (`orchestrator.features`),
+and a domain's answer to a message comes from the staff (`orchestrator.staff`).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from sqlalchemy import update
@@ -10,41 +14,28 @@ from sqlalchemy import update
 from orchestrator import texts
 from orchestrator.canonical import InboundEvent, Platform, Post, Target
 from orchestrator.eventlog import record
+from orchestrator.features import ActionFn, CommandFn, Features
 from orchestrator.ingest import load_event
 from orchestrator.models import InboundEventRow
 from orchestrator.posting import reply_target
+from orchestrator.staff import Staff
 
 if TYPE_CHECKING:
     from orchestrator.pipeline import Context, Orchestrator
 
-CommandFn = Callable[["Context", list[str]], Post]
-ActionFn = Callable[["Context", str], None]
-
 
 class Handlers:
-    """The built-in behaviour; later features register more commands and actions."""
+    """Messages in a domain, commands and button clicks, for one orchestrator."""
 
-    def __init__(self, orch: Orchestrator) -> None:
+    def __init__(self, orch: Orchestrator, staff: Staff, features: Features) -> None:
         self.orch = orch
-        from orchestrator.commands import board, status
-
+        self.staff = staff
         self.commands: dict[str, CommandFn] = {
             "help": self._help,
             "domains": self._domains,
-            "board": board,
-            "status": status,
+            **features.commands,
         }
-        self.actions: dict[str, ActionFn] = {"route": self._route_choice}
-        from domains.briefs import command as briefs
-        from orchestrator import approvals, inbox
-
-        inbox.register(self)
-        approvals.register(self)
-        if not orch.settings.offline:
-            from domains.agent import stats
-
-            stats.register(orch.charters)  # the dashboard's agents section
-        briefs.register(self)
+        self.actions: dict[str, ActionFn] = {"route": self._route_choice, **features.actions}
 
     # -- messages -------------------------------------------------------------------------
     def domain_message(
@@ -52,9 +43,9 @@ class Handlers:
     ) -> None:
         """A message that belongs to `domain`: run the domain step, answer in the thread."""
         event = source or ctx.event
-        answer = self.domain_step(ctx, domain, event, in_home=in_home)
+        answer = self.staff.step(ctx, domain, event, in_home=in_home)
         if in_home:
-            self.answered(ctx, domain, event, [ctx.posts.add(reply_target(event), answer)])
+            self.staff.answered(ctx, domain, event, [ctx.posts.add(reply_target(event), answer)])
             return
         who = event.user_name or event.user
         where = "direct message" if event.is_direct else "mention"
@@ -64,35 +55,7 @@ class Handlers:
             target = Target.model_validate(row.target)
             threaded = target.model_copy(update={"reply_to_post": row.id})
             answers.append(ctx.posts.add(threaded, answer))
-        self.answered(ctx, domain, event, answers)
-
-    def domain_step(self, ctx: Context, domain: str, event: InboundEvent, *, in_home: bool) -> Post:
-        """The domain's answer to a message: status lines offline; with a model key, the same
-        offline handling first and then an agent turn queued (`domains.agent.dispatch`)."""
-        if not self.orch.settings.offline:
-            from domains.agent.dispatch import agent_step
-
-            return agent_step(self.orch, ctx, domain, event, in_home=in_home)
-        from domains.step import offline_step
-
-        return offline_step(self.orch, ctx, domain, event, in_home=in_home)
-
-    def answered(self, ctx: Context, domain: str, event: InboundEvent, rows: list) -> None:
-        """Where the domain's answer was posted: an agent turn edits it there later."""
-        if not self.orch.settings.offline:
-            from domains.agent.dispatch import attach_replies
-
-            attach_replies(ctx, domain, event, rows)
-
-    def deferred(self, ctx: Context, domain: str, op: object) -> str:
-        """`Ask` and `Propose` lines: an inbox entry, or an approval waiting for a click."""
-        from domains.status_lines import Ask, Propose
-        from orchestrator import approvals, inbox
-
-        if isinstance(op, Ask):
-            return inbox.ask(ctx, domain, op)
-        assert isinstance(op, Propose)
-        return approvals.propose(ctx, domain, op.action)
+        self.staff.answered(ctx, domain, event, answers)
 
     # -- commands -------------------------------------------------------------------------
     def command(self, ctx: Context) -> str | None:

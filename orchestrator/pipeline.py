@@ -19,12 +19,17 @@ from sqlalchemy.orm import Session
 from orchestrator import texts
 from orchestrator.canonical import Button, ButtonStyle, EventKind, InboundEvent, Post
 from orchestrator.channels import HUB, ChannelDirectory
+from orchestrator.charters import CharterSet
 from orchestrator.db import Database, utcnow
 from orchestrator.eventlog import record
+from orchestrator.features import Features
+from orchestrator.handlers import Handlers
 from orchestrator.ingest import load_event
 from orchestrator.models import EventStatus, InboundEventRow
 from orchestrator.posting import PostBatch, reply_target
+from orchestrator.router import Router
 from orchestrator.settings import Settings
+from orchestrator.staff import Staff
 
 log = logging.getLogger(__name__)
 
@@ -58,19 +63,18 @@ class Orchestrator:
         *,
         settings: Settings,
         db: Database,
-        charters,
-        router,
+        charters: CharterSet,
+        router: Router,
         directory: ChannelDirectory,
-        handlers=None,
-    ) -> None:  # type: ignore[no-untyped-def]
+        staff: Staff,
+        features: Features,
+    ) -> None:
         self.settings = settings
         self.db = db
         self.charters = charters
         self.router = router
         self.directory = directory
-        from orchestrator.handlers import Handlers
-
-        self.handlers = handlers or Handlers(self)
+        self.handlers = Handlers(self, staff, features)
 
     def process(
         self, event_id: int, *, after_commit: Callable[[list[Job]], None] | None = None
@@ -118,7 +122,7 @@ class Orchestrator:
         event = ctx.event
         home = self.directory.domain_of(event.platform, event.channel, event.thread)
         if home is not None and home != HUB:
-            self.handlers.domain_message(ctx, home, in_home=True)
+            self.domain_message(ctx, home, in_home=True)
             return home
         if not (event.is_direct or event.mentions_bot or home == HUB):
             return None  # a channel message not addressed to us
@@ -137,18 +141,22 @@ class Orchestrator:
             ctx.posts.add(target, Post(text=texts.declined(decision.reason)))
             return decision.domain
         if decision.domain is None:
-            if decision.candidates and not self.settings.offline:
-                from domains.agent.routing import defer_route
-
-                if defer_route(ctx, decision):
-                    return None  # the model is asked outside this transaction
-            ctx.posts.add(target, self._ask_which(ctx, list(decision.candidates)))
+            if decision.candidates and self.handlers.staff.defer_route(ctx, decision):
+                return None  # the model is asked outside this transaction
+            ctx.posts.add(target, self.ask_which(ctx, list(decision.candidates)))
             return None
         ctx.posts.add(target, Post(text=texts.routed(decision.domain, decision.reason)))
-        self.handlers.domain_message(ctx, decision.domain, in_home=False)
+        self.domain_message(ctx, decision.domain, in_home=False)
         return decision.domain
 
-    def _ask_which(self, ctx: Context, candidates: list[str]) -> Post:
+    def domain_message(
+        self, ctx: Context, domain: str, *, in_home: bool, source: InboundEvent | None = None
+    ) -> None:
+        """Hand a message that belongs to `domain` to its staff and post the answer."""
+        self.handlers.domain_message(ctx, domain, in_home=in_home, source=source)
+
+    def ask_which(self, ctx: Context, candidates: list[str]) -> Post:
+        """A question back, with the candidate domains (or all of them) as buttons."""
         names = candidates or self.charters.names()
         buttons = [
             Button(label=n, action="route", value=f"{ctx.event_id}:{n}", style=ButtonStyle.DEFAULT)

@@ -14,7 +14,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
-from domains.charter import Boundary, Charter, CharterSet
+from orchestrator.charters import Boundary, Charter, CharterSet
 from orchestrator.routing_text import (
     STOPWORDS,
     SpellIndex,

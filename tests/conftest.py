@@ -94,7 +94,7 @@ def postgres_url() -> Iterator[str]:
 
 
 def _truncate(db: Database) -> None:
-    import orchestrator.all_models  # noqa: F401
+    import domains.all_models  # noqa: F401
     from orchestrator.db import Base
 
     names = ", ".join(t.name for t in Base.metadata.sorted_tables)

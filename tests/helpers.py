@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from jobs.queue import JobQueue, SyncJobQueue
-from jobs.services import Services, build_services, install
+from jobs.queue import SyncJobQueue
+from jobs.runtime import install
 from orchestrator.canonical import Platform
 from orchestrator.db import Database
+from orchestrator.jobqueue import JobQueue
 from orchestrator.outbound import Sender
+from orchestrator.services import Services
 from orchestrator.settings import Settings, load_settings
+from parallelos.wiring import build_services
 from tests.conftest import TEST_REDIS_URL
 
 LOOPBACK = ("127.0.0.1", 50000)  # a client address on this machine (the local chat needs one)

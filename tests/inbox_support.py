@@ -8,14 +8,14 @@ from typing import Any
 
 from sqlalchemy import select
 
+from domains.inbox.models import ApprovalRow, InboxEntryRow
 from jobs import tasks
-from jobs.queue import JobQueue
-from jobs.services import Services
 from orchestrator.canonical import EventKind, InboundEvent, Platform, Post
 from orchestrator.db import Database
-from orchestrator.inbox_models import ApprovalRow, InboxEntryRow
 from orchestrator.ingest import store_events
+from orchestrator.jobqueue import JobQueue
 from orchestrator.models import LogEvent
+from orchestrator.services import Services
 from tests.helpers import make_services
 from tests.recording_sender import RecordingSender, Sent
 

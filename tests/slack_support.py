@@ -12,11 +12,12 @@ from typing import Any
 from sqlalchemy import func, select
 from starlette.testclient import TestClient
 
-from bot.app import create_app
-from jobs.queue import JobQueue, SyncJobQueue
-from jobs.services import Services
+from bot.web import create_app
+from jobs.queue import SyncJobQueue
 from orchestrator.db import Database
+from orchestrator.jobqueue import JobQueue
 from orchestrator.models import InboundEventRow, OutboxRow
+from orchestrator.services import Services
 from tests.fakes import slack_payloads as payloads
 from tests.fakes.http import Reply
 from tests.fakes.slack_api import FakeSlack

@@ -9,12 +9,12 @@ from typing import Any
 from sqlalchemy import func, select
 from starlette.testclient import TestClient
 
-from bot.app import create_app
 from bot.telegram_adapter import SECRET_HEADER
-from jobs.services import Services
+from bot.web import create_app
 from orchestrator.canonical import Platform
 from orchestrator.db import Database
 from orchestrator.models import InboundEventRow
+from orchestrator.services import Services
 from tests.fakes.telegram_api import FakeTelegram
 from tests.helpers import make_services
 

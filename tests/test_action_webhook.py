@@ -9,12 +9,14 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select, update
 
-from jobs import tasks, webhook_tasks
+from domains.approvals import delivery as webhook_tasks
+from domains.approvals import service as approvals
+from domains.approvals import webhook as action_webhook
+from domains.inbox.models import ApprovalDecisionRow, ApprovalRow, DeliveryStatus
+from jobs import tasks
 from jobs.queue import SyncJobQueue
 from jobs.reconcile import reconcile
-from orchestrator import action_webhook, approvals
 from orchestrator.db import utcnow
-from orchestrator.inbox_models import ApprovalDecisionRow, ApprovalRow, DeliveryStatus
 from tests.inbox_support import MEMBER, OPERATOR, OTHER_OPERATOR, TRAVEL, Chat, buttons, chat
 from tests.slack_support import wait_until
 from tests.webhook_receiver import SECRET, ActionReceiver, verified

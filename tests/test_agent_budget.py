@@ -4,8 +4,8 @@ raise only by an operator's approval; prompt caching recorded."""
 from __future__ import annotations
 
 from domains.agent.budget import CALL_EVENT
+from domains.inbox.models import ApprovalStatus
 from orchestrator.eventlog import record
-from orchestrator.inbox_models import ApprovalStatus
 from tests.agent_support import TRAVEL, agent_chat, events, turns
 from tests.inbox_support import MEMBER
 
@@ -104,6 +104,6 @@ def test_the_dashboard_shows_each_domains_spend_against_its_budget(db, api):
     spend(db, 3.0)
     c.say("what's next?")
     with db.session() as s:
-        rows = {r["domain"]: r for r in dashboard(s, c.svc.charters)["agents"]}
+        rows = {r["domain"]: r for r in dashboard(s, c.svc.features)["agents"]}
     assert rows["travel"]["budget_usd"] == TRAVEL_BUDGET and rows["travel"]["calls"] == 2
     assert 3.0 < rows["travel"]["spent_usd"] < 3.1 and rows["hub"]["spent_usd"] == 0

@@ -7,10 +7,10 @@ from rq import SimpleWorker
 from rq.serializers import JSONSerializer
 
 from domains import store
+from domains.inbox.models import ApprovalStatus
 from jobs import tasks
 from jobs.queue import RQJobQueue
 from orchestrator.canonical import EventKind, InboundEvent, Platform
-from orchestrator.inbox_models import ApprovalStatus
 from orchestrator.ingest import store_events
 from tests.agent_support import KEY
 from tests.fakes import slack_payloads as payloads
@@ -36,7 +36,7 @@ def script(api) -> None:  # type: ignore[no-untyped-def]
 def doc_and_approval(db):  # type: ignore[no-untyped-def]
     from sqlalchemy import select
 
-    from orchestrator.inbox_models import ApprovalRow
+    from domains.inbox.models import ApprovalRow
 
     with db.session() as s:
         return store.load_doc(s, "travel"), s.scalars(select(ApprovalRow)).one()

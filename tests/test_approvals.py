@@ -8,9 +8,9 @@ import time_machine
 from sqlalchemy import func, select
 
 from domains import store
+from domains.approvals import service as approvals
+from domains.inbox.models import ApprovalDecisionRow, ApprovalStatus, DeliveryStatus
 from jobs.reconcile import reconcile
-from orchestrator import approvals
-from orchestrator.inbox_models import ApprovalDecisionRow, ApprovalStatus, DeliveryStatus
 from tests.helpers import make_settings
 from tests.inbox_support import MEMBER, OPERATOR, OTHER_OPERATOR, TRAVEL, Chat, buttons, chat
 

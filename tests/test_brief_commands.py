@@ -7,7 +7,7 @@ import time_machine
 from bot.local import LocalSender
 from jobs.brief_tick import tick
 from orchestrator.canonical import Platform
-from orchestrator.cli import main
+from parallelos.cli import main
 from tests.brief_support import brief_services, runs, set_doc, utc
 from tests.inbox_support import FINANCE, TRAVEL, buttons, chat
 
@@ -119,7 +119,7 @@ def test_recent_runs_appear_on_the_dashboard(db, tmp_path):
         tick(svc)
         tick(svc)
     with db.session() as s:
-        (run,) = dashboard(s, svc.charters)["briefs"]
+        (run,) = dashboard(s, svc.features)["briefs"]
     assert (run["brief"], run["period"], run["status"], run["messages"]) == (
         "weekly", "2026-06-08T08:00", "posted", 2,
     )  # fmt: skip

@@ -14,8 +14,8 @@ from domains.briefs.compose import compose
 from domains.briefs.data import BriefData, BriefRequest
 from domains.briefs.paging import plain_text
 from domains.briefs.sources import Decision, InboxItem, Page, PendingApproval, StatusChange
-from domains.charter import BriefSpec
 from domains.status_doc import StatusDoc
+from orchestrator.charters import BriefSpec
 
 NOW = datetime(2026, 6, 8, 8)
 COLORS = ["red", "yellow", "green"]

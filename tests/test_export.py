@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 from domains import store
-from domains.charter import load_charters
 from domains.status_doc import parse_status_markdown
 from jobs import tasks
 from orchestrator.canonical import EventKind, InboundEvent, Platform
@@ -37,7 +36,7 @@ def test_export_round_trip(db, tmp_path):
     (event_id,) = store_events(db, [event])
     tasks.process_event(event_id)
 
-    counts = export_all(db, load_charters(svc.settings.domains_dir), tmp_path / "out")
+    counts = export_all(db, svc.features, tmp_path / "out")
 
     with db.session() as s:
         doc = store.load_doc(s, "travel")

@@ -6,7 +6,7 @@ from typing import Any
 
 from starlette.testclient import TestClient
 
-from bot.app import create_app
+from bot.web import create_app
 from tests.helpers import LOOPBACK, make_services
 
 

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 import time_machine
 
-from jobs.services import Services
 from orchestrator.canonical import Platform, Target
+from orchestrator.services import Services
 from tests.fakes import slack_payloads as payloads
 from tests.slack_support import (
     HOOK,

@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 import time_machine
 
-from jobs.services import Services
 from orchestrator.canonical import Platform, Target
+from orchestrator.services import Services
 from tests.fakes import telegram_payloads as tp
 from tests.fakes.telegram_api import FakeTelegram
 from tests.telegram_support import (

@@ -98,7 +98,7 @@ def worker_env(db: Database, slack: FakeSlackHooks) -> dict[str, str]:
 def start_worker(env: dict[str, str], *args: str) -> subprocess.Popen[bytes]:
     """`parallelos worker` in its own process group (RQ forks a scheduler beside it)."""
     return subprocess.Popen(
-        [sys.executable, "-m", "orchestrator.cli", "worker", *args],
+        [sys.executable, "-m", "parallelos.cli", "worker", *args],
         env=env,
         start_new_session=True,
         stdout=subprocess.DEVNULL,

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from domains.charter import SHIPPED_DIR, CharterSet, load_charters
+from domains.charter import SHIPPED_DIR, load_charters
+from orchestrator.charters import CharterSet
 from orchestrator.router import RouteDecision, Router
 from orchestrator.routing_text import content_words, normalise, stem
 

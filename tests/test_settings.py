@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from orchestrator.cli import main
 from orchestrator.settings import SettingsError, load_settings, require
+from parallelos.cli import main
 
 
 def settings(**env):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import create_engine
 from starlette.testclient import TestClient
 
-from bot.app import create_app
+from bot.web import create_app
 from orchestrator.models import InboundEventRow
 from tests.helpers import LOOPBACK, make_services
 

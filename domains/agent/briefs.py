@@ -20,14 +20,14 @@ from domains.agent.models import AgentTurnRow, TurnKind, TurnStatus
 from domains.agent.prompt import CACHE, data_block
 from domains.briefs.build import find_brief
 from domains.briefs.models import BriefRunRow
-from domains.charter import HUB
 from orchestrator.canonical import Post, Target
+from orchestrator.charters import HUB
 from orchestrator.db import utcnow
 from orchestrator.models import OutboxRow
 from orchestrator.posting import PostBatch
 
 if TYPE_CHECKING:
-    from jobs.services import Services
+    from orchestrator.services import Services
 
 log = logging.getLogger(__name__)
 

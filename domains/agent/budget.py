@@ -19,10 +19,10 @@ from sqlalchemy.orm import Session
 
 from domains.agent import texts
 from domains.agent.models import BudgetNoticeRow
-from domains.charter import Budget
+from domains.inbox.models import ApprovalRow, ApprovalStatus
 from orchestrator.canonical import Post
+from orchestrator.charters import Budget
 from orchestrator.db import utcnow
-from orchestrator.inbox_models import ApprovalRow, ApprovalStatus
 from orchestrator.models import LogEvent
 
 if TYPE_CHECKING:
@@ -122,7 +122,7 @@ def warn_once(ctx: Context, st: BudgetState) -> bool:
 
 def request_raise(ctx: Context, st: BudgetState) -> bool:
     """At 100%: one approval card per limit; only an operator's Approve raises the budget."""
-    from orchestrator import approvals
+    from domains.approvals import service as approvals
 
     if st.domain not in ctx.orch.charters:
         return False  # the hub: no channel of its own to ask in; routing falls back offline

@@ -28,7 +28,7 @@ from orchestrator.posting import PostBatch, reply_target
 
 if TYPE_CHECKING:
     from domains.agent.turn import Claimed
-    from jobs.services import Services
+    from orchestrator.services import Services
 
 CONTEXT_MARK = " -- "  # the inbox's separator between an ask and its shared context
 

@@ -10,8 +10,8 @@ from typing import Any
 
 from domains.agent import texts
 from domains.agent.memory import Line, Memory
-from domains.charter import Charter
 from domains.status_doc import StatusDoc
+from orchestrator.charters import Charter
 
 CACHE = {"type": "ephemeral"}
 

@@ -17,9 +17,9 @@ from sqlalchemy import update
 from domains.agent import budget, llm, texts
 from domains.agent.models import AgentTurnRow, TurnKind, TurnStatus
 from domains.agent.prompt import CACHE, data_block
-from domains.charter import HUB
 from orchestrator import texts as core_texts
 from orchestrator.canonical import Post
+from orchestrator.charters import HUB
 from orchestrator.db import utcnow
 from orchestrator.eventlog import record
 from orchestrator.ingest import load_event
@@ -28,8 +28,8 @@ from orchestrator.pipeline import Context
 from orchestrator.posting import PostBatch, reply_target
 
 if TYPE_CHECKING:
-    from jobs.services import Services
     from orchestrator.router import RouteDecision
+    from orchestrator.services import Services
 
 log = logging.getLogger(__name__)
 
@@ -148,9 +148,9 @@ def _settle(
                 reply_target(event),
                 Post(text=core_texts.routed(chosen, texts.routed_by_model(chosen))),
             )
-            svc.orchestrator.handlers.domain_message(ctx, chosen, in_home=False)
+            svc.orchestrator.domain_message(ctx, chosen, in_home=False)
         else:
-            ctx.posts.add(reply_target(event), svc.orchestrator._ask_which(ctx, candidates))
+            ctx.posts.add(reply_target(event), svc.orchestrator.ask_which(ctx, candidates))
         return ctx.posts.channel_keys, list(ctx.jobs)
 
 

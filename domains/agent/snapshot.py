@@ -43,7 +43,7 @@ def _board(session: Session, charters) -> list[Headline]:  # type: ignore[no-unt
 
 
 def _inbox(session: Session, domain: str) -> list[InboxItem]:
-    from orchestrator.inbox import open_entries
+    from domains.inbox.service import open_entries
 
     return [
         InboxItem(e.id, e.from_domain, e.priority, e.status, e.ask, e.context, e.privacy_note)

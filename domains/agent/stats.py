@@ -9,12 +9,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from domains.agent.budget import CALL_EVENT, month_of, month_start
+from domains.agent.budget import CALL_EVENT, month_of, month_start, state
+from orchestrator.charters import CharterSet
 from orchestrator.db import utcnow
+from orchestrator.features import Feature
 from orchestrator.models import LogEvent
 
 
@@ -76,25 +79,24 @@ def consultation_rate(session: Session, since: datetime | None = None) -> Consul
     return Consultations(decided=count("route.decided"), consulted=count("route.consulted"))
 
 
-def register(charters) -> None:  # type: ignore[no-untyped-def]
-    """The dashboard's `agents` section: this month's spend per domain against its budget."""
-    from domains.agent.budget import state
-    from orchestrator import dashboard
+def feature(charters: CharterSet) -> Feature:
+    """The agents' spend as a feature: the dashboard's `agents` view."""
+    return Feature(name="agents", views={"agents": partial(spend, charters)})
 
-    def section(session: Session) -> list[dict[str, object]]:
-        used = usage(session)
-        rows = []
-        for domain in [*charters.names(), "hub"]:
-            st, u = state(session, charters, domain), used.get(domain, Usage(domain))
-            rate = u.cache_hit_rate
-            rows.append({
-                "domain": domain,
-                "month": st.month,
-                "spent_usd": round(st.spent_usd, 4),
-                "budget_usd": round(st.limit_usd, 2),
-                "calls": u.calls,
-                "cache_hit_rate": None if rate is None else round(rate, 3),
-            })  # fmt: skip
-        return rows
 
-    dashboard.SECTIONS["agents"] = section
+def spend(charters: CharterSet, session: Session) -> list[dict[str, object]]:
+    """This month's spend per domain (and the hub) against its budget, with cache hit rates."""
+    used = usage(session)
+    rows = []
+    for domain in [*charters.names(), "hub"]:
+        st, u = state(session, charters, domain), used.get(domain, Usage(domain))
+        rate = u.cache_hit_rate
+        rows.append({
+            "domain": domain,
+            "month": st.month,
+            "spent_usd": round(st.spent_usd, 4),
+            "budget_usd": round(st.limit_usd, 2),
+            "calls": u.calls,
+            "cache_hit_rate": None if rate is None else round(rate, 3),
+        })  # fmt: skip
+    return rows

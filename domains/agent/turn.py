@@ -27,7 +27,7 @@ from orchestrator.ingest import load_event
 from orchestrator.models import InboundEventRow
 
 if TYPE_CHECKING:
-    from jobs.services import Services
+    from orchestrator.services import Services
 
 log = logging.getLogger(__name__)
 

@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session
 from domains.briefs import clock, sources
 from domains.briefs.compose import card_refs, compose
 from domains.briefs.data import BriefRequest, gather
-from domains.charter import BriefSpec, CharterSet
 from orchestrator.canonical import Platform, Post
+from orchestrator.charters import BriefSpec, CharterSet
 from orchestrator.settings import Settings
 
 LABEL = "%a %d %b %Y %H:%M"

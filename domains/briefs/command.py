@@ -1,4 +1,5 @@
-"""`brief <name>` in Slack, Telegram or the local chat: post one now, on that platform.
+"""Briefs as a feature: `brief <name>` in Slack, Telegram or the local chat posts one now, on
+that platform; recent runs are a dashboard view.
 
 An on-demand run has its own period (the request), so it never consumes a scheduled one, and it
 commits with the command's other effects: a redelivered command posts nothing twice.
@@ -10,23 +11,19 @@ from typing import TYPE_CHECKING
 
 from domains.briefs import texts
 from domains.briefs.build import find_brief
+from domains.briefs.receipts import recent_runs
 from domains.briefs.runs import start_on_demand
 from orchestrator.canonical import Platform, Post
 from orchestrator.channels import channel_name
 from orchestrator.db import utcnow
+from orchestrator.features import Feature
 
 if TYPE_CHECKING:
-    from orchestrator.handlers import Handlers
     from orchestrator.pipeline import Context
 
 
-def register(handlers: Handlers) -> None:
-    """The `brief` command, and recent runs on the dashboard (idempotent)."""
-    from domains.briefs.receipts import recent_runs
-    from orchestrator import dashboard
-
-    handlers.commands["brief"] = brief
-    dashboard.SECTIONS["briefs"] = recent_runs
+def feature() -> Feature:
+    return Feature(name="briefs", commands={"brief": brief}, views={"briefs": recent_runs})
 
 
 def brief(ctx: Context, args: list[str]) -> Post:

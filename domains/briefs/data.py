@@ -18,8 +18,8 @@ from domains.briefs.sources import (
     PendingApproval,
     StatusChange,
 )
-from domains.charter import HUB, BriefSpec, CharterSet
 from domains.status_doc import StatusDoc
+from orchestrator.charters import HUB, BriefSpec, CharterSet
 
 LIST_LIMIT = 10  # inbox entries, decisions and changes listed before "…and n more"
 CARD_LIMIT = 5  # pending approvals shown as cards with their buttons

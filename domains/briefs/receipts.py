@@ -16,8 +16,8 @@ from sqlalchemy.orm import Session
 from domains.briefs import texts
 from domains.briefs.build import find_brief, platforms
 from domains.briefs.models import BriefRunRow, BriefRunStatus
-from domains.charter import HUB, CharterSet
 from orchestrator.canonical import Post
+from orchestrator.charters import HUB, CharterSet
 from orchestrator.eventlog import record
 from orchestrator.models import OutboxRow, OutboxStatus
 from orchestrator.posting import PostBatch

@@ -17,8 +17,8 @@ from sqlalchemy.orm import Session
 from domains.briefs import clock, sources, texts
 from domains.briefs.build import Brief, build_brief, platforms, zone_of
 from domains.briefs.models import BriefRunRow, BriefRunStatus, BriefTrigger
-from domains.charter import BriefSpec, CharterSet
 from orchestrator.canonical import Platform
+from orchestrator.charters import BriefSpec, CharterSet
 from orchestrator.eventlog import record
 from orchestrator.models import OutboxRow
 from orchestrator.posting import PostBatch

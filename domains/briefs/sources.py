@@ -15,9 +15,9 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from domains.briefs.models import BriefRunRow, BriefRunStatus, BriefTrigger
+from domains.inbox.cards import approval_card
+from domains.inbox.models import ApprovalRow, ApprovalStatus, InboxEntryRow, InboxStatus
 from orchestrator.canonical import Post
-from orchestrator.cards import approval_card
-from orchestrator.inbox_models import ApprovalRow, ApprovalStatus, InboxEntryRow, InboxStatus
 from orchestrator.models import LogEvent
 
 T = TypeVar("T")

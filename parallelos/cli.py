@@ -1,4 +1,8 @@
-"""The `parallelos` command."""
+"""The `parallelos` command (CONTRACT §2).
+
+Each command builds what it needs through `parallelos.wiring` when it runs, so `parallelos
+route` starts in milliseconds without loading the platforms or the model SDK.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +11,13 @@ import json
 import logging
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
-from orchestrator.settings import SettingsError, load_settings
+from orchestrator.settings import Settings, SettingsError, load_settings
+
+if TYPE_CHECKING:
+    from orchestrator.jobqueue import JobQueue
+    from orchestrator.services import Services
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -65,7 +74,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def _route(args: argparse.Namespace) -> int:
     from domains.charter import load_charters
-    from orchestrator.router import Router
+    from orchestrator.router import Router  # only the charters and the router: fast to start
 
     router = Router(load_charters(load_settings().domains_dir))
     lines = (line.rstrip("\n") for line in sys.stdin) if args.text == "-" else [args.text]
@@ -84,21 +93,35 @@ def _route(args: argparse.Namespace) -> int:
 def _worker(args: argparse.Namespace) -> int:
     from jobs.worker import run_worker
 
-    run_worker(load_settings(), burst=args.burst)
+    run_worker(load_settings(), build=_build, burst=args.burst)
     return 0
 
 
 def _scheduler(args: argparse.Namespace) -> int:
     from jobs.scheduler import run_scheduler
 
-    run_scheduler(load_settings(), once=args.once)
+    run_scheduler(load_settings(), build=_build, once=args.once)
     return 0
+
+
+def _build(settings: Settings, queue: JobQueue) -> Services:
+    from parallelos.wiring import build_services
+
+    return build_services(settings, queue=queue)
 
 
 def _chat(args: argparse.Namespace) -> int:
     from bot.terminal import run_chat
+    from jobs.queue import SyncJobQueue
+    from jobs.runtime import install
+    from orchestrator.migrate import upgrade
+    from parallelos.wiring import build_services
 
-    return run_chat(load_settings())
+    settings = load_settings()
+    upgrade(settings.database_url)
+    svc = build_services(settings, queue=SyncJobQueue(redis_url=settings.redis_url))
+    install(svc)
+    return run_chat(svc)
 
 
 def _migrate(args: argparse.Namespace) -> int:
@@ -110,7 +133,7 @@ def _migrate(args: argparse.Namespace) -> int:
 
 def _reconcile(args: argparse.Namespace) -> int:
     from jobs.reconcile import reconcile
-    from jobs.services import build_services
+    from parallelos.wiring import build_services
 
     result = reconcile(build_services())
     print(f"re-queued {result.events} events; {result.channels} channels to deliver")
@@ -120,28 +143,23 @@ def _reconcile(args: argparse.Namespace) -> int:
 def _export(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from domains.charter import load_charters
-    from orchestrator.db import Database
     from orchestrator.export import export_all
+    from parallelos.wiring import build_services
 
-    settings = load_settings()
-    db = Database(settings.database_url)
-    counts = export_all(db, load_charters(settings.domains_dir), Path(args.directory))
-    print(
-        f"exported {counts['domains']} status docs and {counts['events']} events "
-        f"to {args.directory}"
-    )
+    svc = build_services(queue=_NoQueue())
+    counts = export_all(svc.db, svc.features, Path(args.directory))
+    print(f"exported {counts['files']} files and {counts['events']} events to {args.directory}")
     return 0
 
 
 def _briefs(args: argparse.Namespace) -> int:
-    from jobs.brief_cli import list_briefs
+    from domains.briefs.cli import list_briefs
 
     return _brief_cli(lambda svc: list_briefs(svc))
 
 
 def _brief(args: argparse.Namespace) -> int:
-    from jobs.brief_cli import dry_run, post_now
+    from domains.briefs.cli import dry_run, post_now
 
     if args.dry_run:
         return _brief_cli(lambda svc: dry_run(svc, args.name), queue=False)
@@ -149,13 +167,17 @@ def _brief(args: argparse.Namespace) -> int:
 
 
 def _brief_cli(fn, *, queue: bool = True) -> int:  # type: ignore[no-untyped-def]
-    from jobs.brief_cli import BriefCliError
+    from domains.briefs.cli import BriefCliError
     from jobs.queue import SyncJobQueue, connect_redis
-    from jobs.services import build_queue, build_services, install
+    from jobs.runtime import install
+    from parallelos.wiring import build_queue, build_services
 
     settings = load_settings()
     live = queue and connect_redis(settings.redis_url) is not None
-    svc = build_services(settings, queue=build_queue(settings) if live else SyncJobQueue())
+    svc = build_services(
+        settings,
+        queue=build_queue(settings) if live else SyncJobQueue(redis_url=settings.redis_url),
+    )
     install(svc)
     try:
         sys.stdout.write(fn(svc))
@@ -181,6 +203,27 @@ def _doctor(args: argparse.Namespace) -> int:
     print("Telegram: " + ("configured" if settings.telegram_enabled else "not configured"))
     print("Language model: " + ("configured" if not settings.offline else "offline mode"))
     return 0
+
+
+class _NoQueue:
+    """For commands that only read (`export`): any attempt to queue work is a bug."""
+
+    in_process = True
+
+    def enqueue(self, name: str, *, job_id: str, delay: float = 0, **kwargs: Any) -> None:
+        raise RuntimeError(f"{name} queued by a read-only command")
+
+    def enqueue_many(self, name: str, jobs: Sequence[tuple[str, dict[str, Any]]]) -> None:
+        raise RuntimeError(f"{name} queued by a read-only command")
+
+    def enqueue_once(self, name: str, *, flag: str, **kwargs: Any) -> None:
+        raise RuntimeError(f"{name} queued by a read-only command")
+
+    def clear_flag(self, flag: str) -> None:
+        return None
+
+    def ping(self) -> bool:
+        return False
 
 
 if __name__ == "__main__":

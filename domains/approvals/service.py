@@ -20,37 +20,28 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from domains import store
-from domains.status_doc import apply_ops
-from domains.status_lines import SetDecision
-from orchestrator import cards, texts
-from orchestrator.canonical import Platform, Post, dump
-from orchestrator.db import utcnow
-from orchestrator.eventlog import record
-from orchestrator.inbox_models import (
+from domains.inbox import cards
+from domains.inbox.models import (
     ApprovalDecisionRow,
     ApprovalRow,
     ApprovalStatus,
     DeliveryStatus,
     can_move,
 )
+from domains.status_doc import apply_ops
+from domains.status_lines import SetDecision
+from orchestrator import texts
+from orchestrator.canonical import Platform, Post, dump
+from orchestrator.db import utcnow
+from orchestrator.eventlog import record
 from orchestrator.posting import PostBatch, reply_target
 from orchestrator.settings import Settings
 
 if TYPE_CHECKING:
-    from orchestrator.handlers import Handlers
     from orchestrator.pipeline import Context
 
 SYSTEM = "system"
 _ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
-
-
-def register(handlers: Handlers) -> None:
-    from orchestrator.approval_views import approvals_command, retry
-
-    handlers.commands["approvals"] = approvals_command
-    handlers.actions[cards.APPROVE] = _decider(ApprovalStatus.APPROVED)
-    handlers.actions[cards.REJECT] = _decider(ApprovalStatus.REJECTED)
-    handlers.actions[cards.RETRY] = retry
 
 
 def may_decide(settings: Settings, identity: str) -> bool:
@@ -103,7 +94,7 @@ def _is_home(ctx: Context, domain: str) -> bool:
 
 
 # -- deciding ---------------------------------------------------------------------------------
-def _decider(outcome: ApprovalStatus) -> Callable[[Context, str], None]:
+def decider(outcome: ApprovalStatus) -> Callable[[Context, str], None]:
     def click(ctx: Context, value: str) -> None:
         decide(ctx, value, outcome)
 

@@ -11,15 +11,15 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from orchestrator import texts
-from orchestrator.canonical import Button, ButtonStyle, Field_, Post, Target
-from orchestrator.inbox_models import (
+from domains.inbox.models import (
     ApprovalRow,
     ApprovalStatus,
     DeliveryStatus,
     InboxEntryRow,
     InboxStatus,
 )
+from orchestrator import texts
+from orchestrator.canonical import Button, ButtonStyle, Field_, Post, Target
 from orchestrator.models import OutboxRow
 from orchestrator.posting import PostBatch
 

@@ -1,4 +1,4 @@
-"""Jobs for approved actions: the webhook delivery, and the sweep the reconciler runs.
+"""Approved actions: the webhook delivery (the `deliver_webhook` job), and the reconciler's sweep.
 
 A delivery claims the approval with a lease (`pending` → `sending`), so one worker at a time
 POSTs it; the outcome is written only by the worker still holding that claim. Passing failures
@@ -16,15 +16,19 @@ from datetime import timedelta
 
 from sqlalchemy import and_, or_, select, update
 
-from jobs.services import Services, current
-from orchestrator import action_webhook, approvals, cards, texts
-from orchestrator.action_webhook import ActionPayload, Outcome, Result
+from domains.approvals import service as approvals
+from domains.approvals import webhook as action_webhook
+from domains.approvals.webhook import ActionPayload, Outcome, Result
+from domains.inbox import cards
+from domains.inbox.models import ApprovalRow, ApprovalStatus, DeliveryStatus
+from orchestrator import texts
 from orchestrator.canonical import Platform, Post
 from orchestrator.db import Database, utcnow
 from orchestrator.delivery import backoff
 from orchestrator.eventlog import record
-from orchestrator.inbox_models import ApprovalRow, ApprovalStatus, DeliveryStatus
+from orchestrator.handoff import deliver_channel, schedule_delivery
 from orchestrator.posting import PostBatch
+from orchestrator.services import Services
 
 log = logging.getLogger(__name__)
 
@@ -35,18 +39,8 @@ BACKOFF_CAP = 600.0
 SWEEP_LIMIT = 200
 
 
-def deliver_webhook(approval_id: int, flag: str | None = None) -> None:
-    """Job: POST one approved action to ACTION_WEBHOOK_URL (if it is due and unclaimed)."""
-    svc = current()
-    if flag:
-        svc.queue.clear_flag(flag)
-    run_delivery(svc, approval_id)
-
-
 def run_delivery(svc: Services, approval_id: int) -> Result | None:
     """One attempt; None when the approval was not due or another worker holds it."""
-    from jobs.tasks import deliver_channel
-
     claimed = _claim(svc.db, approval_id)
     if claimed is None:
         return None
@@ -168,8 +162,6 @@ def sweep(svc: Services) -> tuple[int, int]:
 
     Returns (approvals expired, deliveries queued).
     """
-    from jobs.tasks import schedule_delivery
-
     expired = 0
     for approval_id in _due(svc.db, expiring=True):
         keys = _expire_one(svc, approval_id)

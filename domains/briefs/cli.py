@@ -15,10 +15,10 @@ from domains.briefs.build import build_brief, find_brief, platforms, zone_of
 from domains.briefs.paging import plain_text
 from domains.briefs.receipts import describe, last_run
 from domains.briefs.runs import start_on_demand
-from domains.charter import BriefSpec
-from jobs.services import Services
+from orchestrator.charters import BriefSpec
 from orchestrator.db import utcnow
 from orchestrator.posting import PostBatch
+from orchestrator.services import Services
 
 NOT_MIGRATED = "the database has no brief_runs table yet: run `parallelos migrate` first"
 
@@ -55,7 +55,7 @@ def dry_run(svc: Services, name: str, *, now: datetime | None = None) -> str:
 
 def post_now(svc: Services, name: str, *, now: datetime | None = None) -> str:
     """Post the brief now on every configured platform (an on-demand run)."""
-    from jobs.tasks import schedule_delivery
+    from orchestrator.handoff import schedule_delivery
 
     spec = _spec(svc, name)
     request = f"cli-{uuid.uuid4().hex[:12]}"

@@ -7,21 +7,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from orchestrator import cards
-from orchestrator.approval_views import failed_deliveries, pending_approvals
+from domains.approvals.views import failed_deliveries, pending_approvals
+from domains.inbox import cards
+from domains.inbox.models import InboxEntryRow, InboxStatus
+from domains.inbox.service import open_entries
 from orchestrator.canonical import Button
 from orchestrator.db import utcnow
-from orchestrator.inbox import open_entries
-from orchestrator.inbox_models import InboxEntryRow, InboxStatus
-
-
-def register() -> None:
-    """Add the dashboard sections and the export file (idempotent)."""
-    from orchestrator import dashboard, export
-
-    dashboard.SECTIONS["inbox"] = inbox_section
-    dashboard.SECTIONS["approvals"] = approvals_section
-    export.EXTRA_EXPORTS["inbox.md"] = inbox_markdown
 
 
 def inbox_section(session: Session) -> list[dict[str, Any]]:

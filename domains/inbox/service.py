@@ -18,16 +18,16 @@ from typing import TYPE_CHECKING
 from sqlalchemy import case, select, update
 from sqlalchemy.orm import Session
 
+from domains.inbox import cards
+from domains.inbox.models import InboxEntryRow, InboxStatus, can_move
 from domains.status_lines import Ask
-from orchestrator import cards, texts
+from orchestrator import texts
 from orchestrator.canonical import Post, Target, dump
 from orchestrator.db import utcnow
 from orchestrator.eventlog import record
-from orchestrator.inbox_models import InboxEntryRow, InboxStatus, can_move
 from orchestrator.posting import reply_target
 
 if TYPE_CHECKING:
-    from orchestrator.handlers import Handlers
     from orchestrator.pipeline import Context
 
 CONTEXT_MARK = " -- "
@@ -38,16 +38,6 @@ BUTTONS = {
     cards.DONE: InboxStatus.DONE,
     cards.DECLINE: InboxStatus.DECLINED,
 }
-
-
-def register(handlers: Handlers) -> None:
-    """The `inbox` command, the card buttons, the dashboard sections and the export file."""
-    from orchestrator import inbox_dashboard
-
-    inbox_dashboard.register()
-    handlers.commands["inbox"] = inbox_command
-    for action, status in BUTTONS.items():
-        handlers.actions[action] = _mover(status)
 
 
 # -- creating entries ---------------------------------------------------------------------------
@@ -101,7 +91,7 @@ def brief_title(text: str) -> str:
 
 
 # -- buttons ----------------------------------------------------------------------------------
-def _mover(new: InboxStatus) -> Callable[[Context, str], None]:
+def mover(new: InboxStatus) -> Callable[[Context, str], None]:
     def click(ctx: Context, value: str) -> None:
         move(ctx, value, new)
 

@@ -1,0 +1,110 @@
+"""The web process: FastAPI app with Slack, Telegram and local-chat routes (CONTRACT §4).
+
+`create_app` is the whole web process over a `Services`; `bot.app` (the Procfile's entry
+point) hands it the composition root's builder. Nothing touches settings, the database or the
+network at import; the lifespan builds the services and starts the platform connections.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, PlainTextResponse
+from starlette.concurrency import run_in_threadpool
+
+from bot import web_local
+from bot.limits import BodyLimit
+from bot.platforms import Platforms
+from orchestrator.services import Services
+from orchestrator.settings import SettingsError
+
+log = logging.getLogger(__name__)
+
+
+def create_app(
+    services: Services | None = None, *, build: Callable[[], Services] | None = None
+) -> FastAPI:
+    """The web app over `services`, or over what `build` makes when the process starts."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        try:
+            if services is None and build is None:
+                raise SettingsError("the web app needs its services (see parallelos.wiring)")
+            svc = services or build()  # type: ignore[misc]
+            app.state.services = svc
+            platforms = Platforms(svc)
+            app.state.platforms = platforms
+            await platforms.start(app)
+        except SettingsError as exc:
+            if services is not None:
+                raise  # an embedding caller (tests) handles it
+            # The web process itself: one line naming the setting, no traceback (CONTRACT §3).
+            print(f"parallelos web: {exc}", file=sys.stderr, flush=True)
+            os._exit(2)
+        try:
+            yield
+        finally:
+            await platforms.stop()
+
+    app = FastAPI(title="ParallelOS", lifespan=lifespan, docs_url=None, redoc_url=None)
+    app.add_middleware(BodyLimit)
+    app.include_router(web_local.router)
+    app.add_exception_handler(RequestValidationError, _bad_request)
+    app.add_exception_handler(Exception, _server_error)
+
+    @app.post("/slack/events")
+    async def slack_events(request: Request) -> Response:
+        adapter = request.app.state.platforms.slack
+        if adapter is None:
+            # No signing secret here: no request can be authenticated.
+            return JSONResponse({"error": "slack is not configured"}, status_code=401)
+        return await adapter.handle(request)
+
+    @app.post("/telegram/webhook")
+    async def telegram_webhook(request: Request) -> Response:
+        adapter = request.app.state.platforms.telegram
+        if adapter is None:
+            return JSONResponse({"error": "telegram is not configured"}, status_code=401)
+        return await adapter.handle(request)
+
+    @app.get("/healthz")
+    async def healthz() -> PlainTextResponse:
+        return PlainTextResponse("ok")
+
+    @app.get("/readyz")
+    async def readyz(request: Request) -> JSONResponse:
+        problems = await run_in_threadpool(_readiness, request.app)
+        status = 503 if problems else 200
+        return JSONResponse({"ready": not problems, "problems": problems}, status_code=status)
+
+    return app
+
+
+def _readiness(app: FastAPI) -> list[str]:
+    svc: Services = app.state.services
+    problems = []
+    try:
+        svc.db.ping()
+    except Exception:
+        problems.append("database is not answering")
+    if not svc.queue.ping():
+        inline = " (jobs are running in-process)" if svc.queue.in_process else ""
+        problems.append(f"redis is not answering{inline}")
+    problems.extend(app.state.platforms.problems())
+    return problems
+
+
+async def _bad_request(request: Request, exc: Exception) -> JSONResponse:
+    return JSONResponse({"error": "bad request"}, status_code=400)
+
+
+async def _server_error(request: Request, exc: Exception) -> JSONResponse:
+    log.exception("unhandled error on %s", request.url.path)
+    return JSONResponse({"error": "internal error"}, status_code=500)

@@ -1,0 +1,283 @@
+"""The charter's typed shape: what a domain is, as routing, scope checks and staff read it.
+
+A charter is a Markdown file with YAML front matter (CONTRACT §5); `domains.charter` loads and
+validates the files into these models. They live in the kernel because the router and the
+pipeline read them; nothing here touches a file.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
+
+NAME_RE = re.compile(r"^[a-z][a-z0-9_-]*$")
+VERSION_RE = re.compile(r"^\d+\.\d+\.\d+$")
+HUB = "hub"
+_PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
+
+
+def _check_name(v: str) -> str:
+    if not NAME_RE.match(v):
+        raise ValueError("should be lowercase letters, digits, '-' or '_', starting a-z")
+    return v
+
+
+def _check_version(v: str) -> str:
+    if not VERSION_RE.match(v):
+        raise ValueError("should look like 1.0.0")
+    return v
+
+
+Name = Annotated[str, AfterValidator(_check_name)]
+Version = Annotated[str, AfterValidator(_check_version)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class BriefSpec(_Strict):
+    """One recurring (or on-demand) brief: when it runs and where it is posted."""
+
+    name: Name
+    title: str
+    cron: str
+    timezone: str | None = None
+    post_to: str
+    description: str
+    on_demand_only: bool = False
+    owner: str
+
+    @field_validator("cron")
+    @classmethod
+    def _cron(cls, v: str) -> str:
+        from croniter import croniter  # imported when a charter is loaded, not at import
+
+        if not croniter.is_valid(v):
+            raise ValueError(f"'{v}' is not a valid cron expression (e.g. '0 8 * * 1')")
+        return v
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone(cls, v: str | None) -> str | None:
+        if v is None:
+            return None
+        try:
+            ZoneInfo(v)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"'{v}' is not an IANA time zone (e.g. Europe/London)") from None
+        return v
+
+
+class DecisionRights(_Strict):
+    may_decide_alone: list[str]
+    needs_approval: list[str]
+
+
+class StatusDocSpec(_Strict):
+    """What each stable heading of the status doc means in this domain."""
+
+    current_phase: str = "Where the work stands overall."
+    active_sprint: str = "What is being pushed this week or two."
+    latest_decision: str = "The most recent decision, who made it and when."
+    top_next_steps: str = "The three next actions, in order."
+    blockers: str = "What stops progress and who can unblock it."
+    kpis: list[str] = Field(default_factory=list)
+    update_protocol: str = "Update with status lines in the domain's channel (CONTRACT §7.2)."
+    stale_after_days: int = Field(7, ge=1)
+
+
+class HeadlineSpec(_Strict):
+    """The one line on the shared board and what its colour promises."""
+
+    format: str = "One line: where things stand and the next move."
+    green: str = "On track; nothing needs the operator."
+    yellow: str = "At risk or waiting; the operator should look this week."
+    red: str = "Blocked or overdue; the operator must act now."
+
+
+class Budget(_Strict):
+    monthly_usd: float = Field(10.0, gt=0)
+    max_tool_iterations: int = Field(8, ge=1)
+    job_timeout_seconds: int = Field(120, ge=1)
+    brief_summary_max_tokens: int = Field(400, ge=1)
+
+
+class ChangelogEntry(_Strict):
+    version: Version
+    date: dt.date
+    note: str
+
+
+class Boundary(_Strict):
+    """A hard limit this domain declines. A message matching any of `patterns` (regular
+    expressions over lowercased text) and none of `unless` is declined with `description` as the
+    reason. `{name}` in a pattern stands for the alternation of `terms[name]`. `examples`
+    document the limit and are checked by the tests."""
+
+    kind: str
+    description: str
+    terms: dict[str, list[str]] = Field(default_factory=dict)
+    patterns: list[str] = Field(min_length=1)
+    unless: list[str] = Field(default_factory=list)
+    examples: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _regexes(self) -> Boundary:
+        for field in ("patterns", "unless"):
+            for i, pattern in enumerate(self.expanded(field)):
+                try:
+                    re.compile(pattern)
+                except re.error as exc:
+                    raise ValueError(
+                        f"{field}[{i}] is not a valid regular expression: {exc}"
+                    ) from None
+        return self
+
+    def expanded(self, field: Literal["patterns", "unless"] = "patterns") -> list[str]:
+        """The patterns with every `{name}` replaced by `(?:term|term|...)`."""
+
+        def expand(match: re.Match[str]) -> str:
+            name = match.group(1)
+            if name not in self.terms:
+                raise ValueError(
+                    f"{field}: '{{{name}}}' is not one of terms ({', '.join(self.terms)})"
+                )
+            return "(?:" + "|".join(self.terms[name]) + ")"
+
+        return [_PLACEHOLDER.sub(expand, p) for p in getattr(self, field)]
+
+
+class Routing(_Strict):
+    keywords: list[str] = Field(default_factory=list)
+    examples: list[str] = Field(default_factory=list)
+    boundaries: list[Boundary] = Field(default_factory=list)
+
+    @field_validator("keywords", mode="before")
+    @classmethod
+    def _plain_numbers(cls, v: Any) -> Any:
+        """YAML reads `1099` as a number; a keyword is always text."""
+        if isinstance(v, list):
+            return [
+                str(k) if isinstance(k, int | float) and not isinstance(k, bool) else k for k in v
+            ]
+        return v
+
+
+class Charter(_Strict):
+    """One domain's charter: front matter fields, the Markdown body and where it came from."""
+
+    name: Name
+    kind: Literal["domain"] = "domain"
+    title: str
+    mission: str
+    in_scope: list[str] = Field(min_length=1)
+    out_of_scope: list[str]
+    required_context: list[str]
+    default_outputs: list[str]
+    decision_rights: DecisionRights
+    escalation_triggers: list[str]
+    privacy_rules: list[str]
+    status_doc: StatusDocSpec = Field(default_factory=StatusDocSpec)
+    headline: HeadlineSpec = Field(default_factory=HeadlineSpec)
+    briefs: list[BriefSpec] = Field(default_factory=list)
+    budget: Budget = Field(default_factory=Budget)
+    approval_expiry_days: int = Field(7, ge=1)
+    version: Version
+    changelog: list[ChangelogEntry] = Field(min_length=1)
+    routing: Routing = Field(default_factory=Routing)
+    body: str = ""
+    path: Path
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, v: str) -> str:
+        if v == HUB:
+            raise ValueError("'hub' is reserved for the cross-domain briefs file")
+        return v
+
+    @field_validator("mission")
+    @classmethod
+    def _mission(cls, v: str) -> str:
+        if "\n" in v.strip():
+            raise ValueError("should be one line")
+        return v.strip()
+
+    def prompt_text(self) -> str:
+        """A compact rendering of the charter for a language model's system prompt."""
+        lines = [f"You are the {self.title} domain ({self.name}). Mission: {self.mission}"]
+        sections = [
+            ("In scope", self.in_scope),
+            ("Out of scope", self.out_of_scope),
+            (
+                "Hard limits (decline with the reason)",
+                [b.description for b in self.routing.boundaries],
+            ),
+            ("You may decide alone", self.decision_rights.may_decide_alone),
+            ("Needs the operator's approval", self.decision_rights.needs_approval),
+            ("Escalate when", self.escalation_triggers),
+            ("Privacy", self.privacy_rules),
+            ("Default outputs", self.default_outputs),
+        ]
+        for heading, items in sections:
+            if items:
+                lines.append(f"{heading}:")
+                lines.extend(f"- {item}" for item in items)
+        kpis = ", ".join(self.status_doc.kpis) or "none set"
+        lines.append(f"Status doc KPIs: {kpis}. Headline: {self.headline.format}")
+        lines.append(f"Charter version {self.version}.")
+        return "\n".join(lines)
+
+
+class HubSpec(_Strict):
+    """The hub file: cross-domain briefs posted to the hub channel."""
+
+    name: str = HUB
+    kind: Literal["hub"] = "hub"
+    title: str
+    version: Version
+    briefs: list[BriefSpec] = Field(default_factory=list)
+    body: str = ""
+    path: Path | None = None
+
+
+class CharterSet:
+    """Every loaded charter by name, plus the hub."""
+
+    def __init__(self, charters: dict[str, Charter], hub: HubSpec) -> None:
+        self.charters = dict(sorted(charters.items()))
+        self.hub = hub
+
+    def names(self) -> list[str]:
+        return list(self.charters)
+
+    def get(self, name: str) -> Charter:
+        try:
+            return self.charters[name]
+        except KeyError:
+            raise KeyError(f"unknown domain '{name}'; known: {', '.join(self.names())}") from None
+
+    def all_briefs(self) -> list[BriefSpec]:
+        """The hub's briefs first, then each domain's, in name order."""
+        briefs = list(self.hub.briefs)
+        for charter in self.charters.values():
+            briefs.extend(charter.briefs)
+        return briefs
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.charters
+
+    def __len__(self) -> int:
+        return len(self.charters)

@@ -1,0 +1,37 @@
+"""Everything one process works with, built once by the composition root.
+
+`parallelos.wiring.build_services` makes it for the web process, the worker, the scheduler and
+the CLI; the edge, the staff and the job functions receive it and never build their own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from orchestrator.canonical import Platform
+from orchestrator.channels import ChannelDirectory
+from orchestrator.charters import CharterSet
+from orchestrator.db import Database
+from orchestrator.delivery import Deliverer
+from orchestrator.features import Features
+from orchestrator.jobqueue import JobQueue
+from orchestrator.outbound import Sender
+from orchestrator.pipeline import Orchestrator
+from orchestrator.router import Router
+from orchestrator.settings import Settings
+
+__all__ = ["Services"]
+
+
+@dataclass
+class Services:
+    settings: Settings
+    db: Database
+    queue: JobQueue
+    senders: dict[Platform, Sender]
+    charters: CharterSet
+    router: Router
+    directory: ChannelDirectory
+    features: Features
+    orchestrator: Orchestrator
+    deliverer: Deliverer

@@ -1,0 +1,113 @@
+"""Builds the system: every part, explicitly, once per process.
+
+A new feature is one folder under `domains/` and one line in `features` below; a new platform
+is one sender in `build_senders`. Nothing registers itself anywhere else.
+"""
+
+from __future__ import annotations
+
+from bot.local import LocalSender
+from domains.agent import stats as agent_stats
+from domains.agent.staff import AgentStaff
+from domains.approvals.feature import feature as approvals_feature
+from domains.briefs.command import feature as briefs_feature
+from domains.charter import load_charters
+from domains.inbox.feature import feature as inbox_feature
+from domains.status_commands import feature as status_feature
+from domains.step import OfflineStaff
+from jobs.queue import InlineJobQueue, RQJobQueue, connect_redis
+from jobs.runtime import install
+from orchestrator.canonical import Platform
+from orchestrator.channels import ChannelDirectory
+from orchestrator.charters import CharterSet
+from orchestrator.db import Database
+from orchestrator.delivery import Deliverer
+from orchestrator.features import Features
+from orchestrator.jobqueue import JobQueue
+from orchestrator.outbound import Sender
+from orchestrator.pipeline import Orchestrator
+from orchestrator.router import Router
+from orchestrator.services import Services
+from orchestrator.settings import Settings, load_settings
+from orchestrator.staff import Staff
+
+__all__ = ["build_queue", "build_senders", "build_services", "features", "staff"]
+
+
+def features(settings: Settings, charters: CharterSet) -> Features:
+    """Every feature, in the order the dashboard shows them."""
+    items = [status_feature(charters), inbox_feature(), approvals_feature(), briefs_feature()]
+    if not settings.offline:
+        items.append(agent_stats.feature(charters))
+    return Features(items)
+
+
+def staff(settings: Settings) -> Staff:
+    """Offline, the status-line grammar answers; with a model key, an agent turn follows."""
+    return OfflineStaff() if settings.offline else AgentStaff()
+
+
+def build_senders(settings: Settings) -> dict[Platform, Sender]:
+    senders: dict[Platform, Sender] = {Platform.LOCAL: LocalSender()}
+    if settings.slack_enabled:
+        from bot.slack_sender import SlackSender  # slack_sdk is imported only when it is used
+
+        senders[Platform.SLACK] = SlackSender(settings)
+    if settings.telegram_enabled:
+        from bot.telegram_sender import TelegramSender
+
+        senders[Platform.TELEGRAM] = TelegramSender(settings)
+    return senders
+
+
+def build_queue(settings: Settings, *, inline_ok: bool = True) -> JobQueue:
+    conn = connect_redis(settings.redis_url)
+    if conn is not None:
+        return RQJobQueue(conn)
+    if not inline_ok:
+        raise RuntimeError("Redis is not reachable")
+    return InlineJobQueue(redis_url=settings.redis_url)
+
+
+def build_services(
+    settings: Settings | None = None,
+    *,
+    db: Database | None = None,
+    queue: JobQueue | None = None,
+    senders: dict[Platform, Sender] | None = None,
+) -> Services:
+    settings = settings or load_settings()
+    charters = load_charters(settings.domains_dir)
+    db = db or Database(settings.database_url)
+    senders = senders if senders is not None else build_senders(settings)
+    router = Router(charters)
+    directory = ChannelDirectory(db, settings, senders)
+    feature_list = features(settings, charters)
+    orchestrator = Orchestrator(
+        settings=settings,
+        db=db,
+        charters=charters,
+        router=router,
+        directory=directory,
+        staff=staff(settings),
+        features=feature_list,
+    )
+    return Services(
+        settings=settings,
+        db=db,
+        queue=queue if queue is not None else build_queue(settings),
+        senders=senders,
+        charters=charters,
+        router=router,
+        directory=directory,
+        features=feature_list,
+        orchestrator=orchestrator,
+        deliverer=Deliverer(db, senders, directory),
+    )
+
+
+def web_services() -> Services:
+    """The web process's services; its in-process jobs (no Redis) run with them."""
+    svc = build_services()
+    install(svc)
+    return svc
