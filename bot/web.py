@@ -13,6 +13,7 @@ import sys
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
+import redis
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse
@@ -94,11 +95,25 @@ def _readiness(app: FastAPI) -> list[str]:
         svc.db.ping()
     except Exception:
         problems.append("database is not answering")
-    if not svc.queue.ping():
+    if not _redis_answers(svc):
         inline = " (jobs are running in-process)" if svc.queue.in_process else ""
         problems.append(f"redis is not answering{inline}")
     problems.extend(app.state.platforms.problems())
     return problems
+
+
+def _redis_answers(svc: Services) -> bool:
+    """REDIS_URL answers a ping, checked even when jobs fell back to running in-process."""
+    if not svc.queue.in_process:
+        return svc.queue.ping()
+    try:
+        conn = redis.Redis.from_url(svc.settings.redis_url, socket_connect_timeout=2)
+        try:
+            return bool(conn.ping())
+        finally:
+            conn.close()
+    except (redis.RedisError, ValueError):
+        return False
 
 
 async def _bad_request(request: Request, exc: Exception) -> JSONResponse:

@@ -85,8 +85,7 @@ class InlineJobQueue:
 
     in_process = True
 
-    def __init__(self, workers: int = 4, *, redis_url: str | None = None) -> None:
-        self.redis_url = redis_url  # only to report whether Redis came back (`ping`)
+    def __init__(self, workers: int = 4) -> None:
         self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="job")
         self.flags: set[str] = set()
         self.lock = threading.Lock()
@@ -117,11 +116,7 @@ class InlineJobQueue:
             self.flags.discard(flag)
 
     def ping(self) -> bool:
-        conn = connect_redis(self.redis_url) if self.redis_url else None
-        if conn is None:
-            return False
-        conn.close()
-        return True
+        return False  # no Redis behind this queue
 
     def _run(self, name: str, kwargs: dict[str, Any]) -> None:
         from jobs import tasks
@@ -139,8 +134,8 @@ class InlineJobQueue:
 class SyncJobQueue(InlineJobQueue):
     """Runs each job at once in the caller's thread (terminal chat, tests); delays use timers."""
 
-    def __init__(self, *, redis_url: str | None = None) -> None:
-        super().__init__(workers=1, redis_url=redis_url)
+    def __init__(self) -> None:
+        super().__init__(workers=1)
 
     def enqueue(self, name: str, *, job_id: str, delay: float = 0, **kwargs: Any) -> None:
         if delay > 0:

@@ -32,7 +32,7 @@ def run_scheduler(settings: Settings, *, build: Build, once: bool = False) -> No
             "due work in-process.",
             flush=True,
         )
-        queue: JobQueue = InlineJobQueue(redis_url=settings.redis_url)
+        queue: JobQueue = InlineJobQueue()
     else:
         queue = RQJobQueue(conn)
     svc = build(settings, queue)

@@ -41,7 +41,7 @@ def run_worker(settings: Settings, *, build: Build, burst: bool = False) -> None
             "in the web process; this worker only reconciles.",
             flush=True,
         )
-        svc = build(settings, InlineJobQueue(redis_url=settings.redis_url))
+        svc = build(settings, InlineJobQueue())
         install(svc)
         run_reconcile_loop(svc, once=burst)
         return

@@ -34,5 +34,5 @@ class JobQueue(Protocol):
     def clear_flag(self, flag: str) -> None: ...
 
     def ping(self) -> bool:
-        """Redis (REDIS_URL) answers, even when jobs fell back to running in-process."""
+        """The queue's server answers (False for a queue without one)."""
         ...

@@ -119,7 +119,7 @@ def _chat(args: argparse.Namespace) -> int:
 
     settings = load_settings()
     upgrade(settings.database_url)
-    svc = build_services(settings, queue=SyncJobQueue(redis_url=settings.redis_url))
+    svc = build_services(settings, queue=SyncJobQueue())
     install(svc)
     return run_chat(svc)
 
@@ -176,7 +176,7 @@ def _brief_cli(fn, *, queue: bool = True) -> int:  # type: ignore[no-untyped-def
     live = queue and connect_redis(settings.redis_url) is not None
     svc = build_services(
         settings,
-        queue=build_queue(settings) if live else SyncJobQueue(redis_url=settings.redis_url),
+        queue=build_queue(settings) if live else SyncJobQueue(),
     )
     install(svc)
     try:

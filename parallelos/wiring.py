@@ -66,7 +66,7 @@ def build_queue(settings: Settings, *, inline_ok: bool = True) -> JobQueue:
         return RQJobQueue(conn)
     if not inline_ok:
         raise RuntimeError("Redis is not reachable")
-    return InlineJobQueue(redis_url=settings.redis_url)
+    return InlineJobQueue()
 
 
 def build_services(

@@ -8,8 +8,8 @@ from rq.serializers import JSONSerializer
 
 from domains import store
 from domains.inbox.models import ApprovalStatus
-from jobs import tasks
 from jobs.queue import RQJobQueue
+from orchestrator import handoff
 from orchestrator.canonical import EventKind, InboundEvent, Platform
 from orchestrator.ingest import store_events
 from tests.agent_support import KEY
@@ -89,7 +89,7 @@ def test_the_turn_is_an_rq_job_with_the_charters_timeout(db, api, redis_conn):
                              user=OPERATOR, channel=channel, text="what's next?",
                              message_ref=ts)  # fmt: skip
         (event_id,) = store_events(db, [event])
-        tasks.enqueue_event(svc, event_id)
+        handoff.enqueue_event(svc, event_id)
         worker = SimpleWorker([queue.queue], connection=redis_conn, serializer=JSONSerializer)
         worker.work(burst=True, max_jobs=1)
         (job,) = queue.queue.get_jobs()

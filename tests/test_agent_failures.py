@@ -12,10 +12,11 @@ from domains.agent import llm, loop, turn
 from domains.agent.finish import finish
 from domains.agent.loop import LoopResult
 from domains.agent.toolbox import Effects
+from domains.approvals import service as approvals
 from domains.status_lines import SetPhase
-from jobs import tasks
 from jobs.queue import SyncJobQueue
 from jobs.reconcile import reconcile
+from orchestrator import handoff
 from tests.agent_support import TRAVEL, agent_chat, events, turns
 
 
@@ -119,7 +120,7 @@ def test_two_runs_of_one_turn_apply_it_once(db, api):
     done = finish(c.svc, second, LoopResult(stop="end_turn", text="second"), effects)
     assert finish(c.svc, second, LoopResult(stop="end_turn", text="again"), effects) is None
     for key in done.channel_keys:
-        tasks.deliver_channel(c.svc, key)
+        handoff.deliver_channel(c.svc, key)
     assert final_text(c) == "second\nUpdated travel: phase → Booking"
     assert len(events(db, "status.changed")) == 1
 
@@ -131,7 +132,7 @@ def test_effects_that_cannot_be_applied_roll_back_and_the_user_is_told(db, api, 
     def broken(*args, **kwargs):  # type: ignore[no-untyped-def]
         raise RuntimeError("approvals are down")
 
-    monkeypatch.setattr(c.svc.orchestrator.handlers, "deferred", broken)
+    monkeypatch.setattr(approvals, "propose", broken)
     api.tools(("update_status", {"phase": "Booking"}),
               ("propose_action", {"action": "Book the 9:40"}))  # fmt: skip
     api.text("Proposed.")

@@ -15,8 +15,8 @@ from sqlalchemy.exc import OperationalError
 
 import bot.intake
 from bot.intake import Intake, enqueue_events
-from jobs import tasks
 from jobs.queue import QUEUE_NAME, RQJobQueue, SyncJobQueue
+from orchestrator import handoff
 from orchestrator.canonical import EventKind, InboundEvent, Platform
 from orchestrator.ingest import store_events
 from orchestrator.models import InboundEventRow
@@ -188,7 +188,7 @@ def test_enqueue_events_uses_the_job_ids_of_enqueue_event(db):
     """The batch path and the one-at-a-time path name a job alike, so they dedupe alike."""
     one, many = RecordingQueue(), RecordingQueue()
     svc_one = make_services(db, queue=one)
-    tasks.enqueue_event(svc_one, 7)
+    handoff.enqueue_event(svc_one, 7)
     svc_many = make_services(db, queue=many)
     enqueue_events(svc_many, [7])
     assert one.jobs == many.jobs == [("process_event", "event-7", {"event_id": 7})]

@@ -14,9 +14,8 @@ from rq import SimpleWorker
 from rq.serializers import JSONSerializer
 from sqlalchemy import update
 
-from jobs import tasks
 from jobs.queue import RQJobQueue, SyncJobQueue
-from orchestrator import outbox
+from orchestrator import handoff, outbox
 from orchestrator.canonical import Platform, Post, Target
 from orchestrator.db import utcnow
 from orchestrator.models import OutboxRow, OutboxStatus
@@ -206,7 +205,7 @@ def test_a_post_left_sending_by_a_dead_worker_is_not_posted_again(db, slack) -> 
     assert isinstance(outbox.claim_head(db, row.channel_key), outbox.Claim)
     posted = svc.senders[Platform.SLACK].send(Post(text="once"), Destination(channel), key="ev9:0")
     expire_lease(db, row.id)
-    tasks.deliver_channel(svc, row.channel_key)
+    handoff.deliver_channel(svc, row.channel_key)
     assert len(slack.messages(channel)) == 1
     (done,) = outbox_rows(db)
     assert (done.status, done.sent_message_id) == (OutboxStatus.SENT, posted.message_id)
@@ -219,8 +218,8 @@ def test_a_post_the_dead_worker_never_sent_is_sent_once(db, slack) -> None:  # t
     row = queue_post(db, channel, key="ev9:1")
     assert isinstance(outbox.claim_head(db, row.channel_key), outbox.Claim)
     expire_lease(db, row.id)
-    tasks.deliver_channel(svc, row.channel_key)
-    tasks.deliver_channel(svc, row.channel_key)
+    handoff.deliver_channel(svc, row.channel_key)
+    handoff.deliver_channel(svc, row.channel_key)
     (message,) = slack.messages(channel)
     assert message["text"] == "once"
     assert outbox_rows(db)[0].status == OutboxStatus.SENT
