@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from orchestrator.pipeline import Context, Orchestrator
 
 CommandFn = Callable[["Context", list[str]], Post]
+MAX_COMMAND_CHARS = 256  # how much of a command's name and arguments is read (they are words)
 ActionFn = Callable[["Context", str], None]
 
 
@@ -96,8 +97,8 @@ class Handlers:
 
     # -- commands -------------------------------------------------------------------------
     def command(self, ctx: Context) -> str | None:
-        name = (ctx.event.command or "help").lower()
-        args = ctx.event.text.split()
+        name = (ctx.event.command or "help")[:MAX_COMMAND_CHARS].lower()
+        args = ctx.event.text[:MAX_COMMAND_CHARS].split()
         fn = self.commands.get(name)
         post = fn(ctx, args) if fn else Post(text=texts.unknown_command(name))
         self.reply_privately(ctx, post)
