@@ -15,12 +15,13 @@ from domains.status_doc import StatusDoc, render_status_markdown
 from orchestrator.db import Database, utcnow
 from orchestrator.models import LogEvent
 
-# Extra Markdown sections by file name (the inbox registers itself here).
+# Extra Markdown sections by file name, beside the inbox and approvals that `_sections` names.
 EXTRA_EXPORTS: dict[str, Callable[[Session], str]] = {}
 
 
 def export_all(db: Database, charters, directory: Path) -> dict[str, int]:  # type: ignore[no-untyped-def]
-    """Write status/<domain>.md, board.md, extra sections and events.jsonl; return counts."""
+    """Write status/<domain>.md, board.md, inbox.md, approvals.md, extra sections and
+    events.jsonl; return counts."""
     directory.mkdir(parents=True, exist_ok=True)
     (directory / "status").mkdir(exist_ok=True)
     with db.session() as s:
@@ -31,12 +32,20 @@ def export_all(db: Database, charters, directory: Path) -> dict[str, int]:  # ty
             (directory / "status" / f"{name}.md").write_text(
                 render_status_markdown(doc, titles[name]), encoding="utf-8"
             )
-        rows = build_board(docs, titles, now=utcnow())
+        stale = {n: charters.get(n).status_doc.stale_after_days for n in charters.names()}
+        rows = build_board(docs, titles, now=utcnow(), stale_after_days=stale)
         (directory / "board.md").write_text(render_board_markdown(rows), encoding="utf-8")
-        for filename, render in EXTRA_EXPORTS.items():
+        for filename, render in _sections().items():
             (directory / filename).write_text(render(s), encoding="utf-8")
         events = _write_events(s, directory / "events.jsonl")
     return {"domains": len(charters.names()), "events": events}
+
+
+def _sections() -> dict[str, Callable[[Session], str]]:
+    """The Markdown files beside the docs and the board, whether or not `Handlers` was built."""
+    from orchestrator.inbox_dashboard import approvals_markdown, inbox_markdown
+
+    return {"inbox.md": inbox_markdown, "approvals.md": approvals_markdown, **EXTRA_EXPORTS}
 
 
 def _write_events(s: Session, path: Path) -> int:
