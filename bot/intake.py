@@ -8,8 +8,11 @@ Group commit: concurrent requests do not each pay a transaction and two Redis ro
 stores it in one transaction (`store_events`), queues the new ids in one Redis pipeline, and
 answers each request with its own outcome. Nothing waits on purpose: a lone request is a batch
 of one, and what arrives while a batch is being written goes in the next one. Each request is
-still answered only after its event is committed, and a failed batch fails each of its requests
-(503, so the platform delivers them again).
+still answered only after its event is committed. A batch the database refuses for a row's
+values is written again one event at a time, so one bad event never fails its neighbours (it
+alone is `Unstorable`: 400); a batch failed otherwise (the database is down) fails each of its
+requests (503, so the platform delivers them again). Identifiers too long for their columns are
+refused before they join a batch (`fit`).
 """
 
 from __future__ import annotations
@@ -21,12 +24,13 @@ from collections.abc import Sequence
 from starlette.concurrency import run_in_threadpool
 
 from orchestrator.canonical import EventKind, InboundEvent
-from orchestrator.ingest import store_events
+from orchestrator.ingest import BAD_ROW, Unstorable, fit, store_events
 from orchestrator.services import Services
 
 log = logging.getLogger(__name__)
 
 MAX_BATCH = 100  # events one transaction and one pipeline take at most
+_Waiting = tuple[InboundEvent, asyncio.Future[int | None]]  # an event and its request's answer
 
 
 def enqueue_events(svc: Services, event_ids: Sequence[int]) -> None:
@@ -44,7 +48,7 @@ def enqueue_events(svc: Services, event_ids: Sequence[int]) -> None:
 class Intake:
     def __init__(self, services: Services) -> None:
         self.svc = services
-        self._waiting: list[tuple[InboundEvent, asyncio.Future[int | None]]] = []
+        self._waiting: list[_Waiting] = []
         self._writer: asyncio.Task[None] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
 
@@ -57,15 +61,17 @@ class Intake:
         return False
 
     def accept(self, event: InboundEvent) -> int | None:
-        """Store and queue an event; return its id, or None (stranger or duplicate)."""
+        """Store and queue an event; return its id, or None (stranger or duplicate).
+        Raises `Unstorable` for an event the database cannot keep."""
         if not self.allowed(event):
             return None
-        return self.store_and_queue([event])[0]
+        return self.store_and_queue([fit(event)])[0]
 
     async def accept_async(self, event: InboundEvent) -> int | None:
         """`accept` for the event loop, sharing a transaction with concurrent requests."""
         if not self.allowed(event):
             return None
+        event = fit(event)
         loop = asyncio.get_running_loop()
         if self._loop is None:
             self._loop = loop
@@ -103,17 +109,35 @@ class Intake:
         while self._waiting:
             batch, self._waiting = self._waiting[:MAX_BATCH], self._waiting[MAX_BATCH:]
             try:
-                ids = await run_in_threadpool(self.store_and_queue, [e for e, _ in batch])
-            except Exception as exc:  # each request answers 503; the platform retries it
-                for _, outcome in batch:
-                    if not outcome.done():
-                        outcome.set_exception(exc)
-                continue
+                await self._write_batch(batch)
             except BaseException:  # cancelled (shutting down): cancel what still waits
                 for _, outcome in batch + self._waiting:
                     outcome.cancel()
                 self._waiting = []
                 raise
-            for (_, outcome), event_id in zip(batch, ids, strict=True):
-                if not outcome.done():  # a request cancelled meanwhile: its event is stored
-                    outcome.set_result(event_id)
+
+    async def _write_batch(self, batch: list[_Waiting]) -> None:
+        """One transaction; if the database refuses a row in it, one transaction per event."""
+        try:
+            ids = await run_in_threadpool(self.store_and_queue, [e for e, _ in batch])
+        except BAD_ROW as exc:
+            if len(batch) > 1:
+                log.warning("batch refused (%s); storing its events one by one", type(exc).__name__)
+                for one in batch:
+                    await self._write_batch([one])
+                return
+            refused = Unstorable(f"the database refused this event ({type(exc).__name__})")
+            _settle(batch, error=refused)
+            return
+        except Exception as exc:  # each request answers 503; the platform retries it
+            _settle(batch, error=exc)
+            return
+        for (_, outcome), event_id in zip(batch, ids, strict=True):
+            if not outcome.done():  # a request cancelled meanwhile: its event is stored
+                outcome.set_result(event_id)
+
+
+def _settle(batch: list[_Waiting], *, error: Exception) -> None:
+    for _, outcome in batch:
+        if not outcome.done():
+            outcome.set_exception(error)

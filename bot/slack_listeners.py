@@ -2,8 +2,9 @@
 
 Bolt runs with `process_before_response=True`, so Slack's 200 is sent only after the listener
 returned: the event is in the database (and queued) before Slack hears back. Nothing else
-happens in the request. Errors map to statuses here too: a payload of the wrong shape is 400
-(with `x-slack-no-retry`), a storage failure 503 so Slack delivers it again.
+happens in the request. Errors map to statuses here too: a payload of the wrong shape, or one
+the database cannot keep (an id too long for its column), is 400 (with `x-slack-no-retry`), a
+storage failure 503 so Slack delivers it again.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from slack_bolt.error import BoltUnhandledRequestError
 from bot import slack_events
 from bot.intake import Intake
 from orchestrator.canonical import InboundEvent
+from orchestrator.ingest import Unstorable
 
 log = logging.getLogger(__name__)
 
@@ -75,11 +77,12 @@ async def on_error(error: Exception) -> BoltResponse:
     if isinstance(error, slack_events.Malformed):
         log.warning("malformed slack payload: %s", error)
         return malformed()
+    if isinstance(error, Unstorable):  # e.g. an id longer than its column: never stored
+        log.warning("slack payload refused: %s", error)
+        return malformed(str(error))
     log.error("slack request not accepted; Slack will deliver it again", exc_info=error)
     return BoltResponse(status=503, body={"error": "temporarily unavailable"})
 
 
-def malformed() -> BoltResponse:
-    return BoltResponse(
-        status=400, body={"error": "malformed request"}, headers={"x-slack-no-retry": "1"}
-    )
+def malformed(reason: str = "malformed request") -> BoltResponse:
+    return BoltResponse(status=400, body={"error": reason}, headers={"x-slack-no-retry": "1"})

@@ -19,7 +19,14 @@ from bot.slack_calls import Refused, Uncertain, call, classify, header
 from bot.slack_channels import ensure_channel
 from bot.slack_render import render_slack
 from orchestrator.canonical import Platform, Post, SentRef
-from orchestrator.outbound import UNKNOWN, Destination, RetryLater, Unconfirmed, Unknown
+from orchestrator.outbound import (
+    UNKNOWN,
+    Destination,
+    RetryLater,
+    Unconfirmed,
+    Unknown,
+    Unsettled,
+)
 from orchestrator.settings import Settings, require
 
 log = logging.getLogger(__name__)
@@ -29,6 +36,7 @@ LOOKBACK = 60.0  # seconds of history before the post's creation that find_sent 
 HISTORY_PAGE = 200
 HISTORY_PAGES = 10  # beyond this the answer is "unknown", never a guess
 TIMEOUT = 15
+SETTLE = 60.0  # after a lost answer, how long a slow post may take to show before a resend
 
 
 def metadata(key: str) -> dict[str, Any]:
@@ -118,7 +126,8 @@ class SlackSender:
 
     # -- helpers ------------------------------------------------------------------------
     def _confirm(self, dest: Destination, key: str) -> SentRef:
-        """After a lost answer: the post if Slack has it; RetryLater if it surely does not."""
+        """After a lost answer: the post if Slack has it; else look again after SETTLE seconds
+        (a post Slack is slow to answer shows late), through the outbox's in-doubt re-check."""
         since = datetime.now(UTC) - timedelta(seconds=TIMEOUT)
         try:
             found = self.find_sent(dest, key=key, since=since)
@@ -127,7 +136,9 @@ class SlackSender:
         if isinstance(found, SentRef):
             return found
         if found is None:
-            raise RetryLater(1.0, "slack chat.postMessage: no answer, and the post is not there")
+            raise Unsettled(
+                SETTLE, "slack chat.postMessage: no answer, and the post is not there yet"
+            )
         raise Unconfirmed("slack chat.postMessage: no answer, and history cannot tell")
 
     def _member_call(self, method: str, channel: str, **params: Any) -> Any:

@@ -25,6 +25,7 @@ from bot.intake import Intake
 from bot.telegram_events import ALLOWED_UPDATES, BotIdentity, callback_id, to_event
 from bot.telegram_poller import Poller
 from orchestrator.canonical import InboundEvent
+from orchestrator.ingest import Unstorable
 from orchestrator.services import Services
 from orchestrator.settings import SettingsError
 
@@ -151,15 +152,22 @@ class TelegramAdapter:
             return JSONResponse({"error": "malformed update"}, status_code=400)
         try:
             await self.ingest(update)
+        except Unstorable as exc:  # e.g. an id longer than its column: never stored
+            log.warning("telegram update %s refused: %s", update.update_id, exc)
+            return JSONResponse({"error": str(exc)}, status_code=400)
         except Exception as exc:  # the database is down: not acknowledged, Telegram retries
             log.warning("telegram update %s not stored: %s", update.update_id, type(exc).__name__)
             return JSONResponse({"error": "try again later"}, status_code=503)
         return JSONResponse({"ok": True})
 
     async def store(self, updates: Sequence[Update]) -> None:
-        """A polled batch, in order; raises (and the offset stays) if any cannot be stored."""
+        """A polled batch, in order; raises (and the offset stays) if any cannot be stored
+        now. One the database can never keep is logged and passed over."""
         for update in updates:
-            await self.ingest(update)
+            try:
+                await self.ingest(update)
+            except Unstorable as exc:
+                log.warning("telegram update %s skipped: %s", update.update_id, exc)
 
     async def ingest(self, update: Update) -> None:
         """Store one update (raises only when it cannot be stored, e.g. the database is down)."""

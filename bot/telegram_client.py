@@ -11,6 +11,7 @@ import logging
 import re
 import warnings
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 import httpx
 from telegram import Bot
@@ -36,6 +37,7 @@ _LOGGERS = (
     "telegram", "telegram.Bot", "telegram.BaseRequest", "telegram.HTTPXRequest",
 )  # fmt: skip
 MASK = "<token>"
+OFFICIAL_API_HOST = "api.telegram.org"  # TELEGRAM_API_URL's default host
 
 
 _TOKEN_FORMAT = re.compile(r"^\d+:[A-Za-z0-9_-]+$")
@@ -54,10 +56,23 @@ def token_of(settings: Settings) -> str:
     return token
 
 
+def is_official_api(settings: Settings) -> bool:
+    """TELEGRAM_API_URL names Telegram's own Bot API (not a local Bot API server)."""
+    return urlsplit(settings.telegram_api_url).hostname == OFFICIAL_API_HOST
+
+
 def check_webhook_settings(settings: Settings) -> None:
-    """PUBLIC_URL must be https (Telegram refuses others); the secret is 1-256 of A-Z a-z 0-9 _ -."""
-    if settings.public_url is not None and not settings.public_url.startswith("https://"):
-        raise SettingsError("setting PUBLIC_URL is invalid: Telegram webhooks need https://")
+    """PUBLIC_URL must be https for the official Bot API (a local Bot API server also takes
+    http, CONTRACT §3); the secret is 1-256 of A-Z a-z 0-9 _ -.
+
+    Start-up (`TelegramAdapter`) and `parallelos doctor` both call this, so they agree.
+    """
+    url = settings.public_url
+    if url is not None and not url.startswith("https://") and is_official_api(settings):
+        raise SettingsError(
+            "setting PUBLIC_URL is invalid: Telegram webhooks need https:// "
+            "(http:// only with TELEGRAM_API_URL pointing at a local Bot API server)"
+        )
     secret = settings.telegram_webhook_secret
     if secret is not None and not _SECRET_FORMAT.match(secret.get_secret_value()):
         raise SettingsError(

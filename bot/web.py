@@ -54,7 +54,10 @@ def create_app(
         finally:
             await platforms.stop()
 
-    app = FastAPI(title="ParallelOS", lifespan=lifespan, docs_url=None, redoc_url=None)
+    # No OpenAPI document or docs UI: nothing public should describe the local API.
+    app = FastAPI(
+        title="ParallelOS", lifespan=lifespan, openapi_url=None, docs_url=None, redoc_url=None
+    )
     app.add_middleware(BodyLimit)
     app.include_router(web_local.router)
     app.add_exception_handler(RequestValidationError, _bad_request)

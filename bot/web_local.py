@@ -1,13 +1,12 @@
 """HTTP routes of the local chat and dashboard (GET /, /api/chat/*, /api/dashboard).
 
-They carry no login, so they answer only clients on this machine: the web process also
-serves Slack and Telegram from the internet, and the dashboard shows every domain's doc.
-Behind a reverse proxy, uvicorn's proxy headers give the real client address.
+They carry no login, so they answer only clients on this machine (bot/this_machine.py):
+the web process also serves Slack and Telegram from the internet, and the dashboard shows
+every domain's doc.
 """
 
 from __future__ import annotations
 
-import ipaddress
 from pathlib import Path
 from typing import Annotated
 
@@ -18,21 +17,20 @@ from starlette.concurrency import run_in_threadpool
 
 from bot.intake import Intake
 from bot.local import DM, local_click, local_event, sent_local_posts
+from bot.this_machine import refusal
 from orchestrator.services import Services
 
 
 def this_machine_only(request: Request) -> None:
-    host = request.client.host if request.client else ""
-    try:
-        local = ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        local = host == "localhost"
-    if not local:
-        raise HTTPException(403, "the local chat and dashboard answer only on this machine")
+    """Dependency for every page and API that carries no login (also for /metrics)."""
+    reason = refusal(request, request.app.state.services.settings.trusted_proxies)
+    if reason is not None:
+        raise HTTPException(403, reason)
 
 
 router = APIRouter(dependencies=[Depends(this_machine_only)])
 PAGE = Path(__file__).parent / "static" / "index.html"
+MAX_ID = 2**63 - 1  # the largest id a database row can have (SQLite and BIGINT)
 
 
 def services(request: Request) -> Services:
@@ -73,8 +71,8 @@ async def click(body: ClickIn, svc: ServicesDep) -> dict[str, int | None]:
 
 @router.get("/api/chat/messages")
 async def messages(svc: ServicesDep, after: int = 0, limit: int = 200) -> dict[str, object]:
-    if limit < 1 or limit > 1000 or after < 0:
-        raise HTTPException(400, "after must be ≥ 0 and limit between 1 and 1000")
+    if limit < 1 or limit > 1000 or after < 0 or after > MAX_ID:
+        raise HTTPException(400, "after must be between 0 and 2^63-1 and limit between 1 and 1000")
     rows = await run_in_threadpool(sent_local_posts, svc.db, after=after, limit=limit)
     return {"messages": rows, "last": rows[-1]["id"] if rows else after}
 

@@ -8,7 +8,8 @@
 A status line is a line that *starts* with a key and a colon (keys case-insensitive). Leading
 bullets, quote marks (also Slack's `&gt;`), list numbers and bold/italic markers around the key
 are tolerated; anything else is free text and is handed back untouched in `other_text`. Lines
-inside ``` fences are always free text.
+inside ``` fences are always free text. Only the first `MAX_PARSED_LINES` lines are read for
+status lines; any after them are free text, so a long message costs what its first lines cost.
 
 All or nothing: a message with any error must change nothing. `parse_status_lines` still
 returns the ops it could build, but the caller must check `errors` first and, when there are
@@ -33,6 +34,8 @@ PRIORITIES: tuple[Priority, ...] = ("high", "normal", "low")
 MAX_NEXT_STEPS = 3
 MAX_VALUE_CHARS = 500
 MAX_KPI_NAME_CHARS = 60
+MAX_PARSED_LINES = 100  # lines read for status lines; the rest of a message is free text
+MAX_QUOTED_CHARS = 200  # how much of a wrong line an error quotes back
 
 
 class _Op(BaseModel):
@@ -157,14 +160,15 @@ def parse_status_lines(text: str, known_domains: Collection[str]) -> ParsedLines
     result = ParsedLines()
     free: list[str] = []
     for line_no, raw, in_code in _lines(text):
-        key = None if in_code else _match_key(_normalise(raw))
+        read = not in_code and line_no <= MAX_PARSED_LINES
+        key = _match_key(_normalise(raw)) if read else None
         if key is None:
             free.append(raw)
             continue
         try:
             result.ops.append(_build(key, domains))
         except _Hint as hint:
-            result.errors.append(LineError(line_no=line_no, line=raw.strip(), hint=str(hint)))
+            result.errors.append(LineError(line_no=line_no, line=_quote(raw), hint=str(hint)))
     result.other_text = "\n".join(free).strip()
     return result
 
@@ -205,6 +209,11 @@ _HEAD = re.compile(
     r"|ask(?:\s+(?P<to>\S+)(?:\s+(?P<priority>\S+))?)?)$",
     re.IGNORECASE,
 )
+
+
+def _quote(raw: str) -> str:
+    line = raw.strip()
+    return line if len(line) <= MAX_QUOTED_CHARS else line[: MAX_QUOTED_CHARS - 1] + "…"
 
 
 def _normalise(raw: str) -> str:

@@ -20,6 +20,7 @@ from orchestrator.outbound import (
     Sender,
     Unconfirmed,
     Unknown,
+    Unsettled,
 )
 
 log = logging.getLogger(__name__)
@@ -75,7 +76,7 @@ class Deliverer:
             ref = self._send(claim)
         except Waiting as exc:
             outbox.mark_retry(self.db, claim, delay=exc.seconds, error=str(exc), count=False)
-        except InDoubt as exc:
+        except (InDoubt, Unsettled) as exc:
             self._recheck(claim, exc.seconds, str(exc))
         except RetryLater as exc:
             self._retry(claim, exc.seconds, str(exc))

@@ -23,6 +23,8 @@ from orchestrator.staff import Staff
 if TYPE_CHECKING:
     from orchestrator.pipeline import Context, Orchestrator
 
+MAX_COMMAND_CHARS = 256  # how much of a command's name and arguments is read (they are words)
+
 
 class Handlers:
     """Messages in a domain, commands and button clicks, for one orchestrator."""
@@ -59,8 +61,8 @@ class Handlers:
 
     # -- commands -------------------------------------------------------------------------
     def command(self, ctx: Context) -> str | None:
-        name = (ctx.event.command or "help").lower()
-        args = ctx.event.text.split()
+        name = (ctx.event.command or "help")[:MAX_COMMAND_CHARS].lower()
+        args = ctx.event.text[:MAX_COMMAND_CHARS].split()
         fn = self.commands.get(name)
         post = fn(ctx, args) if fn else Post(text=texts.unknown_command(name))
         self.reply_privately(ctx, post)

@@ -5,15 +5,58 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import DataError, IntegrityError
 
-from orchestrator.canonical import InboundEvent
+from orchestrator.canonical import EventKind, InboundEvent, Target
 from orchestrator.db import Database, utcnow
-from orchestrator.models import EventStatus, InboundEventRow
+from orchestrator.inbox_models import ApprovalRow
+from orchestrator.models import EventStatus, InboundEventRow, LogEvent, OutboxRow
 
 log = logging.getLogger(__name__)
+
+BAD_ROW = (DataError, IntegrityError)  # the database refused a row's values, not the request
+
+
+class Unstorable(ValueError):
+    """An event the database cannot take as it is: refused at the edge (400), never retried."""
+
+
+def _size(column: Any) -> int:
+    return int(column.type.length)
+
+
+def _bounded(event: InboundEvent) -> list[tuple[str, str | None, int]]:
+    """(field, value, most characters) for each identifier of the event that lands in a bounded
+    column, here or later in `process_event`; the sizes are read off the models."""
+    thread = _size(OutboxRow.sent_thread)  # answers are threaded under these
+    prefix = len(Target(platform=event.platform, channel="").channel_key())
+    click = f"{event.action_id}:{event.action_value}" if event.kind is EventKind.ACTION else None
+    return [
+        ("event id", event.external_id, _size(InboundEventRow.external_id)),
+        ("user id", event.user, _size(LogEvent.actor) - len(event.platform.value) - 1),
+        ("channel", event.channel, _size(OutboxRow.channel_key) - prefix),
+        ("thread", event.thread, thread),
+        ("message id", event.message_ref, thread),
+        ("callback", event.action_callback_ref, thread),
+        ("button", click, _size(LogEvent.subject)),  # the log's subject of a click
+    ]
+
+
+def fit(event: InboundEvent) -> InboundEvent:
+    """The event as the database can keep it: `Unstorable` naming the first identifier longer
+    than its column; a display name longer than its column is shortened (it identifies
+    nothing, and Telegram's first and last names together may exceed it)."""
+    for field, value, most in _bounded(event):
+        if value is not None and len(value) > most:
+            raise Unstorable(f"{field} too long: {len(value)} characters, at most {most}")
+    most = _size(ApprovalRow.decided_name)
+    if event.user_name is not None and len(event.user_name) > most:
+        return event.model_copy(update={"user_name": event.user_name[:most]})
+    return event
 
 
 def store_events(db: Database, events: Sequence[InboundEvent]) -> list[int | None]:

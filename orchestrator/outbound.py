@@ -17,6 +17,11 @@ class RetryLater(Exception):
         self.seconds = seconds
 
 
+class Unsettled(RetryLater):
+    """The request went out, no answer came back, and the platform does not show the post yet:
+    it may still land. Ask the platform again (`find_sent`) after `seconds`; never resend first."""
+
+
 class PermanentFailure(Exception):
     """The platform refused for good (unknown channel, bad request): do not retry."""
 

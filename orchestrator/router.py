@@ -32,6 +32,10 @@ _ALPHA = 0.1  # additive smoothing
 _TEMPERATURE = 1.0  # softmax temperature over the weighted log-likelihoods
 MIN_CONFIDENCE = 0.5
 MIN_MARGIN = 0.1
+# The router reads at most this much of a message (a whole Telegram message, and more than any
+# routing decision needs); the message itself is stored and answered whole.
+MAX_ROUTED_CHARS = 4096
+MAX_CORRECTED_WORDS = 100  # unknown words a message gets typo-corrected (the first ones)
 
 
 @dataclass(frozen=True)
@@ -194,18 +198,23 @@ class Router:
         )
 
     def mentioned_domain(self, text: str) -> str | None:
-        """The domain the text addresses explicitly, if any."""
-        match = self._mention.search(text)
+        """The domain the text addresses explicitly, if any (in its first `MAX_ROUTED_CHARS`)."""
+        match = self._mention.search(text[:MAX_ROUTED_CHARS])
         if not match:
             return None
         return next(v for v in match.groupdict().values() if v).lower()
 
     def _correct(self, norm: str) -> str:
-        """Replace unknown words by a known word one typo away ("flihgt" -> "flight")."""
+        """Replace unknown words by a known word one typo away ("flihgt" -> "flight"), for the
+        first `MAX_CORRECTED_WORDS` unknown words."""
+        budget = [MAX_CORRECTED_WORDS]
 
         def fix(match: re.Match[str]) -> str:
             word = match.group(0)
-            return word if stem(word) in self._model.vocab else self._spell.correct(word)
+            if budget[0] <= 0 or stem(word) in self._model.vocab:
+                return word
+            budget[0] -= 1
+            return self._spell.correct(word)
 
         return re.sub(r"[a-z]+", fix, norm)
 
@@ -213,8 +222,10 @@ class Router:
         return next((b for b in self._boundaries if b.matches(texts)), None)
 
     def route(self, text: str) -> RouteDecision:
-        """Decide where `text` goes; never raises on user input."""
-        plain = clean(text or "")
+        """Decide where `text` goes, from its first `MAX_ROUTED_CHARS`; never raises on user
+        input."""
+        text = (text or "")[:MAX_ROUTED_CHARS]
+        plain = clean(text)
         if not words(plain):
             return RouteDecision(None, 0.0, True, "The message is empty; nothing to route.")
         fixed = self._correct(plain)

@@ -67,9 +67,16 @@ def words(normalised: str) -> list[str]:
     return _TOKEN.findall(normalised)
 
 
-@lru_cache(maxsize=65536)
+MAX_CACHED_WORD = 64  # longer words are stemmed but not cached (they would pin the memory)
+
+
 def stem(word: str) -> str:
     """A light suffix stripper: booking/booked/books -> book, invoicing/invoice -> invoic."""
+    return _stem(word) if len(word) <= MAX_CACHED_WORD else _stem.__wrapped__(word)
+
+
+@lru_cache(maxsize=65536)
+def _stem(word: str) -> str:
     if len(word) <= 3 or not word.isalpha():
         return word
     for suffix in _SUFFIXES:
@@ -98,7 +105,12 @@ def features(tokens: Iterable[str]) -> list[str]:
 
 class SpellIndex:
     """Typo correction towards a known vocabulary: one insertion, deletion, substitution or
-    transposition away (Norvig's method; nothing to precompute, ~50 µs a word)."""
+    transposition away (Norvig's method; nothing to precompute, ~50 µs a word).
+
+    A word more than one letter longer than the longest known word is one no edit can bring
+    to a known word, so it is returned unchanged without building its edits: that keeps the
+    cost of a word bounded by the vocabulary, not by the word (the edits of a word of length L
+    are ~54·L strings of length L)."""
 
     MIN_LEN = 5
     MIN_SUBSTITUTION_LEN = 7
@@ -108,6 +120,7 @@ class SpellIndex:
 
     def __init__(self, vocabulary: Counter[str]) -> None:
         self.vocabulary = vocabulary
+        self.max_len = max(map(len, vocabulary), default=0) + 1  # one insertion away
         self._cache: dict[str, str] = {}
 
     def _edits(self, word: str) -> set[str]:
@@ -123,7 +136,9 @@ class SpellIndex:
 
     def correct(self, word: str) -> str:
         """The most frequent known word within one edit, else the word unchanged."""
-        if word in self.vocabulary or len(word) < self.MIN_LEN or not word.isalpha():
+        if word in self.vocabulary or not self.MIN_LEN <= len(word) <= self.max_len:
+            return word  # known, too short to correct safely, or too long to be one edit away
+        if not word.isalpha():
             return word
         fixed = self._cache.get(word)
         if fixed is None:

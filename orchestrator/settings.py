@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, IPvAnyNetwork, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 # A current model: the SDK lists claude-sonnet-4-5 as deprecated (end of life 2026-11-30).
@@ -62,6 +62,11 @@ class Settings(BaseSettings):
     action_webhook_url: str | None = Field(None, alias="ACTION_WEBHOOK_URL")
     action_webhook_secret: SecretStr | None = Field(None, alias="ACTION_WEBHOOK_SECRET")
     public_url: str | None = Field(None, alias="PUBLIC_URL")
+    # Reverse proxies (addresses or networks, comma-separated) whose X-Forwarded-For the local
+    # chat and dashboard believe; a request through any other proxy is refused (CONTRACT §6).
+    trusted_proxies: Annotated[tuple[IPvAnyNetwork, ...], NoDecode] = Field(
+        (), alias="PARALLELOS_TRUSTED_PROXIES"
+    )
 
     @field_validator("operators", mode="before")
     @classmethod
@@ -72,6 +77,11 @@ class Settings(BaseSettings):
     @classmethod
     def _users(cls, v: object) -> tuple[str, ...] | None:
         return None if v in (None, "") else _parse_identities(v)
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _proxies(cls, v: object) -> object:
+        return tuple(p.strip() for p in v.split(",") if p.strip()) if isinstance(v, str) else v
 
     @field_validator("database_url")
     @classmethod

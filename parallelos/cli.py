@@ -200,6 +200,11 @@ def _doctor(args: argparse.Namespace) -> int:
     else:
         print(f"Redis at {redacted(settings.redis_url)}: jobs run on RQ.")
     print("Slack: " + ("configured" if settings.slack_enabled else "not configured"))
+    if settings.telegram_enabled:  # what the web process refuses at start-up, doctor refuses
+        from bot.telegram_client import check_webhook_settings, token_of
+
+        token_of(settings)
+        check_webhook_settings(settings)
     print("Telegram: " + ("configured" if settings.telegram_enabled else "not configured"))
     print("Language model: " + ("configured" if not settings.offline else "offline mode"))
     return 0

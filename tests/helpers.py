@@ -16,6 +16,7 @@ from parallelos.wiring import build_services
 from tests.conftest import TEST_REDIS_URL
 
 LOOPBACK = ("127.0.0.1", 50000)  # a client address on this machine (the local chat needs one)
+LOCAL_URL = "http://localhost:8000"  # ... and a Host header naming this machine
 
 
 def make_settings(db: Database | None = None, **env: Any) -> Settings:

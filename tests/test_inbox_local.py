@@ -7,11 +7,13 @@ from typing import Any
 from starlette.testclient import TestClient
 
 from bot.web import create_app
-from tests.helpers import LOOPBACK, make_services
+from tests.helpers import LOCAL_URL, LOOPBACK, make_services
 
 
 def client_for(db, **env: Any) -> TestClient:  # type: ignore[no-untyped-def]
-    return TestClient(create_app(make_services(db, senders=None, **env)), client=LOOPBACK)
+    return TestClient(
+        create_app(make_services(db, senders=None, **env)), client=LOOPBACK, base_url=LOCAL_URL
+    )
 
 
 def messages(client: TestClient, channel: str) -> list[dict[str, Any]]:

@@ -18,7 +18,7 @@ from bot.intake import Intake, enqueue_events
 from jobs.queue import QUEUE_NAME, RQJobQueue, SyncJobQueue
 from orchestrator import handoff
 from orchestrator.canonical import EventKind, InboundEvent, Platform
-from orchestrator.ingest import store_events
+from orchestrator.ingest import Unstorable, fit, store_events
 from orchestrator.models import InboundEventRow
 from tests.helpers import make_services
 
@@ -104,6 +104,40 @@ def test_requests_arriving_during_a_write_share_the_next_transaction(db, monkeyp
     assert all(isinstance(i, int) for i in ids) and len(set(ids)) == 10
     assert [job_id for _, job_id, _ in queue.jobs] == [f"event-{i}" for i in ids]
     assert stored(db) == 10
+
+
+def test_a_batch_the_database_refuses_is_stored_one_event_at_a_time(pg_db, monkeypatch):
+    """PostgreSQL refuses one row of a batch (a NUL in its id, which the length checks let
+    through): the batch is written again event by event; only that request fails, as
+    Unstorable (400 at the edge), and its neighbours are stored and queued."""
+    queue = RecordingQueue()
+    svc = make_services(pg_db, queue=queue, PARALLELOS_OPERATORS="slack:U1")
+    held = HeldStore()
+    monkeypatch.setattr(bot.intake, "store_events", held)
+    events = [dm(f"Ev{n}") for n in range(6)]
+    events[3] = dm("Ev\x003")
+
+    outcomes = asyncio.run(line_up(Intake(svc), held, events))
+
+    assert held.sizes == [1, 5, 1, 1, 1, 1, 1]
+    assert isinstance(outcomes[3], Unstorable) and "\x00" not in str(outcomes[3])
+    assert all(isinstance(o, int) for n, o in enumerate(outcomes) if n != 3)
+    assert stored(pg_db) == 5 and len(queue.jobs) == 5
+
+
+def test_identifiers_longer_than_their_columns_are_refused_before_the_batch(db):
+    """The limits come from the columns: an event id over inbound_events.external_id, a user
+    id that makes the log's actor too long; neither is stored. A long display name is cut."""
+    svc = make_services(db, queue=RecordingQueue(), PARALLELOS_USERS="slack:U1")
+    size = InboundEventRow.external_id.type.length
+    with pytest.raises(Unstorable, match=f"event id too long: {size + 1} characters"):
+        asyncio.run(Intake(svc).accept_async(dm("E" * (size + 1))))
+    click = dm("Ev1", user="U" * 200).model_copy(update={"kind": EventKind.ACTION})
+    with pytest.raises(Unstorable, match="user id too long"):
+        asyncio.run(Intake(svc).accept_async(click))
+    named = dm("Ev2").model_copy(update={"user_name": "N" * 129})  # 64 + space + 64 (Telegram)
+    assert fit(named).user_name == "N" * 128
+    assert stored(db) == 0
 
 
 def test_a_lone_request_is_a_batch_of_one_and_gets_its_id(db):

@@ -158,3 +158,39 @@ def test_two_deliveries_racing_store_one_event(pg_db):
     assert ids[0] is not None and ids[1] is None
     with pg_db.session() as s:
         assert s.query(InboundEventRow).count() == 1
+
+
+def test_a_40000_letter_dm_is_stored_whole_routed_and_answered(db):
+    """Issue 9: one 40,000-letter word ran the worker out of memory. Now the event finishes:
+    the DM is answered (asked which domain) and the stored message is the whole text."""
+    svc, sender = services(db)
+    text = ("abcdefghijklmnopqrstuvwxyz" * 1540)[:40_000]
+    (event_id,) = store_events(db, [dm(text)])
+    tasks.process_event(event_id)
+    (reply,) = sender.in_channel("D1")
+    assert reply.dest.thread == "100.1" and reply.post.buttons  # which domain is it for?
+    with db.session() as s:
+        row = s.get(InboundEventRow, event_id)
+        assert row.status == EventStatus.DONE and row.payload["text"] == text
+
+
+def test_a_huge_dm_is_routed_on_its_start_and_mirrored_whole(db):
+    """ "flights lisbon " and 450,000 `é` (903 KB) goes to travel, and the whole message is
+    mirrored into pos-travel: only the routing reads a bounded prefix."""
+    svc, sender = services(db)
+    text = "flights lisbon " + "é" * 450_000
+    (event_id,) = store_events(db, [dm(text)])
+    tasks.process_event(event_id)
+    (reply,) = sender.in_channel("D1")
+    assert "travel" in reply.post.text
+    assert sender.in_channel("CPOS-TRAVEL")[0].post.text.endswith(text)
+
+
+def test_a_command_with_a_huge_argument_gets_a_short_answer(db):
+    """`status` followed by a 40,000-letter word answers "not a domain" without echoing it all."""
+    svc, sender = services(db)
+    command = dm("x" * 40_000).model_copy(update={"kind": EventKind.COMMAND, "command": "status"})
+    (event_id,) = store_events(db, [command])
+    tasks.process_event(event_id)
+    (reply,) = sender.in_channel("D1")
+    assert "is not a domain" in reply.post.text and len(reply.post.text) < 1000

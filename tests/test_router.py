@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import importlib.util
 import sys
+import tracemalloc
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from domains.charter import SHIPPED_DIR, load_charters
 from orchestrator.charters import CharterSet
-from orchestrator.router import RouteDecision, Router
+from orchestrator.router import MAX_CORRECTED_WORDS, RouteDecision, Router
 from orchestrator.routing_text import content_words, normalise, stem
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -172,6 +174,55 @@ def test_long_and_odd_input_does_not_raise(router: Router) -> None:
     """Very long, emoji-only or mixed-script messages route without error."""
     for text in ["✈️✈️✈️", "🤷", "ok " * 5000, "Überweisung für die Miete 💸", "déjà vu café"]:
         assert isinstance(router.route(text), RouteDecision)
+
+
+LONG_WORD = ("abcdefghijklmnopqrstuvwxyz" * 1540)[:40_000]  # one 40,000-letter "word"
+MAX_PEAK_BYTES = 20 * 2**20  # before the fix, a 2,000-letter word alone took 250 MB
+
+
+def _peak(fn: Callable[[], object]) -> tuple[object, int]:
+    """fn's result and the peak memory Python allocated while it ran."""
+    tracemalloc.start()
+    try:
+        result = fn()
+        return result, tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+@pytest.mark.parametrize("length", [2_000, 6_000, 40_000])
+def test_one_long_word_routes_in_bounded_memory(router: Router, length: int) -> None:
+    """A single long unknown word (issue 9: 2,000 letters took 250 MB, 40,000 ran out of
+    memory) routes in a few MB: no edits are built for a word no edit can make known."""
+    decision, peak = _peak(lambda: router.route(LONG_WORD[:length]))
+    assert isinstance(decision, RouteDecision) and decision.in_scope
+    assert peak < MAX_PEAK_BYTES, f"{peak / 2**20:.0f} MiB"
+
+
+def test_a_huge_message_of_accents_routes_on_its_words(router: Router) -> None:
+    """ "flights lisbon " and 450,000 `é` (903 KB, under the 1 MiB body limit; 17.4 GB in the
+    worker before the fix) still routes to travel, in bounded memory."""
+    text = "flights lisbon " + "é" * 450_000
+    decision, peak = _peak(lambda: router.route(text))
+    assert isinstance(decision, RouteDecision)
+    assert (decision.domain, decision.in_scope) == ("travel", True), decision
+    assert peak < MAX_PEAK_BYTES, f"{peak / 2**20:.0f} MiB"
+
+
+def test_only_the_first_unknown_words_of_a_message_are_corrected(charters: CharterSet) -> None:
+    """A message of thousands of distinct unknown words does not pay for correcting each one:
+    at most MAX_CORRECTED_WORDS are looked up, so the work per message is bounded."""
+    fresh = Router(charters)
+    unknown = [f"flig{a}{b}ht" for a in "abcdefghij" for b in "abcdefghijklmnopqrstuvwxyz"]
+    decision = fresh.route(" ".join(unknown))
+    assert isinstance(decision, RouteDecision)
+    assert len(fresh._spell._cache) == MAX_CORRECTED_WORDS < len(unknown)
+
+
+def test_typos_in_long_known_words_are_still_corrected(router: Router) -> None:
+    """The length cut-off spares real words: the charters' longest words still get fixed."""
+    assert router._spell.correct("countersignaturess") == "countersignatures"
+    assert router._spell.correct("countersignaturesss") == "countersignaturesss"
 
 
 def _load_bench():

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +14,9 @@ import pytest
 import yaml
 from sqlalchemy.exc import OperationalError
 
+from bot.intake import Intake
+from jobs.queue import RQJobQueue
+from orchestrator.ingest import store_events
 from tests.fakes import slack_payloads as payloads
 from tests.slack_support import (
     OPERATOR,
@@ -198,3 +203,80 @@ def test_a_refused_bot_token_shows_in_readyz(db) -> None:  # type: ignore[no-unt
             readiness = client.get("/readyz")
         assert readiness.status_code == 503
         assert readiness.json()["problems"] == ["slack refused the bot token (invalid_auth)"]
+
+
+# -- identifiers longer than their columns ----------------------------------------------------
+def click_payload(slack: FakeSlackHooks, *, user: str = OPERATOR, action_ts: str | None = None):  # type: ignore[no-untyped-def]
+    channel = slack.add_im(OPERATOR)
+    ts = slack.add_message(channel, "card", user=BOT)
+    payload = payloads.block_actions("approve:a1b2", "Approve", user=user, channel=channel,
+                                     message_ts=ts)  # fmt: skip
+    if action_ts is not None:
+        payload["actions"][0]["action_ts"] = action_ts
+    return payload
+
+
+def test_oversized_clicks_among_concurrent_dms_are_refused_alone(pg_db, redis_conn, monkeypatch):  # type: ignore[no-untyped-def]
+    """PostgreSQL: 3 signed clicks with a 300-character action_ts among 60 concurrent DMs that
+    share one transaction. The 60 are stored and answered 200; the 3 get 400, no retry."""
+    intakes: list[Intake] = []
+
+    class Recorded(Intake):
+        def __init__(self, services):  # type: ignore[no-untyped-def]
+            super().__init__(services)
+            intakes.append(self)
+
+    held, entered = threading.Event(), threading.Event()
+
+    def hold_first(db, events):  # type: ignore[no-untyped-def]
+        if not entered.is_set():
+            entered.set()
+            assert held.wait(30), "the test never released the first batch"
+        return store_events(db, events)
+
+    monkeypatch.setattr("bot.slack_adapter.Intake", Recorded)
+    monkeypatch.setattr("bot.intake.store_events", hold_first)
+    with FakeSlackHooks() as slack:
+        svc = slack_services(pg_db, slack, queue=RQJobQueue(redis_conn))
+        with running(svc) as client, ThreadPoolExecutor(max_workers=63) as pool:
+            dms = [form_or_json(dm_payload(slack, f"flights {n}")) for n in range(60)]
+            bad = [form_or_json(click_payload(slack, action_ts="1" * 300)) for _ in range(3)]
+            first = pool.submit(send, client, dms[0])
+            assert entered.wait(30)
+            answered: list[Any] = []
+            rest = [pool.submit(send, client, b) for b in dms[1:] + bad]
+            for future in rest:
+                future.add_done_callback(answered.append)
+            wait_until(lambda: len(intakes[0]._waiting) + len(answered) == 62, 30, "all in")
+            held.set()
+            responses = [f.result() for f in [first, *rest]]
+    codes = [r.status_code for r in responses]
+    assert codes == [200] * 60 + [400] * 3
+    assert stored_events(pg_db) == 60
+    assert all(r.headers["x-slack-no-retry"] == "1" for r in responses[60:])
+    assert "event id too long" in responses[60].json()["error"]
+
+
+def test_a_click_from_an_over_long_user_id_is_refused_at_the_edge(edge, db):  # type: ignore[no-untyped-def]
+    """A user id too long for the log's actor column: 400 and nothing stored, so
+    process_event never fails on it."""
+    slack, _, client = edge
+    response = send(client, form_or_json(click_payload(slack, user="U" + "9" * 199)))
+    assert response.status_code == 400 and response.headers["x-slack-no-retry"] == "1"
+    assert "user id too long" in response.json()["error"]
+    assert stored_events(db) == 0
+
+
+def form_or_json(payload: dict[str, Any]) -> tuple[bytes, bool]:
+    """The body Slack would send: a form for interactivity, JSON for events."""
+    if payload.get("type") == "block_actions":
+        return payloads.form_body(payload), True
+    return payloads.json_body(payload), False
+
+
+def send(client: Any, body: tuple[bytes, bool]) -> Any:
+    return (
+        post_form(client, body[0])
+        if body[1]
+        else client.post("/slack/events", content=body[0], headers=signed(body[0]))
+    )

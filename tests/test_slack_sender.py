@@ -8,12 +8,16 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from slack_sdk import WebClient
+from sqlalchemy import select, update
 
 from bot import slack_channels
 from bot.slack_sender import EVENT_TYPE, SlackSender
-from orchestrator.canonical import Button, Post, SentRef
+from orchestrator import outbox
+from orchestrator.canonical import Button, Platform, Post, SentRef, Target
+from orchestrator.db import Database, utcnow
+from orchestrator.models import OutboxRow, OutboxStatus
 from orchestrator.outbound import UNKNOWN, Destination, PermanentFailure, RetryLater
-from tests.helpers import make_settings
+from tests.helpers import make_services, make_settings
 from tests.slack_support import HOOK, OPERATOR, TOKEN, FakeSlackHooks
 
 
@@ -112,6 +116,33 @@ def test_a_lost_answer_is_confirmed_from_history(slack: FakeSlackHooks) -> None:
     ref = sender.send(Post(text="once"), Destination(channel), key="ev5:0")
     (message,) = slack.messages(channel)
     assert ref.message_id == message["ts"]
+
+
+def test_a_post_landing_after_the_timeout_is_not_posted_twice(
+    db: Database, slack: FakeSlackHooks
+) -> None:
+    """Slack keeps chat.postMessage past the client timeout and the post lands late: the
+    outbox leaves it in doubt, looks again later, finds it, and never sends a second copy."""
+    channel = slack.add_channel("pos-travel")
+    sender = sender_for(slack)
+    sender.client = WebClient(token=TOKEN, base_url=slack.url, timeout=0.3, retry_handlers=[])
+    svc = make_services(db, senders={Platform.SLACK: sender})
+    target = Target(platform=Platform.SLACK, channel=channel)
+    with db.session() as s:
+        outbox.add_post(s, key="ev9:0", target=target, post=Post(text="once"))
+    slack.hold_next("chat.postMessage", 1.0)  # lands, and answers, 1 s after it was sent
+
+    assert svc.deliverer.drain(target.channel_key()) is not None  # timed out: look again later
+    slack.wait_for("chat.postMessage")  # the slow post has landed now
+    with db.session() as s:  # the time to look again has come
+        soon = utcnow() - timedelta(seconds=1)
+        s.execute(update(OutboxRow).values(lease_until=soon, next_attempt_at=soon))
+    svc.deliverer.drain(target.channel_key())
+
+    (message,) = slack.messages(channel)
+    with db.session() as s:
+        row = s.scalars(select(OutboxRow)).one()
+        assert (row.status, row.sent_message_id) == (OutboxStatus.SENT, message["ts"])
 
 
 def test_edit_updates_the_message(slack: FakeSlackHooks) -> None:

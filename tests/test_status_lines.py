@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from domains.status_lines import (
+    MAX_PARSED_LINES,
     AddBlocker,
     Ask,
     ClearBlockers,
@@ -213,6 +214,21 @@ def test_error_reports_line_number_and_line() -> None:
     assert not parsed.ok
     # ops are still reported, but the caller must refuse the whole message
     assert len(parsed.ops) == 2
+
+
+def test_only_the_first_lines_are_read_and_the_rest_is_kept_as_free_text() -> None:
+    """90,000 `Blocker:` lines (about 1 MB) are not 90,000 blockers: only the first
+    MAX_PARSED_LINES lines are status lines, and every later line is handed back whole."""
+    parsed = parse("Blocker: b\n" * 90_000)
+    assert parsed.ok and parsed.ops == [AddBlocker(text="b")] * MAX_PARSED_LINES
+    assert parsed.other_text.splitlines() == ["Blocker: b"] * (90_000 - MAX_PARSED_LINES)
+
+
+def test_an_error_quotes_a_long_line_shortened() -> None:
+    """A 40,000-character wrong line is named in the refusal, not echoed back whole."""
+    parsed = parse("Phase: " + "x" * 40_000)
+    assert parsed.errors[0].line.startswith("Phase: xxx") and len(parsed.errors[0].line) <= 200
+    assert len(refusal_text(parsed.errors)) < 400
 
 
 def test_refusal_text_names_each_line() -> None:

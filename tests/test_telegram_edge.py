@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import subprocess
+import sys
 
 import pytest
 from telegram import Update
@@ -15,6 +17,7 @@ from bot.telegram_sender import TelegramSender, answer_text
 from orchestrator.canonical import Button, EventKind, Post
 from orchestrator.outbound import UNKNOWN, Destination, PermanentFailure, RetryLater
 from orchestrator.settings import SettingsError
+from parallelos.cli import main
 from tests.fakes import telegram_payloads as tp
 from tests.fakes.telegram_api import FakeTelegram
 from tests.helpers import make_settings
@@ -33,6 +36,7 @@ from tests.telegram_support import (
 )
 
 ME = BotIdentity(id=7000000001, username="parallelos_bot")
+OFFICIAL = "https://api.telegram.org/bot"  # TELEGRAM_API_URL's default
 
 
 @pytest.fixture
@@ -322,7 +326,7 @@ def test_stranger_message_is_stored_nowhere(db, tg, caplog):
 @pytest.mark.parametrize(
     ("env", "named"),
     [
-        ({"PUBLIC_URL": "http://insecure.example"}, "PUBLIC_URL"),
+        ({"PUBLIC_URL": "http://insecure.example", "TELEGRAM_API_URL": OFFICIAL}, "PUBLIC_URL"),
         ({"TELEGRAM_WEBHOOK_SECRET": "has spaces!"}, "TELEGRAM_WEBHOOK_SECRET"),
         ({"TELEGRAM_BOT_TOKEN": "not-a-token"}, "TELEGRAM_BOT_TOKEN"),
     ],
@@ -332,6 +336,51 @@ def test_malformed_telegram_settings_stop_start_up(db, tg, env, named):
     with pytest.raises(SettingsError) as error:  # the worker's sender, or the web adapter
         TelegramAdapter(telegram_services(db, tg, **env))
     assert named in str(error.value) and "not-a-token" not in str(error.value)
+
+
+def test_an_http_public_url_for_the_official_bot_api_stops_the_web_process_and_doctor(tmp_path):
+    """Official Bot API and an http:// PUBLIC_URL: `uvicorn bot.app:app` and `parallelos
+    doctor` both exit non-zero with the same one line naming PUBLIC_URL."""
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "TELEGRAM_BOT_TOKEN": TOKEN,
+        "PUBLIC_URL": "http://parallelos.example",
+        "DATABASE_URL": f"sqlite:///{tmp_path}/p.db",
+        "REDIS_URL": "redis://127.0.0.1:1/0",  # nothing there: jobs would run in-process
+    }
+    web = [sys.executable, "-m", "uvicorn", "bot.app:app", "--port", "0"]
+    doctor = [sys.executable, "-m", "parallelos.cli", "doctor"]
+    ran = [subprocess.run(c, env=env, capture_output=True, text=True, timeout=120) for c in (web, doctor)]  # fmt: skip
+    lines = [[ln for ln in r.stderr.splitlines() if "PUBLIC_URL" in ln] for r in ran]
+    assert [r.returncode for r in ran] == [2, 2]
+    assert lines[0][0].removeprefix("parallelos web: ") == lines[1][0].removeprefix("parallelos: ")
+    assert len(lines[0]) == len(lines[1]) == 1 and "https://" in lines[1][0]
+    assert all(TOKEN not in r.stderr + r.stdout for r in ran)
+
+
+def test_an_http_public_url_works_with_a_local_bot_api_server(db):
+    """TELEGRAM_API_URL at a local Bot API server: an http:// webhook is set and takes updates."""
+    with FakeTelegram(local_server=True) as local:
+        local.add_chat(OPERATOR)
+        svc = telegram_services(db, local, PUBLIC_URL="http://bot.lan:8081")
+        with running(svc) as client:
+            assert local.webhook["url"] == "http://bot.lan:8081/telegram/webhook"
+            response = post_update(client, tp.message_update(1, OPERATOR, OPERATOR, "/help"))
+            assert response.status_code == 200 and stored_events(db) == 1
+
+
+@pytest.mark.parametrize(
+    ("api", "code"), [(OFFICIAL, 2), ("http://127.0.0.1:8081/bot", 0)], ids=["official", "local"]
+)
+def test_doctor_agrees_with_start_up_on_an_http_public_url(monkeypatch, capsys, api, code):
+    """doctor refuses (exit 2, one line) exactly what start-up refuses, and passes the rest."""
+    for name, value in [("TELEGRAM_BOT_TOKEN", TOKEN), ("TELEGRAM_API_URL", api),
+                        ("PUBLIC_URL", "http://bot.lan"), ("REDIS_URL", "redis://127.0.0.1:1/0")]:  # fmt: skip
+        monkeypatch.setenv(name, value)
+    assert main(["doctor"]) == code
+    out, err = capsys.readouterr()
+    assert ("Telegram: configured" in out) == (code == 0)
+    assert err.count("\n") == (code != 0) and ("PUBLIC_URL" in err) == (code != 0)
 
 
 def test_a_token_telegram_refuses_stops_start_up(db):

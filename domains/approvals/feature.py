@@ -5,10 +5,10 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from domains.approvals.service import decider
-from domains.approvals.views import approvals_command, approvals_markdown, retry
+from domains.approvals.views import approvals_command, retry
 from domains.inbox import cards
 from domains.inbox.models import ApprovalStatus
-from domains.inbox.views import approvals_section
+from domains.inbox.views import approvals_markdown, approvals_section
 from orchestrator.features import Feature
 
 __all__ = ["feature"]

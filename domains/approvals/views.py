@@ -77,20 +77,3 @@ def retry(ctx: Context, public_id: str) -> None:
     cards.edit_cards(ctx.session, ctx.posts, approval.card_posts, cards.approval_card(approval))
     log_event(ctx.session, approval, "approval.retry", ctx.actor, ctx.event_id)
     ctx.jobs.append(("deliver_webhook", {"approval_id": approval.id}))
-
-
-def approvals_markdown(session: Session) -> str:
-    """Every approval, newest first: what was proposed, who decided, and its delivery."""
-    rows = session.scalars(select(ApprovalRow).order_by(ApprovalRow.id.desc())).all()
-    lines = [
-        "# Approvals",
-        "",
-        "| id | proposed | domain | action | status | decided by | decided | delivery |",
-        "|---|---|---|---|---|---|---|---|",
-    ]
-    for a in rows:
-        cells = [a.public_id, cards.when(a.created_at), a.domain, a.action,
-                 ApprovalStatus(a.status).value, a.decided_by or "",
-                 cards.when(a.decided_at) if a.decided_at else "", a.webhook_status or ""]  # fmt: skip
-        lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
-    return "\n".join(lines) + "\n"

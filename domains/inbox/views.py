@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from domains.approvals.views import failed_deliveries, pending_approvals
 from domains.inbox import cards
-from domains.inbox.models import InboxEntryRow, InboxStatus
+from domains.inbox.models import ApprovalRow, DeliveryStatus, InboxEntryRow, InboxStatus
 from domains.inbox.service import open_entries
 from orchestrator.canonical import Button
 from orchestrator.db import utcnow
@@ -53,16 +53,51 @@ def approvals_section(session: Session) -> list[dict[str, Any]]:
 def inbox_markdown(session: Session) -> str:
     """Every entry, newest first: the inbox as a Markdown table."""
     rows = session.scalars(select(InboxEntryRow).order_by(InboxEntryRow.id.desc())).all()
-    lines = [
-        "# Inbox",
-        "",
-        "| # | created | from | to | priority | status | title | privacy note |",
-        "|---|---|---|---|---|---|---|---|",
+    header = ["#", "created", "from", "to", "priority", "status", "title", "privacy note"]
+    cells = [
+        [
+            str(e.id),
+            cards.when(e.created_at),
+            e.from_domain,
+            e.to_domain,
+            e.priority,
+            InboxStatus(e.status).value,
+            e.title,
+            e.privacy_note,
+        ]  # fmt: skip
+        for e in rows
     ]
-    for e in rows:
-        cells = [str(e.id), cards.when(e.created_at), e.from_domain, e.to_domain, e.priority,
-                 InboxStatus(e.status).value, e.title, e.privacy_note]  # fmt: skip
-        lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
+    return _markdown_table("Inbox", header, cells)
+
+
+def approvals_markdown(session: Session) -> str:
+    """Every approval, newest first, decided or not: a Markdown table."""
+    rows = session.scalars(select(ApprovalRow).order_by(ApprovalRow.id.desc())).all()
+    header = ["id", "created", "domain", "action", "status", "proposed by", "decided by",
+              "decided", "delivery"]  # fmt: skip
+    cells = [
+        [
+            a.public_id,
+            cards.when(a.created_at),
+            a.domain,
+            a.action,
+            a.status,
+            a.proposed_by,
+            a.decided_name or a.decided_by or "",
+            cards.when(a.decided_at) if a.decided_at else "",
+            "" if a.webhook_status == DeliveryStatus.NONE else a.webhook_status,
+        ]  # fmt: skip
+        for a in rows
+    ]
+    return _markdown_table("Approvals", header, cells)
+
+
+def _markdown_table(title: str, header: list[str], rows: list[list[str]]) -> str:
+    lines = [f"# {title}", "", "| " + " | ".join(header) + " |", "|---" * len(header) + "|"]
+    for cells in rows:
+        lines.append(
+            "| " + " | ".join(" ".join(c.replace("|", "\\|").split()) for c in cells) + " |"
+        )
     return "\n".join(lines) + "\n"
 
 

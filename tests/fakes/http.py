@@ -2,8 +2,9 @@
 
 `FakeHTTPServer` runs `ThreadingHTTPServer` on 127.0.0.1 (a free port) in a daemon thread,
 parses every request (query string, JSON, form or multipart body), lets a subclass answer it,
-and records a `Call`. Tests script failures (`_script`) and slow answers (`set_delay`) per API
-method, and wait for calls with a deadline (`wait_for`), never with a blind sleep.
+and records a `Call`. Tests script failures (`_script`), slow answers (`set_delay`) and slow
+effects (`hold_next`) per API method, and wait for calls with a deadline (`wait_for`), never
+with a blind sleep.
 """
 
 from __future__ import annotations
@@ -98,6 +99,7 @@ class FakeHTTPServer:
         self._calls: list[Call] = []
         self._failures: dict[str, deque[Reply]] = defaultdict(deque)
         self._delays: dict[str, float] = {}
+        self._holds: dict[str, deque[float]] = defaultdict(deque)
         self._stopping = threading.Event()
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
@@ -178,6 +180,12 @@ class FakeHTTPServer:
             else:
                 self._delays.pop(method, None)
 
+    def hold_next(self, method: str, seconds: float, *, times: int = 1) -> None:
+        """Hold the next `times` calls of `method` `seconds` before handling them, so their
+        effect lands as late as their answer (a slow platform, unlike `set_delay`)."""
+        with self._lock:
+            self._holds[method].extend([seconds] * times)
+
     def _script(self, method: str, reply: Reply, times: int) -> None:
         with self._lock:
             self._failures[method].extend([reply] * times)
@@ -198,6 +206,11 @@ class FakeHTTPServer:
         headers = {k.lower(): v for k, v in request.headers.items()}
         body = request.rfile.read(int(headers.get("content-length") or 0))
         method = self._route(url.path)
+        with self._lock:
+            holds = self._holds.get(method or "")
+            hold = holds.popleft() if holds else 0.0
+        if hold:
+            self._stopping.wait(hold)
         try:
             params = dict(parse_qsl(url.query, keep_blank_values=True))
             params.update(parse_body(body, headers.get("content-type", "")))

@@ -62,7 +62,7 @@ class AdminMethods:
     def _set_webhook(self: FakeTelegram, params: dict[str, Any]) -> bool:
         url = str(params.get("url") or "")
         secret = params.get("secret_token")
-        if url and not url.startswith("https://"):
+        if url and not url.startswith("https://") and not self.local_server:
             raise bad_request("bad webhook: An HTTPS URL must be provided for webhook")
         if secret is not None and not SECRET.match(str(secret)):
             raise bad_request("secret token contains unallowed characters")

@@ -44,9 +44,11 @@ class FakeTelegram(MessageMethods, AdminMethods, FakeHTTPServer):
         bot_id: int = 7000000001,
         username: str = "parallelos_bot",
         first_name: str = "ParallelOS",
+        local_server: bool = False,
     ) -> None:
         super().__init__()
         self.token = token  # None: any token in the path passes
+        self.local_server = local_server  # `telegram-bot-api --local`: http webhooks allowed
         self.bot_user = {
             "id": bot_id,
             "is_bot": True,
