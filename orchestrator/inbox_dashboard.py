@@ -12,7 +12,8 @@ from orchestrator.approval_views import failed_deliveries, pending_approvals
 from orchestrator.canonical import Button
 from orchestrator.db import utcnow
 from orchestrator.inbox import open_entries
-from orchestrator.inbox_models import InboxEntryRow, InboxStatus
+from orchestrator.inbox_models import InboxEntryRow
+from orchestrator.statuses import InboxStatus
 
 
 def register() -> None:

@@ -11,7 +11,8 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from orchestrator.canonical import InboundEvent
 from orchestrator.db import Database, utcnow
-from orchestrator.models import EventStatus, InboundEventRow
+from orchestrator.models import InboundEventRow
+from orchestrator.statuses import EventStatus
 
 log = logging.getLogger(__name__)
 

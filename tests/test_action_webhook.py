@@ -14,7 +14,8 @@ from jobs.queue import SyncJobQueue
 from jobs.reconcile import reconcile
 from orchestrator import action_webhook, approvals
 from orchestrator.db import utcnow
-from orchestrator.inbox_models import ApprovalDecisionRow, ApprovalRow, DeliveryStatus
+from orchestrator.inbox_models import ApprovalDecisionRow, ApprovalRow
+from orchestrator.statuses import DeliveryStatus
 from tests.inbox_support import MEMBER, OPERATOR, OTHER_OPERATOR, TRAVEL, Chat, buttons, chat
 from tests.slack_support import wait_until
 from tests.webhook_receiver import SECRET, ActionReceiver, verified

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from domains.agent.budget import CALL_EVENT
 from orchestrator.eventlog import record
-from orchestrator.inbox_models import ApprovalStatus
+from orchestrator.statuses import ApprovalStatus
 from tests.agent_support import TRAVEL, agent_chat, events, turns
 from tests.inbox_support import MEMBER
 

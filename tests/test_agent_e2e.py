@@ -10,8 +10,8 @@ from domains import store
 from jobs import tasks
 from jobs.queue import RQJobQueue
 from orchestrator.canonical import EventKind, InboundEvent, Platform
-from orchestrator.inbox_models import ApprovalStatus
 from orchestrator.ingest import store_events
+from orchestrator.statuses import ApprovalStatus
 from tests.agent_support import KEY
 from tests.fakes import slack_payloads as payloads
 from tests.fakes import telegram_payloads as tp

@@ -10,7 +10,8 @@ from sqlalchemy import func, select
 from domains import store
 from jobs.reconcile import reconcile
 from orchestrator import approvals
-from orchestrator.inbox_models import ApprovalDecisionRow, ApprovalStatus, DeliveryStatus
+from orchestrator.inbox_models import ApprovalDecisionRow
+from orchestrator.statuses import ApprovalStatus, DeliveryStatus
 from tests.helpers import make_settings
 from tests.inbox_support import MEMBER, OPERATOR, OTHER_OPERATOR, TRAVEL, Chat, buttons, chat
 

@@ -6,13 +6,7 @@ import pytest
 
 from domains.status_lines import Ask
 from orchestrator import inbox
-from orchestrator.inbox_models import (
-    ApprovalStatus,
-    DeliveryStatus,
-    InboxStatus,
-    can_move,
-    is_final,
-)
+from orchestrator.statuses import ApprovalStatus, DeliveryStatus, InboxStatus, can_move, is_final
 from tests.inbox_support import FINANCE, MEMBER, OPERATOR, TRAVEL, buttons, chat
 
 ASK = "Ask finance high: approve the trip budget -- flights 420 EUR, hotel 300"

@@ -22,8 +22,9 @@ from domains.agent.models import BudgetNoticeRow
 from domains.charter import Budget
 from orchestrator.canonical import Post
 from orchestrator.db import utcnow
-from orchestrator.inbox_models import ApprovalRow, ApprovalStatus
+from orchestrator.inbox_models import ApprovalRow
 from orchestrator.models import LogEvent
+from orchestrator.statuses import ApprovalStatus
 
 if TYPE_CHECKING:
     from orchestrator.pipeline import Context
