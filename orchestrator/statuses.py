@@ -17,9 +17,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
-from sqlalchemy import ColumnElement, Update, update
+from sqlalchemy import ColumnElement, CursorResult, Update, update
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 __all__ = [
@@ -268,4 +268,5 @@ def move(
     `where` must pick at most one row (usually by its id). Refused moves change nothing:
     an illegal one raises IllegalMove, and a row not in an allowed status is left as it is.
     """
-    return session.execute(guarded(column, new, *where, old=old, **values)).rowcount == 1
+    result = session.execute(guarded(column, new, *where, old=old, **values))
+    return cast("CursorResult[Any]", result).rowcount == 1
