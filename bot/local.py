@@ -12,8 +12,9 @@ from sqlalchemy import select
 
 from orchestrator.canonical import EventKind, InboundEvent, Platform, Post, SentRef
 from orchestrator.db import Database
-from orchestrator.models import OutboxRow, OutboxStatus
+from orchestrator.models import OutboxRow
 from orchestrator.outbound import Destination
+from orchestrator.statuses import OutboxStatus
 
 LOCAL_USER = "operator"
 DM = "local-dm"

@@ -83,8 +83,9 @@ def _after(svc: Services, keys: set[str], jobs: list[tuple[str, dict[str, Any]]]
 def requeue_stale_turns(svc: Services, *, stale_after: timedelta = STALE_AFTER) -> int:
     """Queue again the agent turns that were queued or running too long (a lost job, a dead
     worker); a turn past its attempts is finished by the job with the unavailable reply."""
-    from domains.agent.models import AgentTurnRow, TurnKind, TurnStatus
+    from domains.agent.models import AgentTurnRow, TurnKind
     from orchestrator.db import utcnow
+    from orchestrator.statuses import TurnStatus
 
     cutoff = utcnow() - stale_after
     with svc.db.session() as s:

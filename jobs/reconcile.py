@@ -12,10 +12,11 @@ from datetime import timedelta
 
 from sqlalchemy import select, update
 
-from orchestrator import outbox
+from orchestrator import outbox, statuses
 from orchestrator.db import utcnow
 from orchestrator.eventlog import record
-from orchestrator.models import EventStatus, InboundEventRow
+from orchestrator.models import InboundEventRow
+from orchestrator.statuses import EventStatus
 
 log = logging.getLogger(__name__)
 
@@ -75,11 +76,11 @@ def _stale_events(svc, grace: timedelta, result: Reconciled) -> list[int]:  # ty
         ids = []
         for event_id, attempts in rows:
             if attempts >= MAX_EVENT_ATTEMPTS:
-                s.execute(
-                    update(InboundEventRow)
-                    .where(InboundEventRow.id == event_id)
-                    .values(status=EventStatus.FAILED.value, error="gave up after retries")
-                )
+                if not statuses.move(
+                    s, InboundEventRow.status, EventStatus.FAILED, InboundEventRow.id == event_id,
+                    error="gave up after retries",
+                ):  # fmt: skip
+                    continue  # finished meanwhile
                 record(s, kind="event.failed", actor="reconciler", subject=f"event:{event_id}")
                 result.failed += 1
                 continue

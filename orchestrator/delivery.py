@@ -12,7 +12,6 @@ from orchestrator.canonical import Platform, Post, SentRef, Target
 from orchestrator.channels import ChannelDirectory
 from orchestrator.db import Database, utcnow
 from orchestrator.eventlog import record
-from orchestrator.models import OutboxStatus
 from orchestrator.outbound import (
     Destination,
     PermanentFailure,
@@ -22,6 +21,7 @@ from orchestrator.outbound import (
     Unknown,
     Unsettled,
 )
+from orchestrator.statuses import OutboxStatus
 
 log = logging.getLogger(__name__)
 

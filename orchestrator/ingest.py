@@ -13,8 +13,8 @@ from sqlalchemy.exc import DataError, IntegrityError
 
 from orchestrator.canonical import EventKind, InboundEvent, Target
 from orchestrator.db import Database, utcnow
-from orchestrator.inbox_models import ApprovalRow
-from orchestrator.models import EventStatus, InboundEventRow, LogEvent, OutboxRow
+from orchestrator.models import NAME_CHARS, InboundEventRow, LogEvent, OutboxRow
+from orchestrator.statuses import EventStatus
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +53,7 @@ def fit(event: InboundEvent) -> InboundEvent:
     for field, value, most in _bounded(event):
         if value is not None and len(value) > most:
             raise Unstorable(f"{field} too long: {len(value)} characters, at most {most}")
-    most = _size(ApprovalRow.decided_name)
+    most = NAME_CHARS
     if event.user_name is not None and len(event.user_name) > most:
         return event.model_copy(update={"user_name": event.user_name[:most]})
     return event

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
@@ -19,23 +18,12 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from orchestrator.db import Base, utcnow
+from orchestrator.statuses import EventStatus, OutboxStatus
+
+NAME_CHARS = 128  # a person's display name, wherever one is stored (cards, decisions)
 
 # BigInteger primary keys autoincrement on PostgreSQL; SQLite needs INTEGER for rowid aliasing.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
-
-
-class EventStatus(StrEnum):
-    RECEIVED = "received"
-    DONE = "done"
-    FAILED = "failed"
-    IGNORED = "ignored"
-
-
-class OutboxStatus(StrEnum):
-    PENDING = "pending"
-    SENDING = "sending"
-    SENT = "sent"
-    FAILED = "failed"
 
 
 class InboundEventRow(Base):

@@ -12,12 +12,14 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from orchestrator import statuses
 from orchestrator.canonical import Post, SentRef, Target, dump
 from orchestrator.db import Database, utcnow
-from orchestrator.models import OutboxRow, OutboxStatus
+from orchestrator.models import OutboxRow
+from orchestrator.statuses import OutboxStatus
 
 LEASE = timedelta(seconds=60)
 ACTIVE = (OutboxStatus.PENDING.value, OutboxStatus.SENDING.value)
@@ -109,14 +111,12 @@ def _claim(s: Session, channel_key: str) -> Claim | Busy | None:
         return Busy(retry_at=head.next_attempt_at)
     token = uuid.uuid4().hex
     row = s.scalars(
-        update(OutboxRow)
-        .where(
+        statuses.guarded(
+            OutboxRow.status,
+            OutboxStatus.SENDING,
             OutboxRow.id == head.id,
-            OutboxRow.status == head.status,
             OutboxRow.claim.is_(None) if head.claim is None else OutboxRow.claim == head.claim,
-        )
-        .values(
-            status=OutboxStatus.SENDING.value,
+            old=OutboxStatus(head.status),
             claim=token,
             lease_until=now + LEASE,
             attempts=OutboxRow.attempts + 1,
@@ -192,11 +192,16 @@ def _finish(db: Database, held: Claim, *, status: OutboxStatus, **values: object
 
 
 def _apply(s: Session, outcome: Outcome) -> bool:
+    held = outcome.held
     done = s.execute(
-        update(OutboxRow)
-        .where(OutboxRow.id == outcome.held.row.id, OutboxRow.claim == outcome.held.token)
-        .values(status=outcome.status.value, **outcome.values)
-        .execution_options(synchronize_session=False)
+        statuses.guarded(
+            OutboxRow.status,
+            outcome.status,
+            OutboxRow.id == held.row.id,
+            OutboxRow.claim == held.token,
+            old=OutboxStatus.SENDING,
+            **outcome.values,
+        ).execution_options(synchronize_session=False)
     ).rowcount
     return done == 1
 

@@ -12,11 +12,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from orchestrator import texts
+from orchestrator import statuses, texts
 from orchestrator.canonical import Button, ButtonStyle, EventKind, InboundEvent, Post
 from orchestrator.channels import HUB, ChannelDirectory
 from orchestrator.charters import CharterSet
@@ -25,11 +24,12 @@ from orchestrator.eventlog import record
 from orchestrator.features import Features
 from orchestrator.handlers import Handlers
 from orchestrator.ingest import load_event
-from orchestrator.models import EventStatus, InboundEventRow
+from orchestrator.models import InboundEventRow
 from orchestrator.posting import PostBatch, reply_target
 from orchestrator.router import Router
 from orchestrator.settings import Settings
 from orchestrator.staff import Staff
+from orchestrator.statuses import EventStatus
 
 log = logging.getLogger(__name__)
 
@@ -110,12 +110,11 @@ class Orchestrator:
         return self.route_message(ctx)
 
     def _finish(self, s: Session, event_id: int, domain: str | None) -> None:
-        done = s.execute(
-            update(InboundEventRow)
-            .where(InboundEventRow.id == event_id, InboundEventRow.status == EventStatus.RECEIVED)
-            .values(status=EventStatus.DONE.value, domain=domain, finished_at=utcnow())
-        ).rowcount
-        if done != 1:
+        done = statuses.move(
+            s, InboundEventRow.status, EventStatus.DONE, InboundEventRow.id == event_id,
+            domain=domain, finished_at=utcnow(),
+        )  # fmt: skip
+        if not done:
             raise AlreadyDone()
 
     def route_message(self, ctx: Context) -> str | None:

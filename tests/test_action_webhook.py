@@ -12,11 +12,12 @@ from sqlalchemy import func, select, update
 from domains.approvals import delivery as webhook_tasks
 from domains.approvals import service as approvals
 from domains.approvals import webhook as action_webhook
-from domains.inbox.models import ApprovalDecisionRow, ApprovalRow, DeliveryStatus
+from domains.inbox.models import ApprovalDecisionRow, ApprovalRow
 from jobs import tasks
 from jobs.queue import SyncJobQueue
 from jobs.reconcile import reconcile
 from orchestrator.db import utcnow
+from orchestrator.statuses import DeliveryStatus
 from tests.inbox_support import MEMBER, OPERATOR, OTHER_OPERATOR, TRAVEL, Chat, buttons, chat
 from tests.slack_support import wait_until
 from tests.webhook_receiver import SECRET, ActionReceiver, verified

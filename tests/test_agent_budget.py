@@ -4,8 +4,8 @@ raise only by an operator's approval; prompt caching recorded."""
 from __future__ import annotations
 
 from domains.agent.budget import CALL_EVENT
-from domains.inbox.models import ApprovalStatus
 from orchestrator.eventlog import record
+from orchestrator.statuses import ApprovalStatus
 from tests.agent_support import TRAVEL, agent_chat, events, turns
 from tests.inbox_support import MEMBER
 

@@ -7,11 +7,11 @@ from rq import SimpleWorker
 from rq.serializers import JSONSerializer
 
 from domains import store
-from domains.inbox.models import ApprovalStatus
 from jobs.queue import RQJobQueue
 from orchestrator import handoff
 from orchestrator.canonical import EventKind, InboundEvent, Platform
 from orchestrator.ingest import store_events
+from orchestrator.statuses import ApprovalStatus
 from tests.agent_support import KEY
 from tests.fakes import slack_payloads as payloads
 from tests.fakes import telegram_payloads as tp

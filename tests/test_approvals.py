@@ -9,8 +9,9 @@ from sqlalchemy import func, select
 
 from domains import store
 from domains.approvals import service as approvals
-from domains.inbox.models import ApprovalDecisionRow, ApprovalStatus, DeliveryStatus
+from domains.inbox.models import ApprovalDecisionRow
 from jobs.reconcile import reconcile
+from orchestrator.statuses import ApprovalStatus, DeliveryStatus
 from tests.helpers import make_settings
 from tests.inbox_support import MEMBER, OPERATOR, OTHER_OPERATOR, TRAVEL, Chat, buttons, chat
 

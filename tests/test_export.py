@@ -92,7 +92,7 @@ def test_cli_export_writes_every_part(db, tmp_path):
     assert not board["Travel (`travel`)"].rstrip(" |").endswith("stale")
     assert board["Wellness (`wellness`)"].rstrip(" |").endswith("stale")
     with db.session() as s:
-        live = {r["domain"]: r["stale"] for r in dashboard(s, c.svc.charters)["board"]}
+        live = {r["domain"]: r["stale"] for r in dashboard(s, c.svc.features)["board"]}
     assert live["wellness"] and not live["travel"]  # the export agrees with the live board
     inbox = (out / "inbox.md").read_text()
     assert "approve the hotel budget" in inbox and "| travel | finance | high | open |" in inbox

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from domains.inbox import service as inbox
-from domains.inbox.models import ApprovalStatus, DeliveryStatus, InboxStatus, can_move, is_final
 from domains.status_lines import Ask
+from orchestrator.statuses import ApprovalStatus, DeliveryStatus, InboxStatus, can_move, is_final
 from tests.inbox_support import FINANCE, MEMBER, OPERATOR, TRAVEL, buttons, chat
 
 ASK = "Ask finance high: approve the trip budget -- flights 420 EUR, hotel 300"

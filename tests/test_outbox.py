@@ -9,7 +9,8 @@ from sqlalchemy import update
 from orchestrator import outbox
 from orchestrator.canonical import Platform, Post, Target
 from orchestrator.db import utcnow
-from orchestrator.models import OutboxRow, OutboxStatus
+from orchestrator.models import OutboxRow
+from orchestrator.statuses import OutboxStatus
 from tests.helpers import make_services
 from tests.recording_sender import RecordingSender, rate_limited, refused
 

@@ -8,7 +8,8 @@ from jobs import tasks
 from jobs.reconcile import reconcile
 from orchestrator.canonical import EventKind, InboundEvent, Platform
 from orchestrator.ingest import store_events
-from orchestrator.models import EventStatus, InboundEventRow, LogEvent, OutboxRow
+from orchestrator.models import InboundEventRow, LogEvent, OutboxRow
+from orchestrator.statuses import EventStatus
 from tests.helpers import make_services
 from tests.recording_sender import RecordingSender
 

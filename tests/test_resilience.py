@@ -26,7 +26,8 @@ from sqlalchemy import update
 from jobs.queue import RQJobQueue
 from jobs.reconcile import reconcile
 from orchestrator.db import Database, utcnow
-from orchestrator.models import OutboxRow, OutboxStatus
+from orchestrator.models import OutboxRow
+from orchestrator.statuses import OutboxStatus
 from tests.conftest import TEST_REDIS_URL
 from tests.fakes import slack_payloads as payloads
 from tests.slack_support import (

@@ -18,8 +18,9 @@ from jobs.queue import RQJobQueue, SyncJobQueue
 from orchestrator import handoff, outbox
 from orchestrator.canonical import Platform, Post, Target
 from orchestrator.db import utcnow
-from orchestrator.models import OutboxRow, OutboxStatus
+from orchestrator.models import OutboxRow
 from orchestrator.outbound import Destination
+from orchestrator.statuses import OutboxStatus
 from tests.fakes import slack_payloads as payloads
 from tests.slack_support import (
     HOOK,

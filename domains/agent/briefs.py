@@ -12,19 +12,21 @@ import logging
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from domains.agent import budget, llm, texts
-from domains.agent.models import AgentTurnRow, TurnKind, TurnStatus
+from domains.agent.models import AgentTurnRow, TurnKind, close_turn
 from domains.agent.prompt import CACHE, data_block
 from domains.briefs.build import find_brief
 from domains.briefs.models import BriefRunRow
+from orchestrator import statuses
 from orchestrator.canonical import Post, Target
 from orchestrator.charters import HUB
 from orchestrator.db import utcnow
 from orchestrator.models import OutboxRow
 from orchestrator.posting import PostBatch
+from orchestrator.statuses import TurnStatus
 
 if TYPE_CHECKING:
     from orchestrator.services import Services
@@ -73,20 +75,11 @@ def summarise_run(services: Services, run_id: int) -> set[str]:
     name, title, posts, targets = claimed
     summary = summarise_brief(services, name, posts)
     with services.db.session() as s:
-        done = s.execute(
-            update(AgentTurnRow)
-            .where(
-                AgentTurnRow.kind == TurnKind.BRIEF.value,
-                AgentTurnRow.event_id == run_id,
-                AgentTurnRow.status == TurnStatus.RUNNING.value,
-            )  # fmt: skip
-            .values(
-                status=TurnStatus.DONE.value,
-                finished_at=utcnow(),
-                stop="posted" if summary else "none",
-            )  # fmt: skip
-        ).rowcount
-        if done != 1 or summary is None:
+        done = close_turn(
+            s, AgentTurnRow.kind == TurnKind.BRIEF.value, AgentTurnRow.event_id == run_id,
+            stop="posted" if summary else "none",
+        )  # fmt: skip
+        if not done or summary is None:
             return set()
         batch = PostBatch(s, f"briefsum:{run_id}")
         post = Post(title=texts.brief_summary_title(title), text=summary)
@@ -128,7 +121,7 @@ def _take(s, run: BriefRunRow) -> bool:  # type: ignore[no-untyped-def]
                 AgentTurnRow.kind == TurnKind.BRIEF.value, AgentTurnRow.event_id == run.id
             )
         ).one()
-        if turn.status in (TurnStatus.DONE, TurnStatus.FAILED):
-            return False
-        turn.attempts, turn.started_at = turn.attempts + 1, utcnow()
-        return True
+        return statuses.move(  # take over a stale run; False when it is finished
+            s, AgentTurnRow.status, TurnStatus.RUNNING, AgentTurnRow.id == turn.id,
+            attempts=turn.attempts + 1, started_at=utcnow(),
+        )  # fmt: skip

@@ -19,11 +19,12 @@ from sqlalchemy.orm import Session
 
 from domains.agent import texts
 from domains.agent.models import BudgetNoticeRow
-from domains.inbox.models import ApprovalRow, ApprovalStatus
+from domains.inbox.models import ApprovalRow
 from orchestrator.canonical import Post
 from orchestrator.charters import Budget
 from orchestrator.db import utcnow
 from orchestrator.models import LogEvent
+from orchestrator.statuses import ApprovalStatus
 
 if TYPE_CHECKING:
     from orchestrator.pipeline import Context

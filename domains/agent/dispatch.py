@@ -13,12 +13,13 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 
 from domains.agent import budget, memory, texts
-from domains.agent.models import AgentTurnRow, TurnKind, TurnStatus
+from domains.agent.models import AgentTurnRow, TurnKind
 from domains.status_lines import parse_status_lines, refusal_text
 from domains.step import apply_status_ops, keep_note
 from orchestrator import texts as core_texts
 from orchestrator.canonical import InboundEvent, Post
 from orchestrator.models import InboundEventRow, OutboxRow
+from orchestrator.statuses import TurnStatus
 
 if TYPE_CHECKING:
     from orchestrator.pipeline import Context, Orchestrator

@@ -10,17 +10,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from domains.agent import budget, memory, texts
 from domains.agent.loop import LoopResult
-from domains.agent.models import AgentTurnRow, TurnStatus
+from domains.agent.models import AgentTurnRow, close_turn
 from domains.agent.toolbox import Effects
 from domains.status_lines import Ask, Op, Propose, SetDecision
 from domains.step import apply_status_ops
 from orchestrator.canonical import Post, Target
-from orchestrator.db import utcnow
 from orchestrator.eventlog import record
 from orchestrator.models import OutboxRow
 from orchestrator.pipeline import Context, Job
@@ -62,24 +60,10 @@ def finish(
 
 def _won(s: Session, claimed: Claimed, result: LoopResult) -> bool:
     """Close the turn if this run still holds it (its attempt, still running)."""
-    failed = result.stop == "unavailable"
-    return (
-        s.execute(
-            update(AgentTurnRow)
-            .where(
-                AgentTurnRow.id == claimed.turn_id,
-                AgentTurnRow.attempts == claimed.attempt,
-                AgentTurnRow.status == TurnStatus.RUNNING.value,
-            )
-            .values(
-                status=(TurnStatus.FAILED if failed else TurnStatus.DONE).value,
-                finished_at=utcnow(),
-                stop=result.stop,
-                cost_usd=round(result.cost_usd, 8),
-            )
-        ).rowcount
-        == 1
-    )
+    return close_turn(
+        s, AgentTurnRow.id == claimed.turn_id, AgentTurnRow.attempts == claimed.attempt,
+        stop=result.stop, failed=result.stop == "unavailable", cost_usd=round(result.cost_usd, 8),
+    )  # fmt: skip
 
 
 def _apply(ctx: Context, claimed: Claimed, effects: Effects) -> list[str]:

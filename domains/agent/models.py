@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     Boolean,
+    ColumnElement,
     DateTime,
     Float,
     Index,
@@ -17,17 +18,12 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from orchestrator import statuses
 from orchestrator.db import Base, utcnow
 from orchestrator.models import BigId
-
-
-class TurnStatus(StrEnum):
-    QUEUED = "queued"
-    RUNNING = "running"
-    DONE = "done"
-    FAILED = "failed"  # gave up: the user was told the agent is unavailable
+from orchestrator.statuses import TurnStatus
 
 
 class TurnKind(StrEnum):
@@ -63,6 +59,16 @@ class AgentTurnRow(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+
+
+def close_turn(
+    session: Session, *where: ColumnElement[bool], stop: str, failed: bool = False, **values: Any
+) -> bool:
+    """Finish the running turn `where` picks (done, or failed); True for the run that did."""
+    return statuses.move(
+        session, AgentTurnRow.status, TurnStatus.FAILED if failed else TurnStatus.DONE, *where,
+        old=TurnStatus.RUNNING, finished_at=utcnow(), stop=stop, **values,
+    )  # fmt: skip
 
 
 class AgentNoteRow(Base):

@@ -15,8 +15,9 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import update
 
 from domains.agent import budget, llm, texts
-from domains.agent.models import AgentTurnRow, TurnKind, TurnStatus
+from domains.agent.models import AgentTurnRow, TurnKind, close_turn
 from domains.agent.prompt import CACHE, data_block
+from orchestrator import statuses
 from orchestrator import texts as core_texts
 from orchestrator.canonical import Post
 from orchestrator.charters import HUB
@@ -26,6 +27,7 @@ from orchestrator.ingest import load_event
 from orchestrator.models import InboundEventRow
 from orchestrator.pipeline import Context
 from orchestrator.posting import PostBatch, reply_target
+from orchestrator.statuses import TurnStatus
 
 if TYPE_CHECKING:
     from orchestrator.router import RouteDecision
@@ -65,9 +67,11 @@ def route_turn(svc: Services, event_id: int) -> tuple[set[str], list[Any]]:
     """The job: ask the model, then route (or ask the user) in one transaction."""
     with svc.db.session() as s:
         turn = _turn(s, event_id)
-        if turn is None or turn.status not in (TurnStatus.QUEUED, TurnStatus.RUNNING):
+        if turn is None or not statuses.move(
+            s, AgentTurnRow.status, TurnStatus.RUNNING, AgentTurnRow.id == turn.id,
+            attempts=1, started_at=utcnow(),
+        ):  # fmt: skip
             return set(), []
-        turn.status, turn.attempts, turn.started_at = TurnStatus.RUNNING.value, 1, utcnow()
         text, candidates = turn.text, list(turn.data.get("candidates", []))
     answer = _ask_model(svc, event_id, text, candidates)
     return _settle(svc, event_id, candidates, answer)
@@ -127,16 +131,11 @@ def _settle(
     chosen = answer.strip().strip("`*#\"'. ").lower()
     valid = chosen in svc.charters.names()
     with svc.db.session() as s:
-        done = s.execute(
-            update(AgentTurnRow)
-            .where(
-                AgentTurnRow.kind == TurnKind.ROUTE.value,
-                AgentTurnRow.event_id == event_id,
-                AgentTurnRow.status == TurnStatus.RUNNING.value,
-            )  # fmt: skip
-            .values(status=TurnStatus.DONE.value, finished_at=utcnow(), stop=chosen[:32])
-        ).rowcount
-        if done != 1:
+        done = close_turn(
+            s, AgentTurnRow.kind == TurnKind.ROUTE.value, AgentTurnRow.event_id == event_id,
+            stop=chosen[:32],
+        )  # fmt: skip
+        if not done:
             return set(), []
         event = load_event(s.get(InboundEventRow, event_id))
         ctx = Context(

@@ -12,19 +12,21 @@ import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from domains.agent import budget, finish, llm, memory, snapshot
 from domains.agent import loop as loop_
 from domains.agent.loop import Loop, LoopResult, Request
-from domains.agent.models import AgentTurnRow, TurnKind, TurnStatus
+from domains.agent.models import AgentTurnRow, TurnKind
 from domains.agent.prompt import Snapshot, first_message, system_blocks
 from domains.agent.toolbox import Effects, Toolbox
 from domains.agent.tools import ToolSet
+from orchestrator import statuses
 from orchestrator.canonical import InboundEvent
 from orchestrator.db import utcnow
 from orchestrator.ingest import load_event
 from orchestrator.models import InboundEventRow
+from orchestrator.statuses import TurnStatus
 
 if TYPE_CHECKING:
     from orchestrator.services import Services
@@ -82,10 +84,11 @@ def _claim(svc: Services, event_id: int, domain: str) -> Claimed | None:
             )
             .with_for_update()
         ).first()
-        if turn is None or turn.status in (TurnStatus.DONE, TurnStatus.FAILED):
+        if turn is None or not statuses.move(
+            s, AgentTurnRow.status, TurnStatus.RUNNING, AgentTurnRow.id == turn.id,
+            started_at=utcnow(), attempts=turn.attempts + 1,
+        ):  # fmt: skip
             return None
-        turn.status, turn.started_at = TurnStatus.RUNNING.value, utcnow()
-        turn.attempts += 1
         event = load_event(s.get(InboundEventRow, event_id))
         return Claimed(turn.id, turn.attempts, event_id, domain, event, turn.text)
 
@@ -137,11 +140,10 @@ def _think(svc: Services, claimed: Claimed, box: Toolbox) -> LoopResult:
 
 def _retry_later(svc: Services, claimed: Claimed, reason: str) -> None:
     with svc.db.session() as s:
-        s.execute(
-            update(AgentTurnRow)
-            .where(AgentTurnRow.id == claimed.turn_id, AgentTurnRow.attempts == claimed.attempt)
-            .values(status=TurnStatus.QUEUED.value, error=reason[:500])
-        )
+        statuses.move(
+            s, AgentTurnRow.status, TurnStatus.QUEUED, AgentTurnRow.id == claimed.turn_id,
+            AgentTurnRow.attempts == claimed.attempt, old=TurnStatus.RUNNING, error=reason[:500],
+        )  # fmt: skip
     delay = RETRY_DELAYS[claimed.attempt - 1]
     svc.queue.enqueue(
         "agent_turn",

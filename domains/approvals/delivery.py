@@ -14,14 +14,14 @@ import logging
 import uuid
 from datetime import timedelta
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, or_, select
 
 from domains.approvals import service as approvals
 from domains.approvals import webhook as action_webhook
 from domains.approvals.webhook import ActionPayload, Outcome, Result
 from domains.inbox import cards
-from domains.inbox.models import ApprovalRow, ApprovalStatus, DeliveryStatus
-from orchestrator import texts
+from domains.inbox.models import ApprovalRow
+from orchestrator import statuses, texts
 from orchestrator.canonical import Platform, Post
 from orchestrator.db import Database, utcnow
 from orchestrator.delivery import backoff
@@ -29,6 +29,7 @@ from orchestrator.eventlog import record
 from orchestrator.handoff import deliver_channel, schedule_delivery
 from orchestrator.posting import PostBatch
 from orchestrator.services import Services
+from orchestrator.statuses import ApprovalStatus, DeliveryStatus
 
 log = logging.getLogger(__name__)
 
@@ -71,17 +72,17 @@ def _claim(db: Database, approval_id: int) -> tuple[str, ActionPayload] | None:
         ),
     )
     with db.session() as s:
-        claimed = s.execute(
-            update(ApprovalRow)
-            .where(ApprovalRow.id == approval_id, due)
-            .values(
-                webhook_status=DeliveryStatus.SENDING.value,
-                webhook_claim=token,
-                webhook_lease_until=now + LEASE,
-                webhook_attempts=ApprovalRow.webhook_attempts + 1,
-            )
-        ).rowcount
-        if claimed != 1:
+        claimed = statuses.move(
+            s,
+            ApprovalRow.webhook_status,
+            DeliveryStatus.SENDING,
+            ApprovalRow.id == approval_id,
+            due,
+            webhook_claim=token,
+            webhook_lease_until=now + LEASE,
+            webhook_attempts=ApprovalRow.webhook_attempts + 1,
+        )
+        if not claimed:
             return None
         row = s.get(ApprovalRow, approval_id)
         assert row is not None and row.decided_at is not None
@@ -112,17 +113,15 @@ def _finish(
         row = s.get(ApprovalRow, approval_id)
         assert row is not None
         status, delay = _next_status(outcome, row.webhook_attempts)
-        values: dict[str, object] = dict(webhook_status=status.value, webhook_claim=None,
-                                         webhook_lease_until=None)  # fmt: skip
+        values: dict[str, object] = dict(webhook_claim=None, webhook_lease_until=None)
         if delay is not None:
             values["webhook_next_at"] = utcnow() + timedelta(seconds=delay)
         values["webhook_error"] = None if status is DeliveryStatus.DELIVERED else outcome.detail
-        held = s.execute(
-            update(ApprovalRow)
-            .where(ApprovalRow.id == approval_id, ApprovalRow.webhook_claim == token)
-            .values(**values)
-        ).rowcount
-        if held != 1:
+        held = statuses.move(
+            s, ApprovalRow.webhook_status, status, ApprovalRow.id == approval_id,
+            ApprovalRow.webhook_claim == token, old=DeliveryStatus.SENDING, **values,
+        )  # fmt: skip
+        if not held:
             return set(), None  # our lease ran out and another worker took over
         s.refresh(row)
         posts = PostBatch(s, f"hook{approval_id}:{token[:16]}")

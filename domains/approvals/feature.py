@@ -7,9 +7,9 @@ from sqlalchemy.orm import Session
 from domains.approvals.service import decider
 from domains.approvals.views import approvals_command, retry
 from domains.inbox import cards
-from domains.inbox.models import ApprovalStatus
 from domains.inbox.views import approvals_markdown, approvals_section
 from orchestrator.features import Feature
+from orchestrator.statuses import ApprovalStatus
 
 __all__ = ["feature"]
 

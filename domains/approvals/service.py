@@ -15,27 +15,22 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from domains import store
 from domains.inbox import cards
-from domains.inbox.models import (
-    ApprovalDecisionRow,
-    ApprovalRow,
-    ApprovalStatus,
-    DeliveryStatus,
-    can_move,
-)
+from domains.inbox.models import ApprovalDecisionRow, ApprovalRow
 from domains.status_doc import apply_ops
 from domains.status_lines import SetDecision
-from orchestrator import texts
+from orchestrator import statuses, texts
 from orchestrator.canonical import Platform, Post, dump
 from orchestrator.db import utcnow
 from orchestrator.eventlog import record
 from orchestrator.posting import PostBatch, reply_target
 from orchestrator.settings import Settings
+from orchestrator.statuses import ApprovalStatus, DeliveryStatus
 
 if TYPE_CHECKING:
     from orchestrator.pipeline import Context
@@ -139,7 +134,6 @@ def settle(
     name: str | None = None,
 ) -> bool:
     """Store the one decision; False when another decision got there first."""
-    assert can_move(ApprovalStatus.PENDING, outcome)
     now = utcnow()
     try:
         with session.begin_nested():
@@ -155,11 +149,10 @@ def settle(
     except IntegrityError:
         session.refresh(approval)
         return False
-    session.execute(
-        update(ApprovalRow)
-        .where(ApprovalRow.id == approval.id, ApprovalRow.status == ApprovalStatus.PENDING)
-        .values(status=outcome.value, decided_by=actor, decided_name=name, decided_at=now)
-    )
+    statuses.move(
+        session, ApprovalRow.status, outcome, ApprovalRow.id == approval.id,
+        decided_by=actor, decided_name=name, decided_at=now,
+    )  # fmt: skip
     session.refresh(approval)
     return True
 
@@ -176,9 +169,10 @@ def _carry_out(ctx: Context, approval: ApprovalRow) -> None:
                        source_event_id=ctx.event_id, charter_version=charter.version)  # fmt: skip
     if ctx.orch.settings.action_webhook_url is None:
         return
-    approval.webhook_status = DeliveryStatus.PENDING.value
-    approval.webhook_next_at = utcnow()
-    ctx.session.flush()
+    statuses.move(
+        ctx.session, ApprovalRow.webhook_status, DeliveryStatus.PENDING,
+        ApprovalRow.id == approval.id, old=DeliveryStatus.NONE, webhook_next_at=utcnow(),
+    )  # fmt: skip
     ctx.jobs.append(("deliver_webhook", {"approval_id": approval.id}))
 
 

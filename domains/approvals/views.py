@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from domains.approvals.service import find, log_event, may_decide
 from domains.inbox import cards
-from domains.inbox.models import ApprovalRow, ApprovalStatus, DeliveryStatus, can_move
-from orchestrator import texts
+from domains.inbox.models import ApprovalRow
+from orchestrator import statuses, texts
 from orchestrator.canonical import Post
 from orchestrator.db import utcnow
+from orchestrator.statuses import ApprovalStatus, DeliveryStatus
 
 if TYPE_CHECKING:
     from orchestrator.pipeline import Context
@@ -59,18 +60,12 @@ def retry(ctx: Context, public_id: str) -> None:
     if not may_decide(ctx.orch.settings, ctx.actor):
         ctx.posts.answer(ctx.event, Post(text=texts.NOT_OPERATOR_RETRY))
         return
-    assert can_move(DeliveryStatus.FAILED, DeliveryStatus.PENDING)
-    moved = ctx.session.execute(
-        update(ApprovalRow)
-        .where(ApprovalRow.id == approval.id, ApprovalRow.webhook_status == DeliveryStatus.FAILED)
-        .values(
-            webhook_status=DeliveryStatus.PENDING.value,
-            webhook_attempts=0,
-            webhook_next_at=utcnow(),
-            webhook_error=None,
-        )
-    ).rowcount
-    if moved != 1:
+    moved = statuses.move(
+        ctx.session, ApprovalRow.webhook_status, DeliveryStatus.PENDING,
+        ApprovalRow.id == approval.id, old=DeliveryStatus.FAILED,
+        webhook_attempts=0, webhook_next_at=utcnow(), webhook_error=None,
+    )  # fmt: skip
+    if not moved:
         ctx.posts.answer(ctx.event, Post(text=texts.cannot_retry()))
         return
     ctx.session.refresh(approval)

@@ -16,31 +16,12 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from orchestrator.db import Base, utcnow
 from orchestrator.models import BigId
-
-
-class BriefRunStatus(StrEnum):
-    QUEUED = "queued"  # posts are in the outbox, not all delivered yet
-    POSTED = "posted"  # every post delivered, on time
-    LATE = "late"  # every post delivered, after its on-time window (catch-up after downtime)
-    SKIPPED = "skipped"  # deliberately not posted; `note` says why
-    FAILED = "failed"  # a post ended failed in the outbox; the operator was told
-
-    @property
-    def final(self) -> bool:
-        return self is not BriefRunStatus.QUEUED
+from orchestrator.statuses import BriefRunStatus
 
 
 class BriefTrigger(StrEnum):
     SCHEDULED = "scheduled"
     ON_DEMAND = "on_demand"
-
-
-# queued -> posted | late | failed; skipped is born final.
-TRANSITIONS: dict[BriefRunStatus, frozenset[BriefRunStatus]] = {
-    BriefRunStatus.QUEUED: frozenset(
-        {BriefRunStatus.POSTED, BriefRunStatus.LATE, BriefRunStatus.FAILED}
-    ),
-}
 
 
 class BriefRunRow(Base):

@@ -10,18 +10,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from domains.briefs import texts
 from domains.briefs.build import find_brief, platforms
-from domains.briefs.models import BriefRunRow, BriefRunStatus
+from domains.briefs.models import BriefRunRow
+from orchestrator import statuses
 from orchestrator.canonical import Post
 from orchestrator.charters import HUB, CharterSet
 from orchestrator.eventlog import record
-from orchestrator.models import OutboxRow, OutboxStatus
+from orchestrator.models import OutboxRow
 from orchestrator.posting import PostBatch
 from orchestrator.settings import Settings
+from orchestrator.statuses import BriefRunStatus, OutboxStatus
 
 BATCH = 200
 FINAL = (OutboxStatus.SENT.value, OutboxStatus.FAILED.value)
@@ -69,17 +71,11 @@ def _close(
         status = BriefRunStatus.FAILED
         note = "; ".join(sorted({f"{r.platform}: {r.last_error or 'failed'}" for r in failed}))
     posted_at = max((r.sent_at for r in rows if r.sent_at), default=None)
-    closed = session.execute(
-        update(BriefRunRow)
-        .where(BriefRunRow.id == run.id, BriefRunRow.status == BriefRunStatus.QUEUED.value)
-        .values(
-            status=status.value,
-            posted_at=posted_at,
-            message_ids=message_ids(rows),
-            note=note,
-        )
-    ).rowcount
-    if closed != 1:
+    closed = statuses.move(
+        session, BriefRunRow.status, status, BriefRunRow.id == run.id,
+        old=BriefRunStatus.QUEUED, posted_at=posted_at, message_ids=message_ids(rows), note=note,
+    )  # fmt: skip
+    if not closed:
         return False
     session.refresh(run)
     record(

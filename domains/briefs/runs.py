@@ -16,13 +16,15 @@ from sqlalchemy.orm import Session
 
 from domains.briefs import clock, sources, texts
 from domains.briefs.build import Brief, build_brief, platforms, zone_of
-from domains.briefs.models import BriefRunRow, BriefRunStatus, BriefTrigger
+from domains.briefs.models import BriefRunRow, BriefTrigger
+from orchestrator import statuses
 from orchestrator.canonical import Platform
 from orchestrator.charters import BriefSpec, CharterSet
 from orchestrator.eventlog import record
 from orchestrator.models import OutboxRow
 from orchestrator.posting import PostBatch
 from orchestrator.settings import Settings
+from orchestrator.statuses import BriefRunStatus
 
 ON_TIME = timedelta(minutes=15)  # started later than this after its slot: marked late
 MAX_SKIPPED_ROWS = 24  # receipts written for missed periods; the log note counts them all
@@ -120,7 +122,10 @@ def _queue(
     sources.link_cards(session, links)
     run.outbox_ids = [row.id for row in rows]
     if not rows:
-        run.status, run.note = BriefRunStatus.SKIPPED.value, "no place to post it"
+        statuses.move(
+            session, BriefRunRow.status, BriefRunStatus.SKIPPED, BriefRunRow.id == run.id,
+            note="no place to post it",
+        )  # fmt: skip
     record(
         session,
         kind="brief.queued" if rows else "brief.skipped",

@@ -14,11 +14,12 @@ from typing import Generic, TypeVar
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
-from domains.briefs.models import BriefRunRow, BriefRunStatus, BriefTrigger
+from domains.briefs.models import BriefRunRow, BriefTrigger
 from domains.inbox.cards import approval_card
-from domains.inbox.models import ApprovalRow, ApprovalStatus, InboxEntryRow, InboxStatus
+from domains.inbox.models import ApprovalRow, InboxEntryRow
 from orchestrator.canonical import Post
 from orchestrator.models import LogEvent
+from orchestrator.statuses import ApprovalStatus, BriefRunStatus, InboxStatus
 
 T = TypeVar("T")
 DECISION_FIELD = "decision"  # status.changed events whose subject is the latest decision

@@ -11,17 +11,12 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from domains.inbox.models import (
-    ApprovalRow,
-    ApprovalStatus,
-    DeliveryStatus,
-    InboxEntryRow,
-    InboxStatus,
-)
+from domains.inbox.models import ApprovalRow, InboxEntryRow
 from orchestrator import texts
 from orchestrator.canonical import Button, ButtonStyle, Field_, Post, Target
 from orchestrator.models import OutboxRow
 from orchestrator.posting import PostBatch
+from orchestrator.statuses import ApprovalStatus, DeliveryStatus, InboxStatus
 
 ACCEPT, DONE, DECLINE = "inbox_accept", "inbox_done", "inbox_decline"
 APPROVE, REJECT, RETRY = "approve", "reject", "approval_retry"

@@ -1,15 +1,13 @@
-"""Tables and statuses of the cross-domain inbox and of approvals (CONTRACT §7.3, §7.4).
+"""Tables of the cross-domain inbox and of approvals (CONTRACT §7.3, §7.4).
 
-Every status is a `str` Enum and every allowed move is listed in `MOVES`, the one place the
-code asks (`can_move`). A move is applied with a conditional UPDATE (`... WHERE status = old`),
-so two workers cannot both make it; an approval's decision is also a row in
-`approval_decisions`, UNIQUE per approval, so exactly one decision can ever be stored.
+Their statuses and allowed moves are in `orchestrator.statuses`, like every other status.
+An approval's decision is also a row in `approval_decisions`, UNIQUE per approval, so exactly
+one decision can ever be stored.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
@@ -25,63 +23,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from orchestrator.db import Base, utcnow
-from orchestrator.models import BigId
-
-
-class InboxStatus(StrEnum):
-    OPEN = "open"
-    ACCEPTED = "accepted"
-    DONE = "done"
-    DECLINED = "declined"
-
-
-class ApprovalStatus(StrEnum):
-    PENDING = "pending"
-    APPROVED = "approved"
-    REJECTED = "rejected"
-    EXPIRED = "expired"
-
-
-class DeliveryStatus(StrEnum):
-    """The action webhook's delivery of an approved action."""
-
-    NONE = "none"  # nothing to deliver (not approved yet, or no ACTION_WEBHOOK_URL)
-    PENDING = "pending"  # due at `webhook_next_at`
-    SENDING = "sending"  # a worker holds it until `webhook_lease_until`
-    DELIVERED = "delivered"
-    FAILED = "failed"  # gave up; an operator's Retry puts it back to pending
-
-
-_ = frozenset
-# The only transition table: per status type (the enums share values such as "pending").
-MOVES: dict[type[StrEnum], dict[Any, frozenset[Any]]] = {
-    InboxStatus: {
-        InboxStatus.OPEN: _({InboxStatus.ACCEPTED, InboxStatus.DECLINED}),
-        InboxStatus.ACCEPTED: _({InboxStatus.DONE, InboxStatus.DECLINED}),
-    },
-    ApprovalStatus: {
-        ApprovalStatus.PENDING: _(
-            {ApprovalStatus.APPROVED, ApprovalStatus.REJECTED, ApprovalStatus.EXPIRED}
-        ),
-    },
-    DeliveryStatus: {
-        DeliveryStatus.NONE: _({DeliveryStatus.PENDING}),
-        DeliveryStatus.PENDING: _({DeliveryStatus.SENDING}),
-        DeliveryStatus.SENDING: _(
-            {DeliveryStatus.DELIVERED, DeliveryStatus.PENDING, DeliveryStatus.FAILED}
-        ),
-        DeliveryStatus.FAILED: _({DeliveryStatus.PENDING}),
-    },
-}
-
-
-def can_move(old: StrEnum, new: StrEnum) -> bool:
-    """Whether a status may change from `old` to `new` (both of the same status type)."""
-    return type(old) is type(new) and new in MOVES[type(old)].get(old, frozenset())
-
-
-def is_final(status: StrEnum) -> bool:
-    return not MOVES[type(status)].get(status)
+from orchestrator.models import NAME_CHARS, BigId
+from orchestrator.statuses import ApprovalStatus, DeliveryStatus, InboxStatus
 
 
 class InboxEntryRow(Base):
@@ -103,7 +46,7 @@ class InboxEntryRow(Base):
     status: Mapped[str] = mapped_column(String(16), default=InboxStatus.OPEN)
     created_by: Mapped[str] = mapped_column(String(128))
     updated_by: Mapped[str | None] = mapped_column(String(128), nullable=True)
-    updated_name: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    updated_name: Mapped[str | None] = mapped_column(String(NAME_CHARS), nullable=True)
     platform: Mapped[str] = mapped_column(String(16))
     origin: Mapped[dict[str, Any]] = mapped_column(JSON)  # the sender's thread (a Target)
     card_posts: Mapped[list[int]] = mapped_column(JSON, default=list)  # outbox ids of the card
@@ -129,7 +72,7 @@ class ApprovalRow(Base):
     expires_at: Mapped[datetime] = mapped_column(DateTime)
     status: Mapped[str] = mapped_column(String(16), default=ApprovalStatus.PENDING)
     decided_by: Mapped[str | None] = mapped_column(String(128), nullable=True)
-    decided_name: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    decided_name: Mapped[str | None] = mapped_column(String(NAME_CHARS), nullable=True)
     decided_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     webhook_status: Mapped[str] = mapped_column(String(16), default=DeliveryStatus.NONE)
     webhook_attempts: Mapped[int] = mapped_column(Integer, default=0)

@@ -15,17 +15,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from sqlalchemy import case, select, update
+from sqlalchemy import case, select
 from sqlalchemy.orm import Session
 
 from domains.inbox import cards
-from domains.inbox.models import InboxEntryRow, InboxStatus, can_move
+from domains.inbox.models import InboxEntryRow
 from domains.status_lines import Ask
-from orchestrator import texts
+from orchestrator import statuses, texts
 from orchestrator.canonical import Post, Target, dump
 from orchestrator.db import utcnow
 from orchestrator.eventlog import record
 from orchestrator.posting import reply_target
+from orchestrator.statuses import InboxStatus
 
 if TYPE_CHECKING:
     from orchestrator.pipeline import Context
@@ -106,7 +107,7 @@ def move(ctx: Context, value: str, new: InboxStatus) -> None:
         ctx.posts.answer(ctx.event, Post(text=texts.stale_action()))
         return
     old = InboxStatus(entry.status)
-    moved = can_move(old, new) and _apply(ctx, entry, old, new)
+    moved = statuses.can_move(old, new) and _apply(ctx, entry, old, new)
     if not moved:
         ctx.session.refresh(entry)
         ctx.posts.answer(ctx.event, Post(text=texts.inbox_cannot(entry.status, new.value)))
@@ -122,17 +123,10 @@ def move(ctx: Context, value: str, new: InboxStatus) -> None:
 
 def _apply(ctx: Context, entry: InboxEntryRow, old: InboxStatus, new: InboxStatus) -> bool:
     """The move as a conditional UPDATE: of two racing clicks, one moves the entry."""
-    changed = ctx.session.execute(
-        update(InboxEntryRow)
-        .where(InboxEntryRow.id == entry.id, InboxEntryRow.status == old.value)
-        .values(
-            status=new.value,
-            updated_at=utcnow(),
-            updated_by=ctx.actor,
-            updated_name=ctx.event.user_name,
-        )
-    ).rowcount
-    return changed == 1
+    return statuses.move(
+        ctx.session, InboxEntryRow.status, new, InboxEntryRow.id == entry.id, old=old,
+        updated_at=utcnow(), updated_by=ctx.actor, updated_name=ctx.event.user_name,
+    )  # fmt: skip
 
 
 def _log(ctx: Context, entry: InboxEntryRow, kind: str, **data: str) -> None:

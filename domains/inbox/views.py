@@ -9,10 +9,11 @@ from sqlalchemy.orm import Session
 
 from domains.approvals.views import failed_deliveries, pending_approvals
 from domains.inbox import cards
-from domains.inbox.models import ApprovalRow, DeliveryStatus, InboxEntryRow, InboxStatus
+from domains.inbox.models import ApprovalRow, InboxEntryRow
 from domains.inbox.service import open_entries
 from orchestrator.canonical import Button
 from orchestrator.db import utcnow
+from orchestrator.statuses import DeliveryStatus, InboxStatus
 
 
 def inbox_section(session: Session) -> list[dict[str, Any]]:
