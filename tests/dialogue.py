@@ -36,7 +36,6 @@ from orchestrator.ingest import store_events
 from tests import slack_support, telegram_support
 from tests.fakes import slack_payloads as payloads
 from tests.fakes import telegram_payloads as tp
-from tests.fakes.slack_api import FakeSlack
 from tests.fakes.telegram_api import FakeTelegram
 from tests.recording_sender import RecordingSender, Sent
 
@@ -189,7 +188,7 @@ class SlackDialogue:
     """Slack through the real edge: the stand-in holds the message, the app gets it signed."""
 
     client: Any
-    slack: FakeSlack
+    slack: slack_support.FakeSlackHooks
     user: str = slack_support.OPERATOR
 
     def say(self, text: str, *, channel: str | None = None, user: str | None = None,
@@ -208,7 +207,7 @@ class SlackDialogue:
         action_id = next(e["action_id"] for e in actions(message) if e["text"]["text"] == label)
         payload = payloads.block_actions(
             action_id, action_id.split(":", 1)[1], user=user, channel=message["channel"],
-            message_ts=message["ts"], response_url=f"{self.slack.origin}/hooks/{user}-{message['ts']}",
+            message_ts=message["ts"], response_url=self.slack.hook_url(f"{user}-{message['ts']}"),
         )  # fmt: skip
         assert self.deliver(payload).status_code == 200
         return payload
