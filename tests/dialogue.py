@@ -46,6 +46,7 @@ __all__ = [
     "Said",
     "SlackDialogue",
     "TelegramDialogue",
+    "actions",
     "telegram_message",
     "verify_dialog",
 ]
@@ -54,8 +55,8 @@ _ids = itertools.count(1)
 
 @dataclass(frozen=True)
 class Said:
-    """One thing said: where (channel, or Telegram chat/topic), the platform's id for the
-    message (Slack ts, Telegram message_id), what was delivered, and the edge's response."""
+    """One thing said: where (a channel; `(chat, topic)` on Telegram), the platform's id for
+    the message (Slack ts, Telegram message_id), what was delivered, the edge's response."""
 
     channel: Any
     ref: Any
