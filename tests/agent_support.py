@@ -7,7 +7,6 @@ only `retry-after-ms: 1`), so no test sleeps.
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Iterator
 from typing import Any
 
@@ -16,16 +15,14 @@ from sqlalchemy import select
 
 from domains.agent import turn
 from domains.agent.models import AgentNoteRow, AgentTurnRow
-from orchestrator.canonical import EventKind, InboundEvent, Platform
 from orchestrator.db import Database
 from orchestrator.models import LogEvent
 from tests.fakes.anthropic_api import FakeAnthropic
-from tests.inbox_support import FINANCE, OPERATOR, TRAVEL, Chat, chat
+from tests.inbox_support import FINANCE, TRAVEL, Chat, chat
 
 KEY = "sk-ant-test-0000"
-__all__ = ["FINANCE", "KEY", "TRAVEL", "agent_chat", "api", "dm", "events", "notes", "turns"]
+__all__ = ["DM", "FINANCE", "KEY", "TRAVEL", "agent_chat", "api", "events", "notes", "turns"]
 DM = "D1"
-_dms = itertools.count(1)
 
 
 @pytest.fixture
@@ -56,14 +53,3 @@ def notes(db: Database, domain: str) -> list[AgentNoteRow]:
     with db.session() as s:
         query = select(AgentNoteRow).where(AgentNoteRow.domain == domain)
         return list(s.scalars(query.order_by(AgentNoteRow.id)))
-
-
-def dm(c: Chat, text: str) -> str:
-    """A direct message to the bot (routed); returns its ts."""
-    n = next(_dms)
-    ts = f"{5000 + n}.0001"
-    c._run(  # noqa: SLF001 - the chat's own way to store and process an event
-        InboundEvent(platform=Platform.SLACK, external_id=f"Dm{n}", kind=EventKind.MESSAGE,
-                     user=OPERATOR, channel=DM, text=text, message_ref=ts, is_direct=True)
-    )  # fmt: skip
-    return ts

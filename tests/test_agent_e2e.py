@@ -13,13 +13,11 @@ from orchestrator.canonical import EventKind, InboundEvent, Platform
 from orchestrator.ingest import store_events
 from orchestrator.statuses import ApprovalStatus
 from tests.agent_support import KEY
-from tests.fakes import slack_payloads as payloads
-from tests.fakes import telegram_payloads as tp
+from tests.dialogue import SlackDialogue, TelegramDialogue
 from tests.fakes.slack_api import FakeSlack
-from tests.slack_support import OPERATOR, post_json, slack_services
+from tests.slack_support import OPERATOR, FakeSlackHooks, slack_services
 from tests.slack_support import running as slack_running
-from tests.telegram_support import FORUM, fake_telegram, post_update, telegram_services
-from tests.telegram_support import OPERATOR as TG_OPERATOR
+from tests.telegram_support import FORUM, fake_telegram, telegram_services
 from tests.telegram_support import running as telegram_running
 
 ASK = "flights to lisbon in march? we're booking now; book the 9:40 if it's under 200 EUR"
@@ -43,14 +41,12 @@ def doc_and_approval(db):  # type: ignore[no-untyped-def]
 
 
 def test_slack_dm_updates_the_doc_and_proposes_through_tools(db, api):
-    with FakeSlack() as slack, slack_running(slack_services(db, slack, ANTHROPIC_API_KEY=KEY)) as c:
-        dm = slack.add_im(OPERATOR)
-        ts = slack.add_message(dm, ASK, user=OPERATOR)
+    with (
+        FakeSlackHooks() as slack,
+        slack_running(slack_services(db, slack, ANTHROPIC_API_KEY=KEY)) as client,
+    ):
         script(api)
-        assert (
-            post_json(c, payloads.message_im(ASK, user=OPERATOR, channel=dm, ts=ts)).status_code
-            == 200
-        )
+        assert SlackDialogue(client, slack).say(ASK).response.status_code == 200
         mirror, answer, card = slack.messages("pos-travel")
     assert answer["text"].startswith("Phase is Booking; the 9:40 waits for your approval.")
     assert "phase → Booking" in answer["text"]
@@ -66,8 +62,7 @@ def test_telegram_topic_message_updates_the_doc_through_tools(db, api):
         telegram_running(telegram_services(db, tg, ANTHROPIC_API_KEY=KEY)) as client,
     ):
         script(api)
-        update = tp.message_update(1, TG_OPERATOR, TG_OPERATOR, ASK, message_id=101)
-        assert post_update(client, update).status_code == 200
+        assert TelegramDialogue(client, tg).say(ASK).response.status_code == 200
         (topic,) = tg.topics(FORUM)
         texts = [m["text"] for m in tg.messages(FORUM, topic)]
     assert any(t.startswith("Phase is Booking") for t in texts)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from domains.agent import memory
 from domains.agent.prices import Tokens, cost_usd, price_for
-from tests.agent_support import TRAVEL, agent_chat, notes
+from tests.agent_support import agent_chat, notes
 
 
 def test_full_text_search_ranks_and_stems_within_one_domain(db):
@@ -45,21 +45,12 @@ def test_the_thread_is_short_term_memory(db, api):
     """A follow-up in the same thread sees the earlier message and the agent's answer."""
     c = agent_chat(db)
     api.text("Porto or Lisbon both work in March.")
-    ts = c.say("where should we go in March?")
-    c._run(_reply_in(ts, "ok, which is cheaper?"))  # noqa: SLF001
+    asked = c.say("where should we go in March?")
+    c.say("ok, which is cheaper?", thread=asked.ref)
     thread = api.requests()[-1]["messages"][0]["content"][1]["text"]
     block = thread.split('<data kind="thread">')[1].split("</data>")[0]
     assert "user: where should we go in March?" in block
     assert "assistant: Porto or Lisbon both work in March." in block
-
-
-def _reply_in(ts: str, text: str):  # type: ignore[no-untyped-def]
-    from orchestrator.canonical import EventKind, InboundEvent, Platform
-    from tests.inbox_support import OPERATOR
-
-    return InboundEvent(platform=Platform.SLACK, external_id=f"Ev-reply-{ts}",
-                        kind=EventKind.MESSAGE, user=OPERATOR, channel=TRAVEL, text=text,
-                        thread=ts, message_ref="9999.0001")  # fmt: skip
 
 
 def test_prices_by_model_family_are_an_estimate_per_call():

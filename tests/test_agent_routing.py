@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from domains.agent.stats import consultation_rate
 from orchestrator.models import InboundEventRow
-from tests.agent_support import DM, TRAVEL, agent_chat, dm, events
+from tests.agent_support import DM, TRAVEL, agent_chat, events
 from tests.inbox_support import buttons
 
 AMBIGUOUS = "draft a post about my trip expenses"  # content, finance or travel
@@ -23,7 +23,7 @@ def domain_of_message(db) -> str | None:
 
 def test_a_confident_route_never_asks_the_model(db, api):
     c = agent_chat(db)
-    dm(c, "book flights to lisbon for march")
+    c.say("book flights to lisbon for march", channel=DM)
     assert routing_requests(api) == []
     assert len(api.requests()) == 1  # the travel agent's own turn
     assert events(db, "route.consulted") == []
@@ -34,7 +34,7 @@ def test_an_ambiguous_message_is_routed_by_the_model_among_the_candidates(db, ap
     c = agent_chat(db)
     api.tools(("choose_domain", {"domain": "travel"}))
     api.text("I'll keep the expenses with the trip notes.")
-    dm(c, AMBIGUOUS)
+    c.say(AMBIGUOUS, channel=DM)
     (ask,) = routing_requests(api)
     assert "content, finance, travel" in ask["messages"][0]["content"]
     assert "travel:" in ask["system"][0]["text"]  # every domain's one-line mission
@@ -52,7 +52,7 @@ def test_a_plain_text_answer_naming_a_domain_is_accepted(db, api):
     """Tool use is not forced (some models refuse forced tool use): a bare name will do."""
     c = agent_chat(db)
     api.text("**Finance**")
-    dm(c, AMBIGUOUS)
+    c.say(AMBIGUOUS, channel=DM)
     assert routing_requests(api)[0]["tool_choice"] == {"type": "auto"}
     assert domain_of_message(db) == "finance"
 
@@ -60,7 +60,7 @@ def test_a_plain_text_answer_naming_a_domain_is_accepted(db, api):
 def test_a_garbage_answer_falls_back_to_asking_the_user(db, api):
     c = agent_chat(db)
     api.tools(("choose_domain", {"domain": "banana"}))
-    dm(c, AMBIGUOUS)
+    c.say(AMBIGUOUS, channel=DM)
     (question,) = c.posts_in(DM)
     assert [b.split(":")[-1] for b in buttons(question.post)] == ["content", "finance", "travel"]
     assert len(api.requests()) == 1 and domain_of_message(db) is None
@@ -70,23 +70,23 @@ def test_a_garbage_answer_falls_back_to_asking_the_user(db, api):
 def test_an_unavailable_model_falls_back_to_the_buttons(db, api):
     c = agent_chat(db)
     api.overloaded(3)
-    dm(c, AMBIGUOUS)
+    c.say(AMBIGUOUS, channel=DM)
     assert buttons(c.posts_in(DM)[0].post)
     assert c.posts_in(TRAVEL) == []
 
 
 def test_out_of_scope_is_declined_before_any_model_call(db, api):
     c = agent_chat(db)
-    dm(c, "should I buy tesla stock or put it all in bitcoin?")
+    c.say("should I buy tesla stock or put it all in bitcoin?", channel=DM)
     assert api.calls() == []
     assert "can't take this one" in c.posts_in(DM)[0].post.text
 
 
 def test_the_consultation_rate_is_recorded(db, api):
     c = agent_chat(db)
-    dm(c, "book flights to lisbon for march")
+    c.say("book flights to lisbon for march", channel=DM)
     api.tools(("choose_domain", {"domain": "content"}))
-    dm(c, AMBIGUOUS)
+    c.say(AMBIGUOUS, channel=DM)
     with db.session() as s:
         rate = consultation_rate(s)
     assert (rate.decided, rate.consulted, rate.rate) == (2, 1, 0.5)

@@ -20,8 +20,8 @@ PROPOSE = "Propose: book the 9:40 flight to Lisbon"
 
 def proposed(c: Chat) -> tuple[str, str]:
     """Propose in travel; return (the approval's public id, the thread it lives in)."""
-    ts = c.say(PROPOSE)
-    return c.approval().public_id, ts
+    thread = c.say(PROPOSE).ref
+    return c.approval().public_id, thread
 
 
 def card_of(c: Chat):  # type: ignore[no-untyped-def]

@@ -15,7 +15,7 @@ ASK = "Ask finance high: approve the trip budget -- flights 420 EUR, hotel 300"
 def test_an_ask_posts_one_card_in_the_receiving_channel(db):
     """`Ask finance high: …` in travel: one entry, its card in pos-finance, a confirmation."""
     c = chat(db)
-    ts = c.say(ASK)
+    ts = c.say(ASK).ref
     (entry,) = c.entries()
     assert (entry.from_domain, entry.to_domain, entry.priority) == ("travel", "finance", "high")
     assert (entry.ask, entry.context) == ("approve the trip budget", "flights 420 EUR, hotel 300")
@@ -65,7 +65,7 @@ def test_asking_your_own_domain_is_refused_with_a_hint(db):
 def test_accept_then_done_edits_the_card_and_tells_the_sender(db):
     """open → accepted → done: each click edits the card; done is announced in travel."""
     c = chat(db)
-    ts = c.say(ASK)
+    ts = c.say(ASK).ref
     (entry,) = c.entries()
     (card,) = c.posts_in(FINANCE)
     c.click("inbox_accept", str(entry.id))

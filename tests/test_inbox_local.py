@@ -7,6 +7,7 @@ from typing import Any
 from starlette.testclient import TestClient
 
 from bot.web import create_app
+from tests.dialogue import LocalDialogue
 from tests.helpers import LOCAL_URL, LOOPBACK, make_services
 
 
@@ -16,26 +17,14 @@ def client_for(db, **env: Any) -> TestClient:  # type: ignore[no-untyped-def]
     )
 
 
-def messages(client: TestClient, channel: str) -> list[dict[str, Any]]:
-    found = client.get("/api/chat/messages").json()["messages"]
-    return [m for m in found if m["channel"] == channel]
-
-
-def press(client: TestClient, message: dict[str, Any], label: str, channel: str) -> None:
-    button = next(b for b in message["post"]["buttons"] if b["label"] == label)
-    body = {"action": button["action"], "value": button["value"], "message": message["key"],
-            "channel": channel}  # fmt: skip
-    assert client.post("/api/chat/click", json=body).status_code == 200
-
-
 def test_an_ask_and_its_card_in_the_local_chat(db):
     """An Ask in #travel posts a card in #finance; its buttons edit it (an update row)."""
     with client_for(db) as client:
-        client.post("/api/chat", json={"text": "Ask finance: pay the deposit",
-                                       "channel": "local-travel"})  # fmt: skip
-        (card,) = messages(client, "local-finance")
-        press(client, card, "Accept", "local-finance")
-        (card, update) = messages(client, "local-finance")
+        d = LocalDialogue(client)
+        d.say("Ask finance: pay the deposit", channel="local-travel")
+        (card,) = d.posts("local-finance")
+        d.click(card, "Accept")
+        (card, update) = d.posts("local-finance")
         assert update["kind"] == "update" and update["update_of"] == card["id"]
         assert [b["label"] for b in update["post"]["buttons"]] == ["Done", "Decline"]
         inbox = client.get("/api/dashboard").json()["inbox"]
@@ -45,12 +34,12 @@ def test_an_ask_and_its_card_in_the_local_chat(db):
 def test_the_local_user_decides_when_no_operator_is_configured(db):
     """With no PARALLELOS_OPERATORS, the local chat is the operator's: Approve decides."""
     with client_for(db) as client:
-        client.post("/api/chat", json={"text": "Propose: renew the passport",
-                                       "channel": "local-travel"})  # fmt: skip
-        card = next(m for m in messages(client, "local-travel") if m["post"].get("buttons"))
+        d = LocalDialogue(client)
+        d.say("Propose: renew the passport", channel="local-travel")
+        card = next(m for m in d.posts("local-travel") if m["post"].get("buttons"))
         assert len(client.get("/api/dashboard").json()["approvals"]) == 1
-        press(client, card, "Approve", "local-travel")
-        update = messages(client, "local-travel")[-1]
+        d.click(card, "Approve")
+        update = d.posts("local-travel")[-1]
         assert update["update_of"] == card["id"] and not update["post"].get("buttons")
         assert client.get("/api/dashboard").json()["approvals"] == []
 
@@ -58,10 +47,10 @@ def test_the_local_user_decides_when_no_operator_is_configured(db):
 def test_the_local_user_is_refused_when_operators_are_elsewhere(db):
     """Operators configured on Slack: a local click is answered (visibly) and decides nothing."""
     with client_for(db, PARALLELOS_OPERATORS="slack:U1") as client:
-        client.post("/api/chat", json={"text": "Propose: renew the passport",
-                                       "channel": "local-travel"})  # fmt: skip
-        card = next(m for m in messages(client, "local-travel") if m["post"].get("buttons"))
-        press(client, card, "Approve", "local-travel")
-        answer = messages(client, "local-travel")[-1]
+        d = LocalDialogue(client)
+        d.say("Propose: renew the passport", channel="local-travel")
+        card = next(m for m in d.posts("local-travel") if m["post"].get("buttons"))
+        d.click(card, "Approve")
+        answer = d.posts("local-travel")[-1]
         assert answer["kind"] == "answer" and "Only an operator" in answer["post"]["text"]
         assert len(client.get("/api/dashboard").json()["approvals"]) == 1

@@ -4,8 +4,6 @@ callback query is answered exactly once, whoever clicked and however often it ca
 
 from __future__ import annotations
 
-import itertools
-import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -15,14 +13,13 @@ import time_machine
 
 from orchestrator.canonical import Platform, Target
 from orchestrator.services import Services
-from tests.fakes import telegram_payloads as tp
+from tests.dialogue import TelegramDialogue, verify_dialog
 from tests.fakes.telegram_api import FakeTelegram
 from tests.telegram_support import (
     FORUM,
     OPERATOR,
     STRANGER,
     fake_telegram,
-    post_update,
     running,
     telegram_services,
 )
@@ -30,7 +27,6 @@ from tests.webhook_receiver import SECRET, ActionReceiver, verified
 
 MEMBER = 5555  # may talk to the bot, is not an operator
 ASK = "Ask finance high: approve the trip budget -- flights 420 EUR"
-_updates = itertools.count(100)
 
 
 @pytest.fixture
@@ -53,42 +49,9 @@ def topic_of(svc: Services, domain: str) -> int:
     return int(thread)
 
 
-def say(client: Any, topic: int, text: str, user: int = OPERATOR) -> int:
-    """A message in a topic; returns its message id."""
-    n = next(_updates)
-    post_update(client, tp.message_update(n, FORUM, user, text, topic, "supergroup",
-                                          message_id=n))  # fmt: skip
-    return n
-
-
-def click(client: Any, message: dict[str, Any], label: str, user: int = OPERATOR) -> dict:
-    """Press a button; returns the update (to deliver it again)."""
-    n = next(_updates)
-    data = next(b["callback_data"] for row in message["reply_markup"]["inline_keyboard"]
-                for b in row if b["text"] == label)  # fmt: skip
-    update = tp.callback_update(n, user, data, message, callback_id=f"cb{n}")
-    post_update(client, update)
-    return update
-
-
 def labels(message: dict[str, Any]) -> list[str]:
     rows = (message.get("reply_markup") or {}).get("inline_keyboard", [])
     return [b["text"] for row in rows for b in row]
-
-
-def in_topic(tg: FakeTelegram, topic: int, reply_to: int | None = None) -> list[dict]:
-    """The bot's messages in a topic, as they are now; only the replies to one, if given."""
-    found = tg.messages(FORUM, topic)
-    if reply_to is None:
-        return found
-    replies = {c.response["result"]["message_id"] for c in tg.calls("sendMessage")
-               if json.loads(c.params.get("reply_parameters") or "{}").get("message_id")
-               == reply_to}  # fmt: skip
-    return [m for m in found if m["message_id"] in replies]
-
-
-def answers(tg: FakeTelegram) -> dict[str, str]:
-    return {a["callback_query_id"]: a.get("text", "") for a in tg.answered}
 
 
 def test_an_ask_goes_to_the_finance_topic_and_its_buttons_move_it(db, tg) -> None:  # type: ignore[no-untyped-def]
@@ -96,23 +59,22 @@ def test_an_ask_goes_to_the_finance_topic_and_its_buttons_move_it(db, tg) -> Non
     editMessageText; the ask's message in travel gets the done notice; clicks answered."""
     svc = services(db, tg)
     with running(svc) as client:
-        travel = topic_of(svc, "travel")
-        asked = say(client, travel, ASK)
+        d, travel = TelegramDialogue(client, tg), topic_of(svc, "travel")
+        (asked,) = verify_dialog(d, [(ASK, "inbox #1")], topic=travel)
         finance = next(t for t, name in tg.topics(FORUM).items() if name == "finance")
-        (card,) = in_topic(tg, finance)
+        (card,) = tg.messages(FORUM, finance)
         assert labels(card) == ["Accept", "Done", "Decline"] and "flights 420 EUR" in card["text"]
-        assert "inbox #1" in in_topic(tg, travel, reply_to=asked)[0]["text"]
 
-        first = click(client, card, "Accept", user=MEMBER)
-        (card,) = in_topic(tg, finance)
+        first = d.click(card, "Accept", user=MEMBER)
+        (card,) = tg.messages(FORUM, finance)
         assert labels(card) == ["Done", "Decline"] and "Accepted by" in card["text"]
-        second = click(client, card, "Done", user=MEMBER)
-        (card,) = in_topic(tg, finance)
+        second = d.click(card, "Done", user=MEMBER)
+        (card,) = tg.messages(FORUM, finance)
         assert labels(card) == [] and "Done by" in card["text"]
-        assert "did your ask" in in_topic(tg, travel, reply_to=asked)[-1]["text"]
+        assert "did your ask" in d.replies(asked)[-1]
     assert len(tg.calls("editMessageText")) == 2
     ids = [u["callback_query"]["id"] for u in (first, second)]
-    assert all(i in answers(tg) for i in ids)
+    assert all(i in d.answers() for i in ids)
 
 
 def test_an_approval_card_in_the_topic_is_decided_once(db, tg) -> None:  # type: ignore[no-untyped-def]
@@ -122,19 +84,19 @@ def test_an_approval_card_in_the_topic_is_decided_once(db, tg) -> None:  # type:
     with ActionReceiver() as receiver:
         svc = services(db, tg, ACTION_WEBHOOK_URL=receiver.url, ACTION_WEBHOOK_SECRET=SECRET)
         with running(svc) as client:
-            travel = topic_of(svc, "travel")
-            proposal = say(client, travel, "Propose: book the 9:40 flight to Lisbon")
-            card, _confirmation = in_topic(tg, travel, reply_to=proposal)
+            d, travel = TelegramDialogue(client, tg), topic_of(svc, "travel")
+            proposal = d.say("Propose: book the 9:40 flight to Lisbon", topic=travel)
+            card, _confirmation = d.thread(proposal)
             assert labels(card) == ["Approve", "Reject"]
 
-            member = click(client, card, "Approve", user=MEMBER)
-            stranger = click(client, card, "Approve", user=STRANGER)
-            operator = click(client, card, "Approve")
-            post_update(client, operator)  # Telegram delivers the same update again
-            again = click(client, card, "Reject")
+            member = d.click(card, "Approve", user=MEMBER)
+            stranger = d.click(card, "Approve", user=STRANGER)
+            operator = d.click(card, "Approve")
+            d.deliver(operator)  # Telegram delivers the same update again
+            again = d.click(card, "Reject")
             tg.wait_for("answerCallbackQuery", count=4)
             card = tg.message(FORUM, card["message_id"])
-        told = answers(tg)
+        told = d.answers()
         assert len(tg.answered) == 4 and set(told) == {
             u["callback_query"]["id"] for u in (member, stranger, operator, again)
         }
@@ -151,9 +113,8 @@ def test_an_approval_card_in_the_topic_is_decided_once(db, tg) -> None:  # type:
 def test_callback_data_stays_within_64_bytes(db, tg) -> None:  # type: ignore[no-untyped-def]
     svc = services(db, tg)
     with running(svc) as client:
-        travel = topic_of(svc, "travel")
-        proposal = say(client, travel, "Propose: renew the passport")
-        card = in_topic(tg, travel, reply_to=proposal)[0]
+        d = TelegramDialogue(client, tg)
+        card = d.thread(d.say("Propose: renew the passport", topic=topic_of(svc, "travel")))[0]
     data = [b["callback_data"] for row in card["reply_markup"]["inline_keyboard"] for b in row]
     assert all(len(d.encode()) <= 64 for d in data)
 
@@ -162,12 +123,11 @@ def test_an_expired_approval_answers_the_click_and_shows_expired(db, tg) -> None
     """After travel's two days, Approve finds the approval expired: an alert, a card edit."""
     svc = services(db, tg)
     with running(svc) as client:
-        travel = topic_of(svc, "travel")
-        proposal = say(client, travel, "Propose: book the 9:40 flight to Lisbon")
-        card = in_topic(tg, travel, reply_to=proposal)[0]
+        d, travel = TelegramDialogue(client, tg), topic_of(svc, "travel")
+        card = d.thread(d.say("Propose: book the 9:40 flight to Lisbon", topic=travel))[0]
         with time_machine.travel(datetime.now(UTC) + timedelta(days=3)):
-            late = click(client, card, "Approve")
+            late = d.click(card, "Approve")
         tg.wait_for("answerCallbackQuery")
         card = tg.message(FORUM, card["message_id"])
     assert labels(card) == [] and "Expired" in card["text"]
-    assert answers(tg)[late["callback_query"]["id"]].startswith("This approval expired")
+    assert d.answers()[late["callback_query"]["id"]].startswith("This approval expired")

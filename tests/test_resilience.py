@@ -29,14 +29,13 @@ from orchestrator.db import Database, utcnow
 from orchestrator.models import OutboxRow
 from orchestrator.statuses import OutboxStatus
 from tests.conftest import TEST_REDIS_URL
-from tests.fakes import slack_payloads as payloads
+from tests.dialogue import Said, SlackDialogue
 from tests.slack_support import (
     OPERATOR,
     SECRET,
     TOKEN,
     FakeSlackHooks,
     outbox_rows,
-    post_json,
     running,
     slack_services,
     stored_events,
@@ -53,28 +52,23 @@ def slack() -> Iterator[FakeSlackHooks]:
         yield fake
 
 
-def say(client, slack: FakeSlackHooks, text: str) -> tuple[str, str]:  # type: ignore[no-untyped-def]
-    """The operator DMs the bot; the signed event must be acknowledged."""
-    dm = slack.add_im(OPERATOR)
-    ts = slack.add_message(dm, text, user=OPERATOR)
-    response = post_json(client, payloads.message_im(text, user=OPERATOR, channel=dm, ts=ts))
-    assert response.status_code == 200, response.text
-    return dm, ts
+def say_all(d: SlackDialogue, messages: list[str]) -> list[Said]:
+    """The operator DMs the bot each message; every signed event is acknowledged."""
+    sent = [d.say(text) for text in messages]
+    assert [s.response.status_code for s in sent] == [200] * len(sent), sent
+    return sent
 
 
-def bot_messages(slack: FakeSlackHooks, channel: str) -> list[dict]:
-    return [m for m in slack.messages(channel) if m.get("user") != OPERATOR]
-
-
-def assert_each_answered_once(slack: FakeSlackHooks, sent: list[tuple[str, str]]) -> None:
+def assert_each_answered_once(d: SlackDialogue, sent: list[Said]) -> None:
     """One threaded reply per DM, every message mirrored once with one answer, no repeats."""
-    for dm, ts in sent:
-        replies = [m for m in bot_messages(slack, dm) if m.get("thread_ts") == ts]
+    slack = d.slack
+    for said in sent:
+        replies = d.thread(said)
         assert len(replies) == 1, replies
     assert len(slack.messages("pos-travel")) == 2 * len(sent)
     keys = Counter(
         m["metadata"]["event_payload"]["key"]
-        for channel in set(slack.channel_names()) | {dm for dm, _ in sent}
+        for channel in set(slack.channel_names()) | {said.channel for said in sent}
         for m in slack.messages(channel)
         if m.get("metadata")
     )
@@ -118,7 +112,8 @@ def test_a_worker_killed_mid_delivery_loses_nothing_and_posts_nothing_twice(
     first = start_worker(env)
     try:
         with running(svc) as client:
-            sent = [say(client, slack, text) for text in MESSAGES]
+            d = SlackDialogue(client, slack)
+            sent = say_all(d, MESSAGES)
         slack.wait_for("chat.postMessage", count=1, timeout=60)
     finally:
         os.killpg(first.pid, signal.SIGKILL)
@@ -134,7 +129,7 @@ def test_a_worker_killed_mid_delivery_loses_nothing_and_posts_nothing_twice(
     _, err = second.communicate(timeout=120)
     assert second.returncode == 0, err.decode()[-2000:]
 
-    assert_each_answered_once(slack, sent)
+    assert_each_answered_once(d, sent)
     assert all(r.status == OutboxStatus.SENT for r in outbox_rows(pg_db))
 
 
@@ -202,11 +197,12 @@ def test_redis_stopped_and_restarted_while_events_arrive_loses_nothing(db, slack
     queue = RQJobQueue(conn)
     svc = slack_services(db, slack, queue=queue)
     with running(svc) as client:
-        sent = [say(client, slack, text) for text in MESSAGES[:2]]
+        d = SlackDialogue(client, slack)
+        sent = say_all(d, MESSAGES[:2])
         private_redis.stop()
-        sent += [say(client, slack, text) for text in MESSAGES[2:]]
+        sent += say_all(d, MESSAGES[2:])
         assert stored_events(db) == len(MESSAGES)
         private_redis.start()  # empty: the two jobs queued before the outage are gone too
     assert reconcile(svc, grace=timedelta(0)).events == len(MESSAGES)
     SimpleWorker([queue.queue], connection=conn, serializer=JSONSerializer).work(burst=True)
-    assert_each_answered_once(slack, sent)
+    assert_each_answered_once(d, sent)

@@ -21,6 +21,7 @@ from orchestrator.db import utcnow
 from orchestrator.models import OutboxRow
 from orchestrator.outbound import Destination
 from orchestrator.statuses import OutboxStatus
+from tests.dialogue import SlackDialogue
 from tests.fakes import slack_payloads as payloads
 from tests.slack_support import (
     HOOK,
@@ -29,7 +30,6 @@ from tests.slack_support import (
     FakeSlackHooks,
     outbox_rows,
     post_form,
-    post_json,
     running,
     slack_services,
     stored_events,
@@ -62,26 +62,15 @@ def slack() -> Iterator[FakeSlackHooks]:
         yield fake
 
 
-def say_in_dm(client: Any, slack: FakeSlackHooks, text: str, user: str = OPERATOR, **kw: Any):  # type: ignore[no-untyped-def]
-    """The user writes to the bot: the message exists in Slack, then its event is delivered."""
-    dm = slack.add_im(user)
-    ts = slack.add_message(dm, text, user=user)
-    payload = payloads.message_im(text, user=user, channel=dm, ts=ts, **kw)
-    return dm, ts, payload, post_json(client, payload)
-
-
-def bot_posts(slack: FakeSlackHooks, channel: str) -> list[dict[str, Any]]:
-    return [m for m in slack.messages(channel) if m.get("user") == BOT]
-
-
 def test_a_dm_is_routed_to_travel_and_mirrored_in_its_channel(db, slack) -> None:  # type: ignore[no-untyped-def]
     """The DM gets a threaded answer naming travel; pos-travel is created, the operator invited,
     and the message appears there with the domain's answer threaded under it."""
     with running(slack_services(db, slack)) as client:
-        dm, ts, _, response = say_in_dm(client, slack, "flights to lisbon in march?")
-    assert response.status_code == 200
-    (reply,) = bot_posts(slack, dm)
-    assert reply["thread_ts"] == ts and "travel" in reply["text"]
+        d = SlackDialogue(client, slack)
+        said = d.say("flights to lisbon in march?")
+    assert said.response.status_code == 200
+    (reply,) = d.posts(said.channel)
+    assert reply["thread_ts"] == said.ref and "travel" in reply["text"]
     assert "pos-travel" in slack.channel_names()
     assert len(slack.calls("conversations.create")) == 1
     assert OPERATOR in slack.channel("pos-travel")["members"]
@@ -95,28 +84,30 @@ def test_a_dm_is_routed_to_travel_and_mirrored_in_its_channel(db, slack) -> None
 def test_the_same_event_delivered_three_times_is_handled_once(db, slack) -> None:  # type: ignore[no-untyped-def]
     """Slack's retries (same event_id) are acknowledged and dropped: 0 duplicate posts."""
     with running(slack_services(db, slack)) as client:
-        dm, _, payload, first = say_in_dm(client, slack, "flights to lisbon in march?")
+        d = SlackDialogue(client, slack)
+        said = d.say("flights to lisbon in march?")
         posted = len(slack.calls("chat.postMessage"))
-        retries = [post_json(client, payload) for _ in range(2)]
-    assert [r.status_code for r in [first, *retries]] == [200, 200, 200]
+        retries = [d.deliver(said.payload) for _ in range(2)]
+    assert [r.status_code for r in [said.response, *retries]] == [200, 200, 200]
     assert stored_events(db) == 1
     assert len(slack.calls("chat.postMessage")) == posted
-    assert len(bot_posts(slack, dm)) == 1 and len(slack.messages("pos-travel")) == 2
+    assert len(d.posts(said.channel)) == 1 and len(slack.messages("pos-travel")) == 2
 
 
 def test_a_rate_limited_post_arrives_once_later(db, slack) -> None:  # type: ignore[no-untyped-def]
     """chat.postMessage answers 429 with Retry-After: the reply is posted after it, once."""
     slack.fail_next("chat.postMessage", 429, headers={"Retry-After": "1"})
     with running(slack_services(db, slack)) as client:
-        dm, _, _, response = say_in_dm(client, slack, "flights to lisbon in march?")
-        assert response.status_code == 200
+        d = SlackDialogue(client, slack)
+        said = d.say("flights to lisbon in march?")
+        assert said.response.status_code == 200
         wait_until(
             lambda: all(r.status == OutboxStatus.SENT for r in outbox_rows(db)),
             what="every post sent after the rate limit",
         )
     calls = slack.calls("chat.postMessage")
     assert calls[0].status == 429 and all(c.ok for c in calls[1:])
-    assert len(bot_posts(slack, dm)) == 1 and len(slack.messages("pos-travel")) == 2
+    assert len(d.posts(said.channel)) == 1 and len(slack.messages("pos-travel")) == 2
     limited = [r for r in outbox_rows(db) if r.attempts == 2]
     assert len(limited) == 1 and "rate limited" in (limited[0].last_error or "")
 
@@ -124,8 +115,8 @@ def test_a_rate_limited_post_arrives_once_later(db, slack) -> None:  # type: ign
 def test_a_stranger_is_ignored(db, slack) -> None:  # type: ignore[no-untyped-def]
     """Someone outside PARALLELOS_USERS/OPERATORS: acknowledged, not stored, nothing posted."""
     with running(slack_services(db, slack)) as client:
-        _, _, _, response = say_in_dm(client, slack, "flights to lisbon?", user=STRANGER)
-    assert response.status_code == 200
+        said = SlackDialogue(client, slack).say("flights to lisbon?", user=STRANGER)
+    assert said.response.status_code == 200
     assert stored_events(db) == 0
     assert slack.calls("chat.postMessage") == [] and slack.channel_names() == []
 
@@ -135,13 +126,14 @@ def test_a_mention_is_processed_once_though_slack_sends_it_twice(db, slack) -> N
     general = slack.add_channel("general")
     text = f"<@{BOT}> flights to lisbon in march?"
     with running(slack_services(db, slack)) as client:
-        ts = slack.add_message(general, text, user=OPERATOR)
-        kw = dict(user=OPERATOR, channel=general, ts=ts)
-        assert post_json(client, payloads.message_channels(text, **kw)).status_code == 200
-        assert post_json(client, payloads.app_mention(text, **kw)).status_code == 200
+        d = SlackDialogue(client, slack)
+        said = d.say(text, channel=general)
+        assert said.response.status_code == 200
+        mention = payloads.app_mention(text, user=OPERATOR, channel=general, ts=said.ref)
+        assert d.deliver(mention).status_code == 200
     assert stored_events(db) == 1
-    (reply,) = bot_posts(slack, general)
-    assert reply["thread_ts"] == ts and "travel" in reply["text"]
+    (reply,) = d.posts(general)
+    assert reply["thread_ts"] == said.ref and "travel" in reply["text"]
     assert "<@" not in slack.messages("pos-travel")[0]["text"]
 
 
@@ -187,13 +179,12 @@ def test_a_click_on_a_stale_button_is_answered_privately_once(db, slack) -> None
 def test_a_message_in_a_domain_channel_is_answered_in_its_thread(db, slack) -> None:  # type: ignore[no-untyped-def]
     """Once pos-travel is known, a message there belongs to travel, answered in the thread."""
     with running(slack_services(db, slack)) as client:
-        say_in_dm(client, slack, "flights to lisbon in march?")
+        d = SlackDialogue(client, slack)
+        d.say("flights to lisbon in march?")
         travel = slack.channel_id("pos-travel")
-        ts = slack.add_message(travel, "Phase: planning", user=OPERATOR)
-        payload = payloads.message_channels("Phase: planning", user=OPERATOR, channel=travel, ts=ts)
-        assert post_json(client, payload).status_code == 200
-    replies = [m for m in bot_posts(slack, travel) if m.get("thread_ts") == ts]
-    assert len(replies) == 1
+        said = d.say("Phase: planning", channel=travel)
+        assert said.response.status_code == 200
+    assert len(d.thread(said)) == 1
     assert texts(slack.messages(travel)).count("Phase: planning") == 1
 
 
@@ -250,13 +241,14 @@ def test_end_to_end_through_rq(db, slack, redis_conn) -> None:  # type: ignore[n
     """With Redis: the request only stores and queues; an RQ worker routes and posts."""
     queue = RQJobQueue(redis_conn)
     with running(slack_services(db, slack, queue=queue)) as client:
-        dm, ts, _, response = say_in_dm(client, slack, "flights to lisbon in march?")
-        assert response.status_code == 200
+        d = SlackDialogue(client, slack)
+        said = d.say("flights to lisbon in march?")
+        assert said.response.status_code == 200
         assert stored_events(db) == 1 and slack.calls("chat.postMessage") == []
         worker = SimpleWorker([queue.queue], connection=redis_conn, serializer=JSONSerializer)
         worker.work(burst=True)
-    (reply,) = bot_posts(slack, dm)
-    assert reply["thread_ts"] == ts and "travel" in reply["text"]
+    (reply,) = d.posts(said.channel)
+    assert reply["thread_ts"] == said.ref and "travel" in reply["text"]
     assert len(slack.messages("pos-travel")) == 2
     assert all(r.status == OutboxStatus.SENT for r in outbox_rows(db))
 

@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from bot.telegram_adapter import TelegramAdapter
 from orchestrator.models import InboundEventRow, LogEvent
+from tests.dialogue import TelegramDialogue, telegram_message
 from tests.fakes import telegram_payloads as tp
 from tests.telegram_support import (
     FORUM,
@@ -34,10 +35,6 @@ FLIGHTS = "flights to lisbon in march?"
 def tg():  # type: ignore[no-untyped-def]
     with fake_telegram() as fake:
         yield fake
-
-
-def dm(update_id: int, text: str, user: int = OPERATOR) -> dict:
-    return tp.message_update(update_id, user, user, text, message_id=100 + update_id)
 
 
 def texts(tg, chat: int, thread: int | None = None) -> list[str]:  # type: ignore[no-untyped-def]
@@ -62,17 +59,19 @@ def test_private_message_is_answered_and_mirrored_in_the_travel_topic(db, tg):
     """A private question is answered (a reply naming travel) and appears in the travel topic,
     created once with createForumTopic and reused for the next message."""
     with running(telegram_services(db, tg)) as client:
-        assert post_update(client, dm(1, FLIGHTS)).status_code == 200
+        d = TelegramDialogue(client, tg)
+        said = d.say(FLIGHTS)
+        assert said.response.status_code == 200
         (answer,) = texts(tg, OPERATOR)
         assert "travel" in answer
-        assert reply_to(tg.calls("sendMessage")[0]) == 101
+        assert reply_to(tg.calls("sendMessage")[0]) == said.ref
         (topic,) = tg.topics(FORUM)
         assert tg.topics(FORUM)[topic] == "travel"
         mirror, noted = tg.messages(FORUM, topic)
         assert FLIGHTS in mirror["text"] and "travel" in noted["text"]
         assert noted["reply_to_message"]["message_id"] == mirror["message_id"]
 
-        post_update(client, dm(2, "book a hotel in porto"))
+        d.say("book a hotel in porto")
         assert len(tg.calls("createForumTopic")) == 1
         assert len(tg.messages(FORUM, topic)) == 4
 
@@ -80,7 +79,7 @@ def test_private_message_is_answered_and_mirrored_in_the_travel_topic(db, tg):
 def test_without_a_group_domain_posts_go_to_the_operator_chat(db, tg):
     """No TELEGRAM_CHAT_ID: the domain's copy goes to the operator's chat, titled travel."""
     with running(telegram_services(db, tg, forum=False)) as client:
-        post_update(client, dm(1, FLIGHTS))
+        TelegramDialogue(client, tg).say(FLIGHTS)
         routed, mirror, noted = texts(tg, OPERATOR)
         assert "travel" in routed and mirror.startswith("[travel]") and FLIGHTS in mirror
         assert "travel" in noted and tg.calls("createForumTopic") == []
@@ -89,14 +88,17 @@ def test_without_a_group_domain_posts_go_to_the_operator_chat(db, tg):
 def test_message_in_the_travel_topic_belongs_to_travel(db, tg):
     """A message inside the travel topic is travel's, without routing; the reply stays there."""
     with running(telegram_services(db, tg)) as client:
-        post_update(client, dm(1, FLIGHTS))
+        d = TelegramDialogue(client, tg)
+        d.say(FLIGHTS)
         (topic,) = tg.topics(FORUM)
-        in_topic = tp.message_update(2, FORUM, OPERATOR, "what should I do", topic, "supergroup")
-        post_update(client, in_topic)
+        said = d.say("what should I do", topic=topic)
         last = tg.last("sendMessage")
-        assert last.params["message_thread_id"] == str(topic) and reply_to(last) == 2
+        assert last.params["message_thread_id"] == str(topic) and reply_to(last) == said.ref
+    update_id = str(said.payload["update_id"])
     with db.session() as s:
-        row = s.scalars(select(InboundEventRow).where(InboundEventRow.external_id == "2")).one()
+        row = s.scalars(
+            select(InboundEventRow).where(InboundEventRow.external_id == update_id)
+        ).one()
         routed = s.scalars(
             select(LogEvent).where(
                 LogEvent.subject == f"event:{row.id}", LogEvent.kind == "route.decided"
@@ -108,7 +110,11 @@ def test_message_in_the_travel_topic_belongs_to_travel(db, tg):
 def test_the_same_update_three_times_is_processed_once(db, tg):
     """Telegram redelivers an update: three 200s, one stored event, no duplicate posts."""
     with running(telegram_services(db, tg)) as client:
-        codes = [post_update(client, dm(1, FLIGHTS)).status_code for _ in range(3)]
+        d = TelegramDialogue(client, tg)
+        said = d.say(FLIGHTS)
+        codes = [said.response.status_code] + [
+            d.deliver(said.payload).status_code for _ in range(2)
+        ]
         assert codes == [200, 200, 200]
         assert stored_events(db) == 1
         assert len(tg.calls("sendMessage")) == 3  # the answer, the mirror, its reply
@@ -119,7 +125,7 @@ def test_a_stranger_is_ignored(db, tg, caplog):
     caplog.set_level(logging.INFO)
     tg.add_chat(STRANGER)
     with running(telegram_services(db, tg)) as client:
-        assert post_update(client, dm(1, FLIGHTS, user=STRANGER)).status_code == 200
+        assert TelegramDialogue(client, tg).say(FLIGHTS, user=STRANGER).response.status_code == 200
     assert stored_events(db) == 0 and tg.calls("sendMessage") == []
     assert "ignored a message from telegram:9999" in caplog.text
 
@@ -128,7 +134,7 @@ def test_rate_limited_send_is_retried_later_and_posted_once(db, tg):
     """sendMessage answers 429 retry_after=1: the post waits, then goes out exactly once."""
     tg.fail_next("sendMessage", 429, retry_after=1)
     with running(telegram_services(db, tg, forum=False)) as client:
-        post_update(client, dm(1, FLIGHTS))
+        TelegramDialogue(client, tg).say(FLIGHTS)
         tg.wait_for("sendMessage", count=4, timeout=15)
         assert [c.status for c in tg.calls("sendMessage")] == [429, 200, 200, 200]
         assert len(texts(tg, OPERATOR)) == 3 and "travel" in texts(tg, OPERATOR)[0]
@@ -138,7 +144,7 @@ def test_rate_limited_send_is_retried_later_and_posted_once(db, tg):
 def test_route_choice_click_is_answered(db, tg):
     """The unsure router asks with buttons; the operator's click is answered and acted on."""
     with running(telegram_services(db, tg)) as client:
-        post_update(client, dm(1, "what should I do"))
+        TelegramDialogue(client, tg).say("what should I do")
         (question,) = tg.messages(OPERATOR)
         data = [
             b["callback_data"] for row in question["reply_markup"]["inline_keyboard"] for b in row
@@ -173,14 +179,14 @@ def test_long_polling_stores_processes_and_confirms(db, tg):
     with running(svc) as client:
         tg.wait_for_long_poll()
         assert tg.webhook == {} and client.get("/readyz").status_code == 200
-        tg.push_update(dm(1, FLIGHTS))
+        tg.push_update(telegram_message(FLIGHTS, update_id=1))
         tg.wait_for("sendMessage", count=3)
         tg.wait_for_long_poll()  # the next poll carries the new offset
         assert tg.pending_updates() == []
     sent = len(tg.calls("sendMessage"))
     with running(svc):
         tg.wait_for_long_poll()
-        tg.push_update(dm(2, "book a hotel in porto"))
+        tg.push_update(telegram_message("book a hotel in porto", update_id=2))
         tg.wait_for("sendMessage", count=sent + 3)
         tg.wait_for_long_poll()
     assert stored_events(db) == 2 and len(tg.calls("sendMessage")) == sent + 3
@@ -189,8 +195,8 @@ def test_long_polling_stores_processes_and_confirms(db, tg):
 def test_a_crash_before_the_offset_moved_refetches_without_reprocessing(db, tg):
     """Updates stored but never confirmed come back after a restart; dedupe drops them."""
     svc = telegram_services(db, tg, webhook=False)
-    tg.push_update(dm(1, FLIGHTS))
-    tg.push_update(dm(2, "book a hotel in porto"))
+    tg.push_update(telegram_message(FLIGHTS, update_id=1))
+    tg.push_update(telegram_message("book a hotel in porto", update_id=2))
 
     async def first_run() -> None:  # fetch and store, then "crash" before the next getUpdates
         adapter = TelegramAdapter(svc)
@@ -227,7 +233,7 @@ def test_polling_backs_off_reports_and_recovers(db, tg, caplog):
             task = asyncio.create_task(adapter.poller.run())
             await until(lambda: adapter.poller.failures >= 3)
             assert "failing" in adapter.poller.problems()[0]
-            tg.push_update(dm(1, "/help"))
+            tg.push_update(telegram_message("/help", update_id=1))
             await asyncio.to_thread(tg.wait_for, "sendMessage")
             await until(lambda: adapter.poller.failures == 0)
             assert adapter.poller.problems() == []

@@ -7,6 +7,7 @@ from starlette.testclient import TestClient
 
 from bot.web import create_app
 from orchestrator.models import InboundEventRow
+from tests.dialogue import LocalDialogue, verify_dialog
 from tests.helpers import LOCAL_URL, LOOPBACK, make_services
 
 
@@ -26,7 +27,9 @@ def test_health_ready_and_page(db):
 
 def test_local_chat_routes_and_answers(db):
     with client_for(db) as client:
-        assert client.post("/api/chat", json={"text": "flights lisbon march?"}).status_code == 200
+        d = LocalDialogue(client)
+        (said,) = verify_dialog(d, [("flights lisbon march?", "travel")])
+        assert said.response.status_code == 200
         messages = client.get("/api/chat/messages").json()["messages"]
         channels = [m["channel"] for m in messages]
         assert channels[0] == "local-dm" and "travel" in messages[0]["post"]["text"]
@@ -35,7 +38,7 @@ def test_local_chat_routes_and_answers(db):
 
 def test_local_status_lines_show_on_the_dashboard(db):
     with client_for(db) as client:
-        client.post("/api/chat", json={"text": "Headline: green ready", "channel": "local-travel"})
+        LocalDialogue(client).say("Headline: green ready", channel="local-travel")
         data = client.get("/api/dashboard").json()
         travel = next(r for r in data["board"] if r["domain"] == "travel")
         assert travel["headline_color"] == "green" and travel["headline_text"] == "ready"
