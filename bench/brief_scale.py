@@ -28,9 +28,10 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import insert, text  # noqa: E402
 
+from domains.approvals.models import ApprovalRow  # noqa: E402
 from domains.briefs.build import build_brief, find_brief  # noqa: E402
 from domains.charter import SHIPPED_DIR, load_charters  # noqa: E402
-from domains.inbox.models import ApprovalRow, InboxEntryRow  # noqa: E402
+from domains.inbox.models import InboxEntryRow  # noqa: E402
 from domains.models import StatusDocRow  # noqa: E402
 from domains.status_doc import StatusDoc  # noqa: E402
 from orchestrator.db import Database  # noqa: E402

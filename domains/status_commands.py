@@ -25,7 +25,7 @@ from orchestrator.features import Feature
 from orchestrator.models import LogEvent
 
 if TYPE_CHECKING:
-    from orchestrator.pipeline import Context
+    from orchestrator.context import Context
 
 
 def feature(charters: CharterSet) -> Feature:

@@ -20,8 +20,8 @@ from orchestrator.db import utcnow
 from orchestrator.eventlog import record
 
 if TYPE_CHECKING:
+    from orchestrator.context import Context, Kernel
     from orchestrator.models import OutboxRow
-    from orchestrator.pipeline import Context, Orchestrator
     from orchestrator.router import RouteDecision
 
 
@@ -41,7 +41,7 @@ class OfflineStaff:
 
 
 def offline_step(
-    orch: Orchestrator, ctx: Context, domain: str, event: InboundEvent, *, in_home: bool
+    orch: Kernel, ctx: Context, domain: str, event: InboundEvent, *, in_home: bool
 ) -> Post:
     """Apply status lines in the domain's own channel, or in a message that names the domain
     (`#travel` on its own line: the only way in a Telegram private chat); keep the rest as a note.
@@ -59,7 +59,7 @@ def offline_step(
 
 
 def apply_status_ops(
-    orch: Orchestrator,
+    orch: Kernel,
     ctx: Context,
     domain: str,
     event: InboundEvent,

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from orchestrator.canonical import Post
 
 if TYPE_CHECKING:
-    from orchestrator.pipeline import Context
+    from orchestrator.context import Context
 
 __all__ = ["ActionFn", "CommandFn", "ExportFn", "Feature", "Features", "ViewFn"]
 

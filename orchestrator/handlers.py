@@ -21,7 +21,7 @@ from orchestrator.posting import reply_target
 from orchestrator.staff import Staff
 
 if TYPE_CHECKING:
-    from orchestrator.pipeline import Context, Orchestrator
+    from orchestrator.context import Context, Kernel
 
 MAX_COMMAND_CHARS = 256  # how much of a command's name and arguments is read (they are words)
 
@@ -29,7 +29,7 @@ MAX_COMMAND_CHARS = 256  # how much of a command's name and arguments is read (t
 class Handlers:
     """Messages in a domain, commands and button clicks, for one orchestrator."""
 
-    def __init__(self, orch: Orchestrator, staff: Staff, features: Features) -> None:
+    def __init__(self, orch: Kernel, staff: Staff, features: Features) -> None:
         self.orch = orch
         self.staff = staff
         self.commands: dict[str, CommandFn] = {

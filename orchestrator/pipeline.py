@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -19,6 +17,7 @@ from orchestrator import statuses, texts
 from orchestrator.canonical import Button, ButtonStyle, EventKind, InboundEvent, Post
 from orchestrator.channels import HUB, ChannelDirectory
 from orchestrator.charters import CharterSet
+from orchestrator.context import Context, Job
 from orchestrator.db import Database, utcnow
 from orchestrator.eventlog import record
 from orchestrator.features import Features
@@ -34,27 +33,8 @@ from orchestrator.statuses import EventStatus
 log = logging.getLogger(__name__)
 
 
-Job = tuple[str, dict[str, Any]]  # (job function name in jobs.tasks, its keyword arguments)
-
-
 class AlreadyDone(Exception):
     """Another worker finished this event first."""
-
-
-@dataclass
-class Context:
-    """What handling one event may touch, inside one transaction."""
-
-    session: Session
-    event: InboundEvent
-    event_id: int
-    posts: PostBatch
-    orch: Orchestrator
-    jobs: list[Job] = field(default_factory=list)  # queued only once the transaction commits
-
-    @property
-    def actor(self) -> str:
-        return self.event.identity
 
 
 class Orchestrator:

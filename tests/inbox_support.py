@@ -8,7 +8,8 @@ from typing import Any
 
 from sqlalchemy import select
 
-from domains.inbox.models import ApprovalRow, InboxEntryRow
+from domains.approvals.models import ApprovalRow
+from domains.inbox.models import InboxEntryRow
 from orchestrator.canonical import Platform, Post
 from orchestrator.db import Database
 from orchestrator.jobqueue import JobQueue

@@ -12,7 +12,7 @@ from sqlalchemy import func, select, update
 from domains.approvals import delivery as webhook_tasks
 from domains.approvals import service as approvals
 from domains.approvals import webhook as action_webhook
-from domains.inbox.models import ApprovalDecisionRow, ApprovalRow
+from domains.approvals.models import ApprovalDecisionRow, ApprovalRow
 from jobs import tasks
 from jobs.queue import SyncJobQueue
 from jobs.reconcile import reconcile

@@ -34,7 +34,7 @@ def script(api) -> None:  # type: ignore[no-untyped-def]
 def doc_and_approval(db):  # type: ignore[no-untyped-def]
     from sqlalchemy import select
 
-    from domains.inbox.models import ApprovalRow
+    from domains.approvals.models import ApprovalRow
 
     with db.session() as s:
         return store.load_doc(s, "travel"), s.scalars(select(ApprovalRow)).one()

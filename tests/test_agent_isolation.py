@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from domains import store
 from domains.agent import memory
-from domains.inbox.models import ApprovalDecisionRow, ApprovalRow
+from domains.approvals.models import ApprovalDecisionRow, ApprovalRow
 from orchestrator.statuses import ApprovalStatus
 from tests.agent_support import FINANCE, TRAVEL, agent_chat, events, turns
 

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from domains import store
 from domains.approvals import service as approvals
-from domains.inbox.models import ApprovalDecisionRow
+from domains.approvals.models import ApprovalDecisionRow
 from jobs.reconcile import reconcile
 from orchestrator.statuses import ApprovalStatus, DeliveryStatus
 from tests.helpers import make_settings

@@ -200,7 +200,7 @@ def test_an_agent_handoff_keeps_its_own_privacy_note(db):
 
 def _context(c, session):  # type: ignore[no-untyped-def]
     from orchestrator.canonical import EventKind, InboundEvent, Platform
-    from orchestrator.pipeline import Context
+    from orchestrator.context import Context
     from orchestrator.posting import PostBatch
 
     event = InboundEvent(platform=Platform.SLACK, external_id="agent1", kind=EventKind.MESSAGE,

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from domains.agent import texts
 from domains.agent.models import BudgetNoticeRow
-from domains.inbox.models import ApprovalRow
+from domains.approvals.models import ApprovalRow
 from orchestrator.canonical import Post
 from orchestrator.charters import Budget
 from orchestrator.db import utcnow
@@ -27,7 +27,7 @@ from orchestrator.models import LogEvent
 from orchestrator.statuses import ApprovalStatus
 
 if TYPE_CHECKING:
-    from orchestrator.pipeline import Context
+    from orchestrator.context import Context
 
 CALL_EVENT = "agent.call"
 WARN_AT = 0.8

@@ -22,13 +22,13 @@ from orchestrator.models import InboundEventRow, OutboxRow
 from orchestrator.statuses import TurnStatus
 
 if TYPE_CHECKING:
-    from orchestrator.pipeline import Context, Orchestrator
+    from orchestrator.context import Context, Kernel
 
 TIMEOUT_MARGIN = 30  # seconds the job may run past the charter's deadline to write its result
 
 
 def agent_step(
-    orch: Orchestrator, ctx: Context, domain: str, event: InboundEvent, *, in_home: bool
+    orch: Kernel, ctx: Context, domain: str, event: InboundEvent, *, in_home: bool
 ) -> Post:
     """The domain's immediate answer; queues an agent turn when there is free text to handle."""
     charter = orch.charters.get(domain)

@@ -14,18 +14,17 @@ from sqlalchemy.orm import Session
 
 from domains.agent import budget, memory, texts
 from domains.agent.loop import LoopResult
-from domains.agent.models import AgentTurnRow, close_turn
+from domains.agent.models import AgentTurnRow, Claimed, close_turn
 from domains.agent.toolbox import Effects
 from domains.status_lines import Ask, Op, Propose, SetDecision
 from domains.step import apply_status_ops
 from orchestrator.canonical import Post, Target
+from orchestrator.context import Context, Job
 from orchestrator.eventlog import record
 from orchestrator.models import OutboxRow
-from orchestrator.pipeline import Context, Job
 from orchestrator.posting import PostBatch, reply_target
 
 if TYPE_CHECKING:
-    from domains.agent.turn import Claimed
     from orchestrator.services import Services
 
 CONTEXT_MARK = " -- "  # the inbox's separator between an ask and its shared context

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -21,6 +22,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from orchestrator import statuses
+from orchestrator.canonical import InboundEvent
 from orchestrator.db import Base, utcnow
 from orchestrator.models import BigId
 from orchestrator.statuses import TurnStatus
@@ -101,3 +103,13 @@ class BudgetNoticeRow(Base):
     amount_usd: Mapped[float | None] = mapped_column(Float, nullable=True)
     approval_public_id: Mapped[str | None] = mapped_column(String(16), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+@dataclass(frozen=True)
+class Claimed:
+    turn_id: int
+    attempt: int
+    event_id: int
+    domain: str
+    event: InboundEvent
+    text: str

@@ -21,11 +21,11 @@ from orchestrator import statuses
 from orchestrator import texts as core_texts
 from orchestrator.canonical import Post
 from orchestrator.charters import HUB
+from orchestrator.context import Context
 from orchestrator.db import utcnow
 from orchestrator.eventlog import record
 from orchestrator.ingest import load_event
 from orchestrator.models import InboundEventRow
-from orchestrator.pipeline import Context
 from orchestrator.posting import PostBatch, reply_target
 from orchestrator.statuses import TurnStatus
 

@@ -14,7 +14,7 @@ from orchestrator.canonical import InboundEvent, Post
 from orchestrator.models import OutboxRow
 
 if TYPE_CHECKING:
-    from orchestrator.pipeline import Context
+    from orchestrator.context import Context
     from orchestrator.router import RouteDecision
 
 

@@ -9,7 +9,6 @@ retries is retried by this job with `RETRY_DELAYS`; after that the user is told,
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
@@ -17,12 +16,11 @@ from sqlalchemy import select
 from domains.agent import budget, finish, llm, memory, snapshot
 from domains.agent import loop as loop_
 from domains.agent.loop import Loop, LoopResult, Request
-from domains.agent.models import AgentTurnRow, TurnKind
+from domains.agent.models import AgentTurnRow, Claimed, TurnKind
 from domains.agent.prompt import Snapshot, first_message, system_blocks
 from domains.agent.toolbox import Effects, Toolbox
 from domains.agent.tools import ToolSet
 from orchestrator import statuses
-from orchestrator.canonical import InboundEvent
 from orchestrator.db import utcnow
 from orchestrator.ingest import load_event
 from orchestrator.models import InboundEventRow
@@ -34,16 +32,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 RETRY_DELAYS: tuple[float, ...] = (10.0, 60.0)  # the job's own backoff after the SDK's retries
-
-
-@dataclass(frozen=True)
-class Claimed:
-    turn_id: int
-    attempt: int
-    event_id: int
-    domain: str
-    event: InboundEvent
-    text: str
 
 
 def run(svc: Services, *, event_id: int, domain: str) -> finish.Finished | None:

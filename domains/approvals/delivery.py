@@ -16,11 +16,12 @@ from datetime import timedelta
 
 from sqlalchemy import and_, or_, select
 
+from domains.approvals import cards
 from domains.approvals import service as approvals
 from domains.approvals import webhook as action_webhook
+from domains.approvals.models import ApprovalRow
 from domains.approvals.webhook import ActionPayload, Outcome, Result
-from domains.inbox import cards
-from domains.inbox.models import ApprovalRow
+from domains.cards import edit_cards
 from orchestrator import statuses, texts
 from orchestrator.canonical import Platform, Post
 from orchestrator.db import Database, utcnow
@@ -148,7 +149,7 @@ def _report(s, posts: PostBatch, svc: Services, row: ApprovalRow, outcome: Outco
            data={"attempt": row.webhook_attempts, "detail": outcome.detail})  # fmt: skip
     if status is DeliveryStatus.PENDING:
         return
-    cards.edit_cards(s, posts, row.card_posts, cards.approval_card(row))
+    edit_cards(s, posts, row.card_posts, cards.approval_card(row))
     if status is DeliveryStatus.FAILED:
         log.error("approval %s: action webhook failed: %s", row.public_id, outcome.detail)
         notice = texts.delivery_failed(row.domain, row.public_id, row.action, outcome.detail)

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from domains.approvals import cards
 from domains.approvals.service import decider
-from domains.approvals.views import approvals_command, retry
-from domains.inbox import cards
-from domains.inbox.views import approvals_markdown, approvals_section
+from domains.approvals.views import approvals_command, approvals_markdown, approvals_section, retry
 from orchestrator.features import Feature
 from orchestrator.statuses import ApprovalStatus
 

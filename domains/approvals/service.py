@@ -20,8 +20,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from domains import store
-from domains.inbox import cards
-from domains.inbox.models import ApprovalDecisionRow, ApprovalRow
+from domains.approvals import cards
+from domains.approvals.models import ApprovalDecisionRow, ApprovalRow
+from domains.cards import edit_cards, when
 from domains.status_doc import apply_ops
 from domains.status_lines import SetDecision
 from orchestrator import statuses, texts
@@ -33,7 +34,7 @@ from orchestrator.settings import Settings
 from orchestrator.statuses import ApprovalStatus, DeliveryStatus
 
 if TYPE_CHECKING:
-    from orchestrator.pipeline import Context
+    from orchestrator.context import Context
 
 SYSTEM = "system"
 _ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
@@ -121,7 +122,7 @@ def decide(ctx: Context, public_id: str, outcome: ApprovalStatus) -> None:
         return
     if outcome is ApprovalStatus.APPROVED:
         _carry_out(ctx, approval)
-    cards.edit_cards(ctx.session, ctx.posts, approval.card_posts, cards.approval_card(approval))
+    edit_cards(ctx.session, ctx.posts, approval.card_posts, cards.approval_card(approval))
     log_event(ctx.session, approval, f"approval.{outcome.value}", ctx.actor, ctx.event_id)
 
 
@@ -162,7 +163,7 @@ def _carry_out(ctx: Context, approval: ApprovalRow) -> None:
     who = ctx.event.user_name or ctx.actor
     charter = ctx.orch.charters.get(approval.domain)
     doc = store.load_doc(ctx.session, approval.domain, for_update=True)
-    text = f"{approval.action} (approved by {who}, {cards.when(approval.decided_at)})"
+    text = f"{approval.action} (approved by {who}, {when(approval.decided_at)})"
     new, changes = apply_ops(doc, [SetDecision(text=text)], actor=ctx.actor, at=utcnow())
     if new != doc:
         store.save_doc(ctx.session, new, changes, actor=ctx.actor,
@@ -182,14 +183,14 @@ def expire(
     """Mark a pending approval past its time expired (lazily on a click, or by the sweep)."""
     if not settle(session, approval, ApprovalStatus.EXPIRED, SYSTEM, source_event_id):
         return False
-    cards.edit_cards(session, posts, approval.card_posts, cards.approval_card(approval))
+    edit_cards(session, posts, approval.card_posts, cards.approval_card(approval))
     log_event(session, approval, "approval.expired", SYSTEM, source_event_id)
     return True
 
 
 def _already(approval: ApprovalRow) -> str:
     who = approval.decided_name or approval.decided_by
-    return texts.already_decided(approval.status, who, cards.when(approval.decided_at))
+    return texts.already_decided(approval.status, who, when(approval.decided_at))
 
 
 def log_event(

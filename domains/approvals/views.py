@@ -1,22 +1,24 @@
-"""The `approvals` command, the Retry button, and the queries briefs and the dashboard use."""
+"""The `approvals` command, the Retry button, the dashboard view and the export file, and the
+queries briefs use."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from domains.approvals.cards import approval_card
+from domains.approvals.models import ApprovalRow
 from domains.approvals.service import find, log_event, may_decide
-from domains.inbox import cards
-from domains.inbox.models import ApprovalRow
+from domains.cards import age, button_json, edit_cards, markdown_table, when
 from orchestrator import statuses, texts
 from orchestrator.canonical import Post
 from orchestrator.db import utcnow
 from orchestrator.statuses import ApprovalStatus, DeliveryStatus
 
 if TYPE_CHECKING:
-    from orchestrator.pipeline import Context
+    from orchestrator.context import Context
 
 
 def pending_approvals(session: Session, domain: str | None = None) -> list[ApprovalRow]:
@@ -39,8 +41,8 @@ def approvals_command(ctx: Context, args: list[str]) -> Post:  # noqa: ARG001
     now = utcnow()
     lines = [
         texts.approval_line(
-            a.domain, a.public_id, a.action, cards.age(now - a.created_at),
-            cards.age(a.expires_at - now),
+            a.domain, a.public_id, a.action, age(now - a.created_at),
+            age(a.expires_at - now),
         )
         for a in pending_approvals(ctx.session)
     ]  # fmt: skip
@@ -69,6 +71,45 @@ def retry(ctx: Context, public_id: str) -> None:
         ctx.posts.answer(ctx.event, Post(text=texts.cannot_retry()))
         return
     ctx.session.refresh(approval)
-    cards.edit_cards(ctx.session, ctx.posts, approval.card_posts, cards.approval_card(approval))
+    edit_cards(ctx.session, ctx.posts, approval.card_posts, approval_card(approval))
     log_event(ctx.session, approval, "approval.retry", ctx.actor, ctx.event_id)
     ctx.jobs.append(("deliver_webhook", {"approval_id": approval.id}))
+
+
+def approvals_section(session: Session) -> list[dict[str, Any]]:
+    now = utcnow()
+    rows = pending_approvals(session) + failed_deliveries(session)
+    return [
+        {
+            "id": a.public_id,
+            "domain": a.domain,
+            "action": a.action,
+            "status": a.status if a.webhook_status != "failed" else "approved, delivery failed",
+            "age": age(now - a.created_at),
+            "buttons": button_json(approval_card(a).buttons),
+            "channel": "local-dm",
+        }
+        for a in rows
+    ]
+
+
+def approvals_markdown(session: Session) -> str:
+    """Every approval, newest first, decided or not: a Markdown table."""
+    rows = session.scalars(select(ApprovalRow).order_by(ApprovalRow.id.desc())).all()
+    header = ["id", "created", "domain", "action", "status", "proposed by", "decided by",
+              "decided", "delivery"]  # fmt: skip
+    cells = [
+        [
+            a.public_id,
+            when(a.created_at),
+            a.domain,
+            a.action,
+            a.status,
+            a.proposed_by,
+            a.decided_name or a.decided_by or "",
+            when(a.decided_at) if a.decided_at else "",
+            "" if a.webhook_status == DeliveryStatus.NONE else a.webhook_status,
+        ]  # fmt: skip
+        for a in rows
+    ]
+    return markdown_table("Approvals", header, cells)

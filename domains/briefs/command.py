@@ -19,7 +19,7 @@ from orchestrator.db import utcnow
 from orchestrator.features import Feature
 
 if TYPE_CHECKING:
-    from orchestrator.pipeline import Context
+    from orchestrator.context import Context
 
 
 def feature() -> Feature:

@@ -14,9 +14,10 @@ from typing import Generic, TypeVar
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
+from domains.approvals.cards import approval_card
+from domains.approvals.models import ApprovalRow
 from domains.briefs.models import BriefRunRow, BriefTrigger
-from domains.inbox.cards import approval_card
-from domains.inbox.models import ApprovalRow, InboxEntryRow
+from domains.inbox.models import InboxEntryRow
 from orchestrator.canonical import Post
 from orchestrator.models import LogEvent
 from orchestrator.statuses import ApprovalStatus, BriefRunStatus, InboxStatus

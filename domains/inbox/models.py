@@ -1,9 +1,4 @@
-"""Tables of the cross-domain inbox and of approvals (CONTRACT §7.3, §7.4).
-
-Their statuses and allowed moves are in `orchestrator.statuses`, like every other status.
-An approval's decision is also a row in `approval_decisions`, UNIQUE per approval, so exactly
-one decision can ever be stored.
-"""
+"""The inbox's table (CONTRACT §7.3); its statuses and moves are in `orchestrator.statuses`."""
 
 from __future__ import annotations
 
@@ -13,18 +8,15 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     DateTime,
-    ForeignKey,
     Index,
-    Integer,
     String,
     Text,
-    UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
 from orchestrator.db import Base, utcnow
 from orchestrator.models import NAME_CHARS, BigId
-from orchestrator.statuses import ApprovalStatus, DeliveryStatus, InboxStatus
+from orchestrator.statuses import InboxStatus
 
 
 class InboxEntryRow(Base):
@@ -50,51 +42,4 @@ class InboxEntryRow(Base):
     platform: Mapped[str] = mapped_column(String(16))
     origin: Mapped[dict[str, Any]] = mapped_column(JSON)  # the sender's thread (a Target)
     card_posts: Mapped[list[int]] = mapped_column(JSON, default=list)  # outbox ids of the card
-    source_event_id: Mapped[int | None] = mapped_column(BigId, nullable=True)
-
-
-class ApprovalRow(Base):
-    """An action waiting for (or decided by) an operator's click."""
-
-    __tablename__ = "approvals"
-    __table_args__ = (
-        Index("ix_approvals_status_expires", "status", "expires_at"),
-        Index("ix_approvals_webhook_due", "webhook_status", "webhook_next_at"),
-        UniqueConstraint("public_id", name="uq_approvals_public_id"),
-    )
-
-    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
-    public_id: Mapped[str] = mapped_column(String(16))  # buttons, Idempotency-Key
-    domain: Mapped[str] = mapped_column(String(64))
-    action: Mapped[str] = mapped_column(Text)
-    proposed_by: Mapped[str] = mapped_column(String(128))
-    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
-    expires_at: Mapped[datetime] = mapped_column(DateTime)
-    status: Mapped[str] = mapped_column(String(16), default=ApprovalStatus.PENDING)
-    decided_by: Mapped[str | None] = mapped_column(String(128), nullable=True)
-    decided_name: Mapped[str | None] = mapped_column(String(NAME_CHARS), nullable=True)
-    decided_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
-    webhook_status: Mapped[str] = mapped_column(String(16), default=DeliveryStatus.NONE)
-    webhook_attempts: Mapped[int] = mapped_column(Integer, default=0)
-    webhook_next_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
-    webhook_lease_until: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
-    webhook_claim: Mapped[str | None] = mapped_column(String(64), nullable=True)
-    webhook_error: Mapped[str | None] = mapped_column(Text, nullable=True)
-    platform: Mapped[str] = mapped_column(String(16))
-    origin: Mapped[dict[str, Any]] = mapped_column(JSON)  # where it was proposed (a Target)
-    card_posts: Mapped[list[int]] = mapped_column(JSON, default=list)
-    source_event_id: Mapped[int | None] = mapped_column(BigId, nullable=True)
-
-
-class ApprovalDecisionRow(Base):
-    """The decision itself: at most one per approval, enforced by the database."""
-
-    __tablename__ = "approval_decisions"
-    __table_args__ = (UniqueConstraint("approval_id", name="uq_approval_decisions_approval"),)
-
-    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
-    approval_id: Mapped[int] = mapped_column(BigId, ForeignKey("approvals.id", ondelete="CASCADE"))
-    outcome: Mapped[str] = mapped_column(String(16))
-    decided_by: Mapped[str] = mapped_column(String(128))
-    decided_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     source_event_id: Mapped[int | None] = mapped_column(BigId, nullable=True)

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import case, select
 from sqlalchemy.orm import Session
 
+from domains.cards import age, edit_cards
 from domains.inbox import cards
 from domains.inbox.models import InboxEntryRow
 from domains.status_lines import Ask
@@ -29,7 +30,7 @@ from orchestrator.posting import reply_target
 from orchestrator.statuses import InboxStatus
 
 if TYPE_CHECKING:
-    from orchestrator.pipeline import Context
+    from orchestrator.context import Context
 
 CONTEXT_MARK = " -- "
 TITLE_CHARS = 60
@@ -113,7 +114,7 @@ def move(ctx: Context, value: str, new: InboxStatus) -> None:
         ctx.posts.answer(ctx.event, Post(text=texts.inbox_cannot(entry.status, new.value)))
         return
     ctx.session.refresh(entry)
-    cards.edit_cards(ctx.session, ctx.posts, entry.card_posts, cards.inbox_card(entry))
+    edit_cards(ctx.session, ctx.posts, entry.card_posts, cards.inbox_card(entry))
     _log(ctx, entry, f"inbox.{new.value}", old=old.value, new=new.value)
     if new in (InboxStatus.DONE, InboxStatus.DECLINED):
         who = ctx.event.user_name or ctx.actor
@@ -164,7 +165,7 @@ def inbox_command(ctx: Context, args: list[str]) -> Post:
     now = utcnow()
     lines = [
         f"• *{e.priority}* #{e.id} {e.from_domain} → {e.to_domain}: {e.title} "
-        f"({e.status}, {cards.age(now - e.created_at)} old)"
+        f"({e.status}, {age(now - e.created_at)} old)"
         for e in entries
     ]
     return Post(title=texts.inbox_heading(domain), text="\n".join(lines) or texts.INBOX_EMPTY)
