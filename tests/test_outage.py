@@ -192,23 +192,22 @@ def test_a_poison_event_that_kills_the_worker_fails_once_and_can_be_run_again(
     it again and it is answered once."""
     env = worker_env(pg_db, slack)
     svc = slack_services(pg_db, slack, queue=RQJobQueue(redis_conn))
-    lock = pg_db.engine.connect()
     with running(svc) as client:
-        for _ in range(MAX_EVENT_ATTEMPTS):  # the event holds the worker until it is killed
-            tx = lock.begin()
-            lock.execute(text("LOCK TABLE outbox IN EXCLUSIVE MODE"))
-            if not events(pg_db):
-                poison = [say(client, slack, "flights to lisbon, the poison one")]
-            else:
-                reconcile(svc, grace=timedelta(0))
-            worker = start_worker(env)
-            try:
-                wait_until(lambda: backend_waits_for_a_lock(pg_db), timeout=60, what="the block")
-            finally:
-                stop(worker)
-            tx.rollback()  # the dead worker's connection ends; its transaction is rolled back
+        for n in range(MAX_EVENT_ATTEMPTS):  # the event holds the worker until it is killed
+            with pg_db.engine.connect() as lock:
+                lock.execute(text("LOCK TABLE outbox IN EXCLUSIVE MODE"))
+                if not events(pg_db):
+                    poison = [say(client, slack, "flights to lisbon, the poison one")]
+                else:
+                    reconcile(svc, grace=timedelta(0))
+                worker = start_worker(env)
+                try:
+                    wait_until(lambda: backend_waits_for_a_lock(pg_db), timeout=60,
+                               what=f"the worker inside the event, start {n + 1}")  # fmt: skip
+                finally:
+                    stop(worker)
+                lock.rollback()  # the dead worker's connection ends, its transaction with it
             wait_until(lambda: not backend_waits_for_a_lock(pg_db), timeout=30, what="unblock")
-        lock.close()
         (row,) = events(pg_db)
         assert (row.status, row.attempts) == ("received", MAX_EVENT_ATTEMPTS)
 
@@ -268,3 +267,27 @@ def test_an_event_that_raises_fails_its_job_and_after_max_starts_fails_with_its_
     with db.session() as s:
         kinds = s.scalars(select(LogEvent.kind).where(LogEvent.source_event_id == poison.id))
         assert list(kinds) == ["event.failed"]
+
+
+# -- a job that exhausts memory --------------------------------------------------------------------
+def test_a_job_that_exhausts_the_memory_never_ends_the_worker_quietly(db, redis_conn, slack):
+    """A job runs the worker out of memory (RQ's own failure handling then fails too): the
+    worker goes on, or exits with a non-zero status that a supervisor restarts, never 0; the
+    DM queued behind the job is answered once, by this worker or the restarted one."""
+    env = worker_env(db, slack)
+    queue = RQJobQueue(redis_conn)
+    svc = slack_services(db, slack, queue=queue)
+    queue.queue.enqueue("tests.memory_hog.exhaust_memory", job_id="hog", result_ttl=0)
+    with running(svc) as client:
+        sent = [say(client, slack, MESSAGES[0])]
+    worker = start_worker(env)
+    try:
+        wait_until(lambda: worker.poll() is not None or delivered(db, slack, sent), timeout=90)
+        status = worker.poll()  # None: it went on and answered
+    finally:
+        stop(worker)
+    assert status != 0, worker.communicate()[1].decode()[-2000:]
+    restarted = start_worker(env, "--burst")
+    _, err = restarted.communicate(timeout=120)
+    assert restarted.returncode == 0, err.decode()[-2000:]
+    assert_each_answered_once(slack, sent)
