@@ -2,6 +2,11 @@
 
 Runs when a worker starts and periodically in the scheduler, so a Redis outage, a lost job or
 a killed worker loses nothing: the database is the record of what is still to do.
+
+Queueing an event again costs it nothing: an attempt counts only when a worker starts it
+(`start_attempt`), so no outage, however long, gives an event up. One that a worker started
+MAX_EVENT_ATTEMPTS times without finishing is failed for good, with the reason, in the event
+log; `parallelos reconcile --failed` runs those again (`rerun_failed`).
 """
 
 from __future__ import annotations
@@ -10,37 +15,36 @@ import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
 
+from domains.approvals.delivery import sweep
+from jobs.agent_tasks import requeue_stale_turns
 from orchestrator import outbox, statuses
 from orchestrator.db import utcnow
 from orchestrator.eventlog import record
+from orchestrator.handoff import enqueue_event, schedule_delivery
 from orchestrator.models import InboundEventRow
 from orchestrator.statuses import EventStatus
 
 log = logging.getLogger(__name__)
 
 GRACE = timedelta(seconds=20)  # a younger event is probably still in its queue
-MAX_EVENT_ATTEMPTS = 5
+MAX_EVENT_ATTEMPTS = 5  # starts by a worker, not times queued
 
 
 @dataclass
 class Reconciled:
     events: int = 0
     channels: int = 0
-    failed: int = 0
     expired: int = 0  # approvals past their expiry, marked expired
     webhooks: int = 0  # approved actions whose delivery was due again
     agent_turns: int = 0  # agent turns queued or running too long, queued again
 
 
 def reconcile(svc, *, grace: timedelta = GRACE) -> Reconciled:  # type: ignore[no-untyped-def]
-    from domains.approvals.delivery import sweep
-    from jobs.agent_tasks import requeue_stale_turns
-    from orchestrator.handoff import enqueue_event, schedule_delivery
-
     result = Reconciled()
-    for event_id in _stale_events(svc, grace, result):
+    for event_id in _stale_events(svc, grace):
         enqueue_event(svc, event_id)
         result.events += 1
     for channel_key in outbox.due_channels(svc.db):
@@ -48,46 +52,107 @@ def reconcile(svc, *, grace: timedelta = GRACE) -> Reconciled:  # type: ignore[n
         result.channels += 1
     result.expired, result.webhooks = sweep(svc)
     result.agent_turns = requeue_stale_turns(svc)
-    if result.events or result.channels or result.failed or result.expired or result.webhooks:
+    if result.events or result.channels or result.expired or result.webhooks:
         log.info(
-            "reconciler: %d events re-queued, %d channels to deliver, %d events given up, "
+            "reconciler: %d events re-queued, %d channels to deliver, "
             "%d approvals expired, %d webhook deliveries queued",
             result.events,
             result.channels,
-            result.failed,
             result.expired,
             result.webhooks,
         )
     return result
 
 
-def _stale_events(svc, grace: timedelta, result: Reconciled) -> list[int]:  # type: ignore[no-untyped-def]
-    """Unfinished events older than `grace`, counting an attempt on each; poison ones fail."""
+def _stale_events(svc, grace: timedelta) -> list[int]:  # type: ignore[no-untyped-def]
+    """Unfinished events older than `grace`. Nothing is counted here: only a start counts."""
     cutoff = utcnow() - grace
     with svc.db.session() as s:
-        rows = s.execute(
-            select(InboundEventRow.id, InboundEventRow.attempts)
-            .where(
-                InboundEventRow.status == EventStatus.RECEIVED, InboundEventRow.created_at <= cutoff
+        return list(
+            s.scalars(
+                select(InboundEventRow.id)
+                .where(
+                    InboundEventRow.status == EventStatus.RECEIVED,
+                    InboundEventRow.created_at <= cutoff,
+                )
+                .order_by(InboundEventRow.id)
+                .limit(1000)
             )
-            .order_by(InboundEventRow.id)
-            .limit(1000)
-        ).all()
-        ids = []
-        for event_id, attempts in rows:
-            if attempts >= MAX_EVENT_ATTEMPTS:
-                if not statuses.move(
-                    s, InboundEventRow.status, EventStatus.FAILED, InboundEventRow.id == event_id,
-                    error="gave up after retries",
-                ):  # fmt: skip
-                    continue  # finished meanwhile
-                record(s, kind="event.failed", actor="reconciler", subject=f"event:{event_id}")
-                result.failed += 1
-                continue
-            s.execute(
-                update(InboundEventRow)
-                .where(InboundEventRow.id == event_id)
-                .values(attempts=InboundEventRow.attempts + 1)
+        )
+
+
+def start_attempt(svc, event_id: int) -> int | None:  # type: ignore[no-untyped-def]
+    """Count one attempt as a worker starts the event; its number, or None: not to be run.
+
+    An event already started MAX_EVENT_ATTEMPTS times without finishing (each run crashed or
+    killed the worker) is failed here instead of being run again: a poison event never loops.
+    """
+    with svc.db.session() as s:
+        row = s.execute(
+            select(InboundEventRow.status, InboundEventRow.attempts, InboundEventRow.error).where(
+                InboundEventRow.id == event_id
             )
-            ids.append(event_id)
-    return ids
+        ).one_or_none()
+        if row is None or row.status != EventStatus.RECEIVED:
+            return None
+        if row.attempts >= MAX_EVENT_ATTEMPTS:
+            last = f"; last error: {row.error}" if row.error else ""
+            _fail(s, event_id, f"started {row.attempts} times, never finished{last}")
+            return None
+        started = s.execute(
+            _unfinished(event_id).values(attempts=InboundEventRow.attempts + 1)
+        ).rowcount
+    return row.attempts + 1 if started == 1 else None
+
+
+def attempt_failed(svc, event_id: int, attempt: int, reason: str) -> bool:  # type: ignore[no-untyped-def]
+    """Keep why a started attempt failed; the last allowed one fails the event for good."""
+    final = attempt >= MAX_EVENT_ATTEMPTS
+    with svc.db.session() as s:
+        if final:
+            _fail(s, event_id, f"failed {attempt} times; last error: {reason}")
+        else:
+            s.execute(_unfinished(event_id).values(error=reason))
+    return final
+
+
+def rerun_failed(svc) -> int:  # type: ignore[no-untyped-def]
+    """`reconcile --failed`: events that failed for good get fresh attempts and are queued."""
+    with svc.db.session() as s:
+        ids = list(
+            s.scalars(
+                select(InboundEventRow.id)
+                .where(InboundEventRow.status == EventStatus.FAILED)
+                .order_by(InboundEventRow.id)
+            )
+        )
+        for event_id in ids:
+            statuses.move(s, InboundEventRow.status, EventStatus.RECEIVED,
+                          InboundEventRow.id == event_id, old=EventStatus.FAILED,
+                          attempts=0, error=None)  # fmt: skip
+            record(s, kind="event.retried", actor="operator", subject=f"event:{event_id}",
+                   source_event_id=event_id)  # fmt: skip
+    for event_id in ids:  # queued once committed; if Redis is away, the reconciler queues them
+        enqueue_event(svc, event_id)
+    return len(ids)
+
+
+def failed_events(session: Session) -> int:
+    """How many events failed for good (`doctor`, the dashboard)."""
+    query = select(func.count()).where(InboundEventRow.status == EventStatus.FAILED)
+    return int(session.scalar(query) or 0)
+
+
+def _unfinished(event_id: int):  # type: ignore[no-untyped-def]
+    return update(InboundEventRow).where(
+        InboundEventRow.id == event_id, InboundEventRow.status == EventStatus.RECEIVED
+    )
+
+
+def _fail(s: Session, event_id: int, reason: str) -> None:
+    if statuses.move(
+        s, InboundEventRow.status, EventStatus.FAILED, InboundEventRow.id == event_id, error=reason
+    ):
+        record(s, kind="event.failed", actor="worker", subject=f"event:{event_id}",
+               data={"reason": reason}, source_event_id=event_id)  # fmt: skip
+        log.error("event %s failed for good: %s", event_id, reason)

@@ -14,10 +14,10 @@ from jobs import reconcile as reconciler
 from jobs.brief_tick import tick
 from jobs.queue import InlineJobQueue, RQJobQueue, connect_redis
 from jobs.runtime import install
-from jobs.worker import Build, redacted
+from jobs.worker import Build
 from orchestrator.jobqueue import JobQueue
 from orchestrator.services import Services
-from orchestrator.settings import Settings
+from orchestrator.settings import Settings, redacted
 
 log = logging.getLogger(__name__)
 RECONCILE_EVERY = 15.0

@@ -10,15 +10,35 @@ from jobs import reconcile as reconciler
 from jobs.agent_tasks import agent_route, agent_turn, brief_summary  # noqa: F401  (jobs)
 from jobs.runtime import current
 from orchestrator.handoff import deliver_channel
+from orchestrator.settings import redacted
 
 log = logging.getLogger(__name__)
 
 
+class EventFailed(Exception):
+    """A started event raised; its reason is kept on the event (no traceback holds its memory)."""
+
+
 def process_event(event_id: int) -> None:
-    """Route and handle one stored event, deliver what it posted, then queue its jobs."""
+    """Route and handle one stored event, deliver what it posted, then queue its jobs.
+
+    Starting the event counts an attempt; one that raises (MemoryError included) fails this job,
+    not the worker, and after MAX_EVENT_ATTEMPTS it fails for good, with the reason.
+    """
     svc = current()
+    attempt = reconciler.start_attempt(svc, event_id)
+    if attempt is None:
+        return
     jobs: list[tuple[str, dict[str, Any]]] = []
-    for channel_key in sorted(svc.orchestrator.process(event_id, after_commit=jobs.extend)):
+    try:
+        channel_keys = svc.orchestrator.process(event_id, after_commit=jobs.extend)
+        reason = None
+    except Exception as exc:
+        reason = f"{type(exc).__name__}: {str(exc)[:300]}"
+    if reason is not None:  # past the except block: the traceback and what it held are freed
+        final = reconciler.attempt_failed(svc, event_id, attempt, redacted(reason))
+        raise EventFailed(f"event {event_id}, attempt {attempt}{' (final)' if final else ''}")
+    for channel_key in sorted(channel_keys):
         deliver_channel(svc, channel_key)
     for n, (name, kwargs) in enumerate(jobs):
         try:

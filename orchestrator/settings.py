@@ -194,3 +194,8 @@ def require(settings: Settings, *names: str) -> None:
         field = next(f for f, info in Settings.model_fields.items() if info.alias == name)
         if getattr(settings, field) in (None, ""):
             raise SettingsError(f"setting {name} is required here but not set")
+
+
+def redacted(text: str) -> str:
+    """`text` with the password of any URL in it hidden (`redis://:***@host`), for logs."""
+    return re.sub(r"//[^@/\s]*@", "//***@", text)

@@ -46,7 +46,7 @@ class EventStatus(StrEnum):
 
     RECEIVED = "received"
     DONE = "done"
-    FAILED = "failed"  # the reconciler gave up after MAX_EVENT_ATTEMPTS
+    FAILED = "failed"  # started MAX_EVENT_ATTEMPTS times; an operator may re-run it
     IGNORED = "ignored"
 
 
@@ -131,6 +131,7 @@ LIFECYCLES: dict[type[StrEnum], Lifecycle[Any]] = {
         born=_({EventStatus.RECEIVED}),
         moves={
             EventStatus.RECEIVED: _({EventStatus.DONE, EventStatus.FAILED, EventStatus.IGNORED}),
+            EventStatus.FAILED: _({EventStatus.RECEIVED}),  # `parallelos reconcile --failed`
         },
     ),
     OutboxStatus: Lifecycle(

@@ -57,6 +57,7 @@ def _parser() -> argparse.ArgumentParser:
     m = sub.add_parser("migrate", help="apply database migrations")
     m.set_defaults(func=_migrate)
     rc = sub.add_parser("reconcile", help="re-queue stored but unfinished work once")
+    rc.add_argument("--failed", action="store_true", help="re-run events that failed for good")
     rc.set_defaults(func=_reconcile)
     e = sub.add_parser("export", help="write status docs, board, inbox (Markdown), events (JSONL)")
     e.add_argument("directory")
@@ -93,8 +94,7 @@ def _route(args: argparse.Namespace) -> int:
 def _worker(args: argparse.Namespace) -> int:
     from jobs.worker import run_worker
 
-    run_worker(load_settings(), build=_build, burst=args.burst)
-    return 0
+    return run_worker(load_settings(), build=_build, burst=args.burst)
 
 
 def _scheduler(args: argparse.Namespace) -> int:
@@ -132,10 +132,14 @@ def _migrate(args: argparse.Namespace) -> int:
 
 
 def _reconcile(args: argparse.Namespace) -> int:
-    from jobs.reconcile import reconcile
+    from jobs.reconcile import reconcile, rerun_failed
     from parallelos.wiring import build_services
 
-    result = reconcile(build_services())
+    svc = build_services()
+    if args.failed:
+        print(f"re-running {rerun_failed(svc)} events that had failed for good")
+        return 0
+    result = reconcile(svc)
     print(f"re-queued {result.events} events; {result.channels} channels to deliver")
     return 0
 
@@ -189,7 +193,7 @@ def _brief_cli(fn, *, queue: bool = True) -> int:  # type: ignore[no-untyped-def
 
 def _doctor(args: argparse.Namespace) -> int:
     from jobs.queue import connect_redis
-    from jobs.worker import redacted
+    from orchestrator.settings import redacted
 
     settings = load_settings()
     if connect_redis(settings.redis_url) is None:
@@ -207,7 +211,25 @@ def _doctor(args: argparse.Namespace) -> int:
         check_webhook_settings(settings)
     print("Telegram: " + ("configured" if settings.telegram_enabled else "not configured"))
     print("Language model: " + ("configured" if not settings.offline else "offline mode"))
+    print(_failed_events_line(settings.database_url))
     return 0
+
+
+def _failed_events_line(database_url: str) -> str:
+    from jobs.reconcile import failed_events
+    from orchestrator.db import Database
+
+    db = Database(database_url)
+    try:
+        with db.session() as s:
+            failed = failed_events(s)
+    except Exception as exc:  # not migrated yet, or not reachable: say so, do not stop
+        return f"Database: not readable ({type(exc).__name__})"
+    finally:
+        db.dispose()
+    if not failed:
+        return "Failed events: 0"
+    return f"Failed events: {failed} (re-run them with `parallelos reconcile --failed`)"
 
 
 class _NoQueue:

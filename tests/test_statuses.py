@@ -32,7 +32,7 @@ from orchestrator.statuses import (
 
 ROOT = Path(__file__).resolve().parent.parent
 FINAL = {
-    EventStatus: {EventStatus.DONE, EventStatus.FAILED, EventStatus.IGNORED},
+    EventStatus: {EventStatus.DONE, EventStatus.IGNORED},
     OutboxStatus: {OutboxStatus.SENT, OutboxStatus.FAILED},
     InboxStatus: {InboxStatus.DONE, InboxStatus.DECLINED},
     ApprovalStatus: {ApprovalStatus.APPROVED, ApprovalStatus.REJECTED, ApprovalStatus.EXPIRED},
