@@ -34,6 +34,7 @@ from orchestrator.dashboard import dashboard
 from orchestrator.db import Database, utcnow
 from orchestrator.models import EventStatus, InboundEventRow, LogEvent, OutboxRow
 from parallelos.cli import main
+from tests.dialogue import Said, SlackDialogue
 from tests.slack_support import (
     FakeSlackHooks,
     outbox_rows,
@@ -46,8 +47,6 @@ from tests.test_resilience import (
     MESSAGES,
     PrivateRedis,
     assert_each_answered_once,
-    bot_messages,
-    say,
     start_worker,
     worker_env,
 )
@@ -82,13 +81,13 @@ def reconciler_passes(svc, n: int = OUTAGE_PASSES) -> None:  # type: ignore[no-u
             reconcile(svc, grace=timedelta(0))
 
 
-def answered(slack: FakeSlackHooks, sent: list[tuple[str, str]]) -> bool:
-    return all(any(m.get("thread_ts") == ts for m in bot_messages(slack, dm)) for dm, ts in sent)
+def answered(d: SlackDialogue, sent: list[Said]) -> bool:
+    return all(d.thread(said) for said in sent)
 
 
-def delivered(db: Database, slack: FakeSlackHooks, sent: list[tuple[str, str]]) -> bool:
+def delivered(db: Database, d: SlackDialogue, sent: list[Said]) -> bool:
     """Every DM answered and every post out (the mirror in the domain's channel too)."""
-    return answered(slack, sent) and all(r.status == "sent" for r in outbox_rows(db))
+    return answered(d, sent) and all(r.status == "sent" for r in outbox_rows(db))
 
 
 def stop(worker: subprocess.Popen[bytes]) -> None:
@@ -107,7 +106,8 @@ def test_a_worker_killed_and_away_for_many_reconciler_passes_loses_nothing(db, r
     first = start_worker(env)
     try:
         with running(svc) as client:
-            sent = [say(client, slack, text) for text in MESSAGES]
+            d = SlackDialogue(client, slack)
+            sent = [d.say(text) for text in MESSAGES]
         slack.wait_for("chat.postMessage", count=1, timeout=60)
     finally:
         os.killpg(first.pid, signal.SIGKILL)
@@ -123,7 +123,7 @@ def test_a_worker_killed_and_away_for_many_reconciler_passes_loses_nothing(db, r
     _, err = second.communicate(timeout=180)
     assert second.returncode == 0, err.decode()[-2000:]
 
-    assert_each_answered_once(slack, sent)
+    assert_each_answered_once(d, sent)
     assert [(e.status, e.attempts) for e in events(db)] == [("done", 1)] * len(MESSAGES)
 
 
@@ -156,20 +156,21 @@ def test_redis_away_for_many_reconciler_passes_loses_nothing_and_the_worker_resu
 
     try:
         with running(svc) as client:
-            sent = [say(client, slack, text) for text in MESSAGES[:2]]
-            wait_until(lambda: answered(slack, sent), timeout=60, what="the first answers")
+            d = SlackDialogue(client, slack)
+            sent = [d.say(text) for text in MESSAGES[:2]]
+            wait_until(lambda: answered(d, sent), timeout=60, what="the first answers")
             private_redis.stop()
-            sent += [say(client, slack, text) for text in MESSAGES[2:]]
+            sent += [d.say(text) for text in MESSAGES[2:]]
             reconciler_passes(svc)  # the outage
             wait_until(lambda: len(retries()) >= 5, timeout=60, what="the worker to retry")
             assert max(retries()) <= RECONNECT_WAIT, retries()
             private_redis.start()  # empty: whatever was queued is gone
             reconcile(svc, grace=timedelta(0))
-            wait_until(lambda: delivered(db, slack, sent), timeout=90, what="every post sent")
+            wait_until(lambda: delivered(db, d, sent), timeout=90, what="every post sent")
         assert worker.poll() is None, log.read_text()[-2000:]
     finally:
         stop(worker)
-    assert_each_answered_once(slack, sent)
+    assert_each_answered_once(d, sent)
     assert {e.status for e in events(db)} == {"done"}
 
 
@@ -193,11 +194,12 @@ def test_a_poison_event_that_kills_the_worker_fails_once_and_can_be_run_again(
     env = worker_env(pg_db, slack)
     svc = slack_services(pg_db, slack, queue=RQJobQueue(redis_conn))
     with running(svc) as client:
+        d = SlackDialogue(client, slack)
         for n in range(MAX_EVENT_ATTEMPTS):  # the event holds the worker until it is killed
             with pg_db.engine.connect() as lock:
                 lock.execute(text("LOCK TABLE outbox IN EXCLUSIVE MODE"))
                 if not events(pg_db):
-                    poison = [say(client, slack, "flights to lisbon, the poison one")]
+                    poison = [d.say("flights to lisbon, the poison one")]
                 else:
                     reconcile(svc, grace=timedelta(0))
                 worker = start_worker(env)
@@ -211,18 +213,18 @@ def test_a_poison_event_that_kills_the_worker_fails_once_and_can_be_run_again(
         (row,) = events(pg_db)
         assert (row.status, row.attempts) == ("received", MAX_EVENT_ATTEMPTS)
 
-        innocent = [say(client, slack, text) for text in MESSAGES[:2]]
+        innocent = [d.say(text) for text in MESSAGES[:2]]
         reconcile(svc, grace=timedelta(0))
         burst = start_worker(env, "--burst")
         _, err = burst.communicate(timeout=120)
         assert burst.returncode == 0, err.decode()[-2000:]
-        assert answered(slack, innocent) and not answered(slack, poison)
+        assert answered(d, innocent) and not answered(d, poison)
         (failed,) = [e for e in events(pg_db) if e.status == EventStatus.FAILED]
         assert "never finished" in failed.error
         with pg_db.session() as s:
             (log,) = s.scalars(select(LogEvent).where(LogEvent.kind == "event.failed")).all()
             assert log.subject == f"event:{failed.id}" and log.data["reason"] == failed.error
-            (shown,) = dashboard(s, svc.charters)["failed events"]
+            (shown,) = dashboard(s, svc.features)["failed events"]
             assert shown["event"] == failed.id and shown["reason"] == failed.error
 
         monkeypatch.setenv("DATABASE_URL", pg_db.url)
@@ -236,7 +238,7 @@ def test_a_poison_event_that_kills_the_worker_fails_once_and_can_be_run_again(
         again = start_worker(env, "--burst")
         _, err = again.communicate(timeout=120)
         assert again.returncode == 0, err.decode()[-2000:]
-    assert_each_answered_once(slack, poison + innocent)
+    assert_each_answered_once(d, poison + innocent)
     assert {e.status for e in events(pg_db)} == {"done"}
     assert main(["doctor"]) == 0
     assert "Failed events: 0" in capsys.readouterr().out
@@ -254,12 +256,13 @@ def test_an_event_that_raises_fails_its_job_and_after_max_starts_fails_with_its_
         s.add(InboundEventRow(platform="slack", external_id="poison", kind="message",
                               payload={"not": "an event"}))  # fmt: skip
     with running(svc) as client:
-        sent = [say(client, slack, MESSAGES[0])]
+        d = SlackDialogue(client, slack)
+        sent = [d.say(MESSAGES[0])]
     worker = SimpleWorker([queue.queue], connection=redis_conn, serializer=JSONSerializer)
     for _ in range(OUTAGE_PASSES):
         reconcile(svc, grace=timedelta(0))
         worker.work(burst=True)
-    assert answered(slack, sent)
+    assert answered(d, sent)
     poison, good = events(db)
     assert (good.status, good.attempts) == ("done", 1)
     assert (poison.status, poison.attempts) == ("failed", MAX_EVENT_ATTEMPTS)
@@ -279,10 +282,11 @@ def test_a_job_that_exhausts_the_memory_never_ends_the_worker_quietly(db, redis_
     svc = slack_services(db, slack, queue=queue)
     queue.queue.enqueue("tests.memory_hog.exhaust_memory", job_id="hog", result_ttl=0)
     with running(svc) as client:
-        sent = [say(client, slack, MESSAGES[0])]
+        d = SlackDialogue(client, slack)
+        sent = [d.say(MESSAGES[0])]
     worker = start_worker(env)
     try:
-        wait_until(lambda: worker.poll() is not None or delivered(db, slack, sent), timeout=90)
+        wait_until(lambda: worker.poll() is not None or delivered(db, d, sent), timeout=90)
         status = worker.poll()  # None: it went on and answered
     finally:
         stop(worker)
@@ -290,4 +294,4 @@ def test_a_job_that_exhausts_the_memory_never_ends_the_worker_quietly(db, redis_
     restarted = start_worker(env, "--burst")
     _, err = restarted.communicate(timeout=120)
     assert restarted.returncode == 0, err.decode()[-2000:]
-    assert_each_answered_once(slack, sent)
+    assert_each_answered_once(d, sent)
