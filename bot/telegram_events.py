@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from telegram import CallbackQuery, Message, Update
 
@@ -57,7 +58,7 @@ def message_event(update_id: int, message: Message, me: BotIdentity) -> InboundE
     if message.sender_chat is not None and message.sender_chat.id != message.chat.id:
         return None  # posted on behalf of a channel, not by a person
     direct = message.chat.type == "private"
-    base = dict(
+    base: dict[str, Any] = dict(
         platform=Platform.TELEGRAM,
         external_id=str(update_id),
         user=str(sender.id),

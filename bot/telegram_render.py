@@ -126,7 +126,8 @@ def split_html(line: str, limit: int) -> list[str]:
     tags at each cut and reopening them in the next piece; entities are never split."""
     pieces: list[str] = []
     atoms: list[tuple[str, tuple[str, ...]]] = []  # (atom, open tags after it)
-    size, stack = 0, ()
+    size = 0
+    stack: tuple[str, ...] = ()
     for atom in _ATOM.findall(line):
         after = _push(stack, atom)
         if atoms and size + len(atom) + _closing(after) > limit:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from typing import Any, cast
 
 from sqlalchemy import func, select
 
@@ -40,8 +41,8 @@ def _last_id(svc: Services) -> int:
 
 def _show_new(svc: Services, after: int) -> int:
     for post in sent_local_posts(svc.db, after=after):
-        print(render_plain(str(post["channel"] or ""), post["post"]))  # type: ignore[arg-type]
-        after = int(post["id"])  # type: ignore[arg-type]
+        print(render_plain(str(post["channel"] or ""), cast(dict[str, Any], post["post"])))
+        after = cast(int, post["id"])
     return after
 
 

@@ -36,9 +36,12 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         try:
-            if services is None and build is None:
+            if services is not None:
+                svc = services
+            elif build is not None:
+                svc = build()
+            else:
                 raise SettingsError("the web app needs its services (see parallelos.wiring)")
-            svc = services or build()  # type: ignore[misc]
             app.state.services = svc
             platforms = Platforms(svc)
             app.state.platforms = platforms

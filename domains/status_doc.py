@@ -292,7 +292,8 @@ def _list_items(text: str, marker: re.Pattern[str]) -> list[str]:
 
 def _parse_kpis(text: str) -> dict[str, str]:
     items = _list_items(text, re.compile(r"^- "))
-    return dict(item.split(": ", 1) if ": " in item else (item, "") for item in items)
+    pairs = (item.partition(": ") for item in items)
+    return {key: value for key, _, value in pairs}
 
 
 def _parse_headline(text: str) -> tuple[Color | None, str]:

@@ -19,7 +19,7 @@ any, refuse the whole message (reply with `refusal_text(errors)`) and apply none
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Literal
 
@@ -264,7 +264,7 @@ def _need(value: str, label: str) -> str:
 
 
 def _build(key: _Key, domains: Mapping[str, str]) -> Op:
-    builders = {
+    builders: dict[str, Callable[[], Op]] = {
         "phase": lambda: SetPhase(text=_need(key.value, "Phase")),
         "sprint": lambda: SetSprint(text=_need(key.value, "Sprint")),
         "decision": lambda: SetDecision(text=_need(key.value, "Decision")),

@@ -56,8 +56,16 @@ class RQJobQueue:
         for job_id, kwargs in jobs:
             kwargs = dict(kwargs)
             timeout = kwargs.pop(TIMEOUT_KEY, None) or JOB_TIMEOUT
-            opts = dict(kwargs=kwargs, job_id=job_id, result_ttl=0, failure_ttl=7 * 86400)
-            datas.append(Queue.prepare_data(func, timeout=timeout, **opts))
+            datas.append(
+                Queue.prepare_data(
+                    func,
+                    kwargs=kwargs,
+                    job_id=job_id,
+                    timeout=timeout,
+                    result_ttl=0,
+                    failure_ttl=7 * 86400,
+                )  # fmt: skip
+            )
         self.queue.enqueue_many(datas)
 
     def enqueue_once(self, name: str, *, flag: str, **kwargs: Any) -> None:

@@ -15,16 +15,17 @@ import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Update, func, select, update
 from sqlalchemy.orm import Session
 
 from domains.approvals.delivery import sweep
 from jobs.agent_tasks import requeue_stale_turns
 from orchestrator import outbox, statuses
-from orchestrator.db import utcnow
+from orchestrator.db import rowcount, utcnow
 from orchestrator.eventlog import record
 from orchestrator.handoff import enqueue_event, schedule_delivery
 from orchestrator.models import InboundEventRow
+from orchestrator.services import Services
 from orchestrator.statuses import EventStatus
 
 log = logging.getLogger(__name__)
@@ -42,7 +43,7 @@ class Reconciled:
     agent_turns: int = 0  # agent turns queued or running too long, queued again
 
 
-def reconcile(svc, *, grace: timedelta = GRACE) -> Reconciled:  # type: ignore[no-untyped-def]
+def reconcile(svc: Services, *, grace: timedelta = GRACE) -> Reconciled:
     result = Reconciled()
     for event_id in _stale_events(svc, grace):
         enqueue_event(svc, event_id)
@@ -64,7 +65,7 @@ def reconcile(svc, *, grace: timedelta = GRACE) -> Reconciled:  # type: ignore[n
     return result
 
 
-def _stale_events(svc, grace: timedelta) -> list[int]:  # type: ignore[no-untyped-def]
+def _stale_events(svc: Services, grace: timedelta) -> list[int]:
     """Unfinished events older than `grace`. Nothing is counted here: only a start counts."""
     cutoff = utcnow() - grace
     with svc.db.session() as s:
@@ -81,7 +82,7 @@ def _stale_events(svc, grace: timedelta) -> list[int]:  # type: ignore[no-untype
         )
 
 
-def start_attempt(svc, event_id: int) -> int | None:  # type: ignore[no-untyped-def]
+def start_attempt(svc: Services, event_id: int) -> int | None:
     """Count one attempt as a worker starts the event; its number, or None: not to be run.
 
     An event already started MAX_EVENT_ATTEMPTS times without finishing (each run crashed or
@@ -99,13 +100,13 @@ def start_attempt(svc, event_id: int) -> int | None:  # type: ignore[no-untyped-
             last = f"; last error: {row.error}" if row.error else ""
             _fail(s, event_id, f"started {row.attempts} times, never finished{last}")
             return None
-        started = s.execute(
-            _unfinished(event_id).values(attempts=InboundEventRow.attempts + 1)
-        ).rowcount
+        started = rowcount(
+            s.execute(_unfinished(event_id).values(attempts=InboundEventRow.attempts + 1))
+        )
     return row.attempts + 1 if started == 1 else None
 
 
-def attempt_failed(svc, event_id: int, attempt: int, reason: str) -> bool:  # type: ignore[no-untyped-def]
+def attempt_failed(svc: Services, event_id: int, attempt: int, reason: str) -> bool:
     """Keep why a started attempt failed; the last allowed one fails the event for good."""
     final = attempt >= MAX_EVENT_ATTEMPTS
     with svc.db.session() as s:
@@ -116,7 +117,7 @@ def attempt_failed(svc, event_id: int, attempt: int, reason: str) -> bool:  # ty
     return final
 
 
-def rerun_failed(svc) -> int:  # type: ignore[no-untyped-def]
+def rerun_failed(svc: Services) -> int:
     """`reconcile --failed`: events that failed for good get fresh attempts and are queued."""
     with svc.db.session() as s:
         ids = list(
@@ -143,7 +144,7 @@ def failed_events(session: Session) -> int:
     return int(session.scalar(query) or 0)
 
 
-def _unfinished(event_id: int):  # type: ignore[no-untyped-def]
+def _unfinished(event_id: int) -> Update:
     return update(InboundEventRow).where(
         InboundEventRow.id == event_id, InboundEventRow.status == EventStatus.RECEIVED
     )

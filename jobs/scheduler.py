@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 
 from jobs import reconcile as reconciler
 from jobs.brief_tick import tick
@@ -56,7 +57,7 @@ def run_loop(svc: Services, *, once: bool = False) -> None:
         time.sleep(max(0.0, min(next_reconcile, next_brief) - time.monotonic()))
 
 
-def _guard(what: str, fn, svc: Services) -> None:  # type: ignore[no-untyped-def]
+def _guard(what: str, fn: Callable[[Services], object], svc: Services) -> None:
     """A failing pass is logged and tried again next time; the loop never dies of it."""
     try:
         fn(svc)

@@ -100,7 +100,9 @@ class Deliverer:
         post = Post.model_validate(row.post)
         target = Target.model_validate(row.target)
         if row.kind == "update":
-            return sender.edit(post, self._earlier(row.update_of))
+            earlier = self._earlier(row.update_of)
+            assert earlier is not None  # _earlier raises rather than return None here
+            return sender.edit(post, earlier)
         dest = self._destination(target)
         if row.kind == "answer":
             if claim.recovering:  # an answer cannot be looked up: never show it twice

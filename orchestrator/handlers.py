@@ -13,9 +13,10 @@ from sqlalchemy import update
 
 from orchestrator import texts
 from orchestrator.canonical import InboundEvent, Platform, Post, Target
+from orchestrator.db import rowcount
 from orchestrator.eventlog import record
 from orchestrator.features import ActionFn, CommandFn, Features
-from orchestrator.ingest import load_event
+from orchestrator.ingest import stored_event
 from orchestrator.models import InboundEventRow
 from orchestrator.posting import reply_target
 from orchestrator.staff import Staff
@@ -115,11 +116,11 @@ class Handlers:
             update(InboundEventRow)
             .where(InboundEventRow.id == int(event_id), InboundEventRow.domain.is_(None))
             .values(domain=domain)
-        ).rowcount
-        if chosen != 1:
+        )
+        if rowcount(chosen) != 1:
             ctx.posts.answer(ctx.event, Post(text=texts.stale_action()))
             return
-        original = load_event(ctx.session.get(InboundEventRow, int(event_id)))
+        original = stored_event(ctx.session, int(event_id))
         record(
             ctx.session,
             kind="route.chosen",

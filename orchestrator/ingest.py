@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DataError, IntegrityError
+from sqlalchemy.orm import Session
 
 from orchestrator.canonical import EventKind, InboundEvent, Target
 from orchestrator.db import Database, utcnow
@@ -72,13 +73,12 @@ def store_events(db: Database, events: Sequence[InboundEvent]) -> list[int | Non
     first = {key: i for i, key in reversed(list(enumerate(keys)))}
     now = utcnow()
     rows = [_values(events[i], now) for i in sorted(first.values())]
-    table = InboundEventRow.__table__
     insert = pg_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
     statement = (
-        insert(table)
+        insert(InboundEventRow)
         .values(rows)
         .on_conflict_do_nothing(index_elements=["platform", "external_id"])
-        .returning(table.c.id, table.c.platform, table.c.external_id)
+        .returning(InboundEventRow.id, InboundEventRow.platform, InboundEventRow.external_id)
     )
     with db.engine.begin() as conn:
         stored = {(p, x): i for i, p, x in conn.execute(statement)}
@@ -99,3 +99,11 @@ def _values(event: InboundEvent, now: datetime) -> dict[str, object]:
 
 def load_event(row: InboundEventRow) -> InboundEvent:
     return InboundEvent.model_validate(row.payload)
+
+
+def stored_event(session: Session, event_id: int) -> InboundEvent:
+    """The stored event `event_id` (it must exist: callers hold its id from the database)."""
+    row = session.get(InboundEventRow, event_id)
+    if row is None:
+        raise LookupError(f"event {event_id} is not stored")
+    return load_event(row)

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from orchestrator import statuses
 from orchestrator.canonical import Post, SentRef, Target, dump
-from orchestrator.db import Database, utcnow
+from orchestrator.db import Database, rowcount, utcnow
 from orchestrator.models import OutboxRow
 from orchestrator.statuses import OutboxStatus
 
@@ -202,8 +202,8 @@ def _apply(s: Session, outcome: Outcome) -> bool:
             old=OutboxStatus.SENDING,
             **outcome.values,
         ).execution_options(synchronize_session=False)
-    ).rowcount
-    return done == 1
+    )
+    return rowcount(done) == 1
 
 
 def sent_ref(db: Database, outbox_id: int) -> tuple[str, SentRef | None]:

@@ -90,12 +90,13 @@ def _charter_texts(charter: Charter) -> dict[str, list[str]]:
     }
 
 
-def _count_features(charters: CharterSet) -> tuple[dict[str, Counter[str]], Counter[str]]:
+def _count_features(charters: CharterSet) -> tuple[dict[str, dict[str, float]], Counter[str]]:
     """Weighted feature counts per domain, and every word the charters use (for spelling)."""
     raw: Counter[str] = Counter()
-    counts: dict[str, Counter[str]] = {}
+    counts: dict[str, dict[str, float]] = {}
     for name, charter in charters.charters.items():
-        counts[name] = counter = Counter()
+        counter: dict[str, float] = {}
+        counts[name] = counter
         for field, texts in _charter_texts(charter).items():
             for text in texts:
                 tokens = content_words(normalise(text))
@@ -103,7 +104,8 @@ def _count_features(charters: CharterSet) -> tuple[dict[str, Counter[str]], Coun
                 # A keyword phrase speaks for the phrase; its single words count less.
                 share = 1.0 / len(tokens) if field == "keywords" and tokens else 1.0
                 for feat in features(tokens):
-                    counter[feat] += _WEIGHTS[field] * (1.0 if "~" in feat else share)
+                    weight = _WEIGHTS[field] * (1.0 if "~" in feat else share)
+                    counter[feat] = counter.get(feat, 0.0) + weight
         for spec in charter.routing.boundaries:
             for text in spec.examples:
                 raw.update(content_words(normalise(text)))
@@ -116,7 +118,7 @@ class _NaiveBayes:
     how much it discriminates (1 - normalised entropy of its domain distribution), so words
     every charter uses ("plan", "new", "time") barely move the decision."""
 
-    def __init__(self, counts: dict[str, Counter[str]]) -> None:
+    def __init__(self, counts: dict[str, dict[str, float]]) -> None:
         self.domains = list(counts)
         self.vocab: set[str] = set().union(*counts.values()) if counts else set()
         target = sum(sum(c.values()) for c in counts.values()) / max(len(counts), 1)

@@ -17,10 +17,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any, Generic, TypeVar, cast
+from typing import Any, Generic, TypeVar
 
-from sqlalchemy import ColumnElement, CursorResult, Update, update
+from sqlalchemy import ColumnElement, Update, update
 from sqlalchemy.orm import InstrumentedAttribute, Session
+
+from orchestrator.db import rowcount
 
 __all__ = [
     "ApprovalStatus",
@@ -270,4 +272,4 @@ def move(
     an illegal one raises IllegalMove, and a row not in an allowed status is left as it is.
     """
     result = session.execute(guarded(column, new, *where, old=old, **values))
-    return cast("CursorResult[Any]", result).rowcount == 1
+    return rowcount(result) == 1

@@ -10,7 +10,7 @@ import argparse
 import json
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from orchestrator.settings import Settings, SettingsError, load_settings
@@ -170,7 +170,7 @@ def _brief(args: argparse.Namespace) -> int:
     return _brief_cli(lambda svc: post_now(svc, args.name))
 
 
-def _brief_cli(fn, *, queue: bool = True) -> int:  # type: ignore[no-untyped-def]
+def _brief_cli(fn: Callable[[Services], str], *, queue: bool = True) -> int:
     from domains.briefs.cli import BriefCliError
     from jobs.queue import SyncJobQueue, connect_redis
     from jobs.runtime import install

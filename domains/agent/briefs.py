@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from domains.agent import budget, llm, texts
 from domains.agent.models import AgentTurnRow, TurnKind, close_turn
@@ -106,7 +107,7 @@ def _claim(services: Services, run_id: int) -> tuple[str, str, list[Post], list[
         return run.brief, spec.title if spec else run.brief, posts, list(targets.values())
 
 
-def _take(s, run: BriefRunRow) -> bool:  # type: ignore[no-untyped-def]
+def _take(s: Session, run: BriefRunRow) -> bool:
     """Insert (or take over a stale) `brief` turn for the run; False when it is finished."""
     try:
         with s.begin_nested():

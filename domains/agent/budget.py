@@ -21,7 +21,7 @@ from domains.agent import texts
 from domains.agent.models import BudgetNoticeRow
 from domains.approvals.models import ApprovalRow
 from orchestrator.canonical import Post
-from orchestrator.charters import Budget
+from orchestrator.charters import Budget, CharterSet
 from orchestrator.db import utcnow
 from orchestrator.models import LogEvent
 from orchestrator.statuses import ApprovalStatus
@@ -61,7 +61,7 @@ class BudgetState:
         return self.spent_usd + extra_usd < self.limit_usd
 
 
-def budget_of(charters, domain: str) -> Budget:  # type: ignore[no-untyped-def]
+def budget_of(charters: CharterSet, domain: str) -> Budget:
     """The charter's budget; the hub (routing, brief summaries) has the default one."""
     return charters.get(domain).budget if domain in charters else Budget()
 
@@ -74,7 +74,9 @@ def month_start(month: str) -> datetime:
     return datetime.strptime(month + "-01", "%Y-%m-%d")
 
 
-def state(session: Session, charters, domain: str, now: datetime | None = None) -> BudgetState:  # type: ignore[no-untyped-def]
+def state(
+    session: Session, charters: CharterSet, domain: str, now: datetime | None = None
+) -> BudgetState:
     month = month_of(now or utcnow())
     spent = session.scalar(
         select(func.coalesce(func.sum(LogEvent.cost_usd), 0.0)).where(

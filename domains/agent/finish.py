@@ -45,6 +45,7 @@ def finish(
         if not _won(s, claimed, result):
             return None
         turn = s.get(AgentTurnRow, claimed.turn_id)
+        assert turn is not None  # _won just moved this very row
         agent_event = claimed.event.model_copy(update={"user_name": f"{claimed.domain} agent"})
         posts = PostBatch(s, f"agent{claimed.turn_id}", claimed.event_id)
         ctx = Context(s, agent_event, claimed.event_id, posts, svc.orchestrator)
@@ -114,8 +115,8 @@ def _reply_text(ctx: Context, domain: str, result: LoopResult, effects: Effects)
 
 def _post(ctx: Context, turn: AgentTurnRow, claimed: Claimed, text: str) -> None:
     """Edit the placeholder(s) the pipeline posted; post in the thread when there are none."""
-    rows = [ctx.session.get(OutboxRow, i) for i in turn.reply_posts or []]
-    rows = [r for r in rows if r is not None]
+    found = [ctx.session.get(OutboxRow, i) for i in turn.reply_posts or []]
+    rows = [r for r in found if r is not None]
     if not rows:
         ctx.posts.add(reply_target(claimed.event), Post(text=text))
         return

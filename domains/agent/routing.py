@@ -13,6 +13,7 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import update
+from sqlalchemy.orm import Session
 
 from domains.agent import budget, llm, texts
 from domains.agent.models import AgentTurnRow, TurnKind, close_turn
@@ -22,9 +23,9 @@ from orchestrator import texts as core_texts
 from orchestrator.canonical import Post
 from orchestrator.charters import HUB
 from orchestrator.context import Context
-from orchestrator.db import utcnow
+from orchestrator.db import rowcount, utcnow
 from orchestrator.eventlog import record
-from orchestrator.ingest import load_event
+from orchestrator.ingest import stored_event
 from orchestrator.models import InboundEventRow
 from orchestrator.posting import PostBatch, reply_target
 from orchestrator.statuses import TurnStatus
@@ -77,7 +78,7 @@ def route_turn(svc: Services, event_id: int) -> tuple[set[str], list[Any]]:
     return _settle(svc, event_id, candidates, answer)
 
 
-def _turn(s, event_id: int) -> AgentTurnRow | None:  # type: ignore[no-untyped-def]
+def _turn(s: Session, event_id: int) -> AgentTurnRow | None:
     from sqlalchemy import select
 
     return s.scalars(
@@ -137,7 +138,7 @@ def _settle(
         )  # fmt: skip
         if not done:
             return set(), []
-        event = load_event(s.get(InboundEventRow, event_id))
+        event = stored_event(s, event_id)
         ctx = Context(
             s, event, event_id, PostBatch(s, f"route{event_id}", event_id), svc.orchestrator
         )
@@ -154,7 +155,7 @@ def _settle(
 
 
 def _record(s, event_id: int, answer: str, valid: bool, domain: str | None,
-            candidates: list[str]) -> None:  # type: ignore[no-untyped-def]  # fmt: skip
+            candidates: list[str]) -> None:  # fmt: skip
     """The consultation, with this month's rate so far (this one included)."""
     from domains.agent.budget import month_of, month_start
     from domains.agent.stats import consultation_rate
@@ -166,13 +167,11 @@ def _record(s, event_id: int, answer: str, valid: bool, domain: str | None,
            data=data, source_event_id=event_id)  # fmt: skip
 
 
-def _claim_event(s, event_id: int, domain: str) -> bool:  # type: ignore[no-untyped-def]
+def _claim_event(s: Session, event_id: int, domain: str) -> bool:
     """Set the message's domain unless the user already picked one with a button."""
-    return (
-        s.execute(
-            update(InboundEventRow)
-            .where(InboundEventRow.id == event_id, InboundEventRow.domain.is_(None))
-            .values(domain=domain)
-        ).rowcount
-        == 1
+    claimed = s.execute(
+        update(InboundEventRow)
+        .where(InboundEventRow.id == event_id, InboundEventRow.domain.is_(None))
+        .values(domain=domain)
     )
+    return rowcount(claimed) == 1

@@ -11,14 +11,21 @@ from sqlalchemy.orm import Session
 from domains import store
 from domains.agent import memory
 from domains.agent.prompt import Headline, InboxItem, Snapshot
+from domains.inbox.service import open_entries
 from orchestrator.canonical import InboundEvent
+from orchestrator.charters import CharterSet
 
 MEMORIES = 5
 
 
 def load(
-    session: Session, charters, domain: str, event: InboundEvent, event_id: int, text: str
-) -> Snapshot:  # type: ignore[no-untyped-def]
+    session: Session,
+    charters: CharterSet,
+    domain: str,
+    event: InboundEvent,
+    event_id: int,
+    text: str,
+) -> Snapshot:
     return Snapshot(
         domain=domain,
         author=event.user_name or event.identity,
@@ -31,7 +38,7 @@ def load(
     )
 
 
-def _board(session: Session, charters) -> list[Headline]:  # type: ignore[no-untyped-def]
+def _board(session: Session, charters: CharterSet) -> list[Headline]:
     """Headlines only: colour and one line per domain, as on the shared board."""
     docs = store.load_all(session)
     rows = []
@@ -43,8 +50,6 @@ def _board(session: Session, charters) -> list[Headline]:  # type: ignore[no-unt
 
 
 def _inbox(session: Session, domain: str) -> list[InboxItem]:
-    from domains.inbox.service import open_entries
-
     return [
         InboxItem(e.id, e.from_domain, e.priority, e.status, e.ask, e.context, e.privacy_note)
         for e in open_entries(session, domain, limit=20)

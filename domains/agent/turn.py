@@ -22,8 +22,7 @@ from domains.agent.toolbox import Effects, Toolbox
 from domains.agent.tools import ToolSet
 from orchestrator import statuses
 from orchestrator.db import utcnow
-from orchestrator.ingest import load_event
-from orchestrator.models import InboundEventRow
+from orchestrator.ingest import stored_event
 from orchestrator.statuses import TurnStatus
 
 if TYPE_CHECKING:
@@ -77,7 +76,7 @@ def _claim(svc: Services, event_id: int, domain: str) -> Claimed | None:
             started_at=utcnow(), attempts=turn.attempts + 1,
         ):  # fmt: skip
             return None
-        event = load_event(s.get(InboundEventRow, event_id))
+        event = stored_event(s, event_id)
         return Claimed(turn.id, turn.attempts, event_id, domain, event, turn.text)
 
 

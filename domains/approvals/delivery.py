@@ -15,6 +15,7 @@ import uuid
 from datetime import timedelta
 
 from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import Session
 
 from domains.approvals import cards
 from domains.approvals import service as approvals
@@ -139,7 +140,9 @@ def _next_status(outcome: Outcome, attempts: int) -> tuple[DeliveryStatus, float
     return DeliveryStatus.FAILED, None
 
 
-def _report(s, posts: PostBatch, svc: Services, row: ApprovalRow, outcome: Outcome) -> None:  # type: ignore[no-untyped-def]
+def _report(
+    s: Session, posts: PostBatch, svc: Services, row: ApprovalRow, outcome: Outcome
+) -> None:
     """The event for every attempt; card edits when it ended; a notice when it failed."""
     status = DeliveryStatus(row.webhook_status)
     kind = {DeliveryStatus.DELIVERED: "approval.delivered", DeliveryStatus.FAILED:

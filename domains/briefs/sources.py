@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Generic, TypeVar
 
-from sqlalchemy import case, func, select
+from sqlalchemy import ColumnElement, case, func, select
 from sqlalchemy.orm import Session
 
 from domains.approvals.cards import approval_card
@@ -120,7 +120,7 @@ def changes_since(
 
 def open_inbox(session: Session, *, domain: str | None = None, limit: int = 10) -> Page[InboxItem]:
     """Unfinished inbox entries (to `domain` if given): high priority first, then oldest."""
-    where = [InboxEntryRow.status.in_(UNFINISHED)]
+    where: list[ColumnElement[bool]] = [InboxEntryRow.status.in_(UNFINISHED)]
     if domain is not None:
         where.append(InboxEntryRow.to_domain == domain)
     rank = case({"high": 0, "normal": 1}, value=InboxEntryRow.priority, else_=2)
