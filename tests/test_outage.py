@@ -51,6 +51,9 @@ from tests.test_resilience import (
     worker_env,
 )
 
+# Worker and Redis processes start and stop many times here: slow on a loaded machine.
+pytestmark = pytest.mark.timeout(600)
+
 OUTAGE_PASSES = 10 * MAX_EVENT_ATTEMPTS
 
 
