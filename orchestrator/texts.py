@@ -12,6 +12,11 @@ def routed(domain: str, reason: str) -> str:
     return f"→ *{domain}*: {reason}"
 
 
+def answered_for(domain: str, copy_at: str | None) -> str:
+    """The title of an answer given where it was asked (plain text: Slack shows it as a header)."""
+    return f"→ {domain} · copy in {copy_at}" if copy_at else f"→ {domain}"
+
+
 def mirrored(who: str, where: str, text: str) -> str:
     return f"*{who}* ({where}):\n{text}"
 
