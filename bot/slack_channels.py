@@ -50,6 +50,31 @@ def find_channel(
     return None
 
 
+def list_channels(client: WebClient) -> list[dict[str, Any]]:
+    """Every public and private channel the bot can see, archived ones included."""
+    channels: list[dict[str, Any]] = []
+    cursor = None
+    for _ in range(LIST_PAGES):
+        page = call(
+            client,
+            "conversations.list",
+            types="public_channel,private_channel",
+            exclude_archived=False,
+            limit=LIST_PAGE,
+            cursor=cursor,
+        )
+        channels += page.get("channels") or []
+        cursor = (page.get("response_metadata") or {}).get("next_cursor")
+        if not cursor:
+            break
+    return channels
+
+
+def create_channel(client: WebClient, name: str) -> str:
+    """Create `name` (or find it, when another process created it first); its id."""
+    return str(_create(client, name)["id"])
+
+
 def invite_operators(client: WebClient, channel: str, users: list[str]) -> None:
     """Invite each operator (one call each, so one who is already there stops nobody)."""
     for user in users:

@@ -18,6 +18,7 @@ from slack_sdk.webhook import WebhookClient
 from bot.slack_calls import Refused, Uncertain, call, classify, header
 from bot.slack_channels import ensure_channel
 from bot.slack_render import render_slack
+from bot.slack_setup import pin
 from orchestrator.canonical import Platform, Post, SentRef
 from orchestrator.outbound import (
     UNKNOWN,
@@ -83,6 +84,8 @@ class SlackSender:
             )
         except Uncertain:
             return self._confirm(dest, key)
+        if post.pin:
+            self._pin(sent["channel"], sent["ts"])
         return SentRef(channel=sent["channel"], message_id=sent["ts"], thread=dest.thread)
 
     def edit(self, post: Post, ref: SentRef) -> SentRef:
@@ -125,6 +128,13 @@ class SlackSender:
         return ensure_channel(self.client, name, invite=self.operators), None
 
     # -- helpers ------------------------------------------------------------------------
+    def _pin(self, channel: str, ts: str) -> None:
+        """Pin a guide once posted; it is out already, so a refusal is logged, not retried."""
+        try:
+            pin(self.client, channel, ts)
+        except (Refused, RetryLater) as exc:
+            log.warning("could not pin %s in %s: %s", ts, channel, exc)
+
     def _confirm(self, dest: Destination, key: str) -> SentRef:
         """After a lost answer: the post if Slack has it; else look again after SETTLE seconds
         (a post Slack is slow to answer shows late), through the outbox's in-doubt re-check."""

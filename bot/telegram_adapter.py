@@ -18,13 +18,14 @@ from typing import Any
 
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
-from telegram import BotCommand, Update
+from telegram import Update
 from telegram.error import InvalidToken, TelegramError
 
 from bot import telegram_client as client
 from bot.intake import Intake
 from bot.telegram_events import ALLOWED_UPDATES, BotIdentity, callback_id, to_event
 from bot.telegram_poller import Poller
+from bot.telegram_setup import bot_commands
 from orchestrator.canonical import InboundEvent
 from orchestrator.ingest import Unstorable
 from orchestrator.services import Services
@@ -34,15 +35,6 @@ log = logging.getLogger(__name__)
 
 WEBHOOK_PATH = "/telegram/webhook"
 SECRET_HEADER = "x-telegram-bot-api-secret-token"
-COMMANDS = [
-    ("help", "What I can do"),
-    ("board", "The headline board of every domain"),
-    ("status", "A domain's status doc: /status travel"),
-    ("inbox", "Open cross-domain asks: /inbox [domain]"),
-    ("brief", "Post a brief now: /brief weekly"),
-    ("approvals", "Actions waiting for an operator"),
-    ("domains", "The domains and their missions"),
-]
 START_TIMEOUT = 15.0  # seconds start-up waits for Telegram before retrying in the background
 SETUP_RETRY_CAP = 300.0
 
@@ -121,7 +113,7 @@ class TelegramAdapter:
     async def _setup(self) -> None:
         await self.bot.initialize()
         self.me = BotIdentity(self.bot.id, self.bot.username)
-        await self.bot.set_my_commands([BotCommand(n, d) for n, d in COMMANDS])
+        await self.bot.set_my_commands(bot_commands())
         if self.public_url is None:
             await self.bot.delete_webhook()
             log.info("telegram: long polling as @%s", self.me.username)

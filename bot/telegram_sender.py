@@ -107,6 +107,8 @@ class TelegramSender:
     def send(self, post: Post, dest: Destination, *, key: str) -> SentRef:
         parts = self._render(post)
         first = self._call(self._send_part(parts[0], dest, reply=True), sending=True)
+        if post.pin:
+            self._pin(dest.channel, first.message_id)
         last = first
         for part in parts[1:]:
             sent = self._send_tail(part, dest, key)
@@ -161,6 +163,21 @@ class TelegramSender:
 
     def close(self) -> None:
         self.thread.close()
+
+    def call(self, make: Any) -> Any:
+        """One Bot API call, `make(bot)`, with errors as the outbox sees them (provisioning)."""
+        return self._call(make)
+
+    def _pin(self, chat: str, message_id: int) -> None:
+        """Pin a guide once sent; it is out already, so a refusal is logged, not retried."""
+
+        def make(bot: Bot) -> Coroutine[Any, Any, bool]:
+            return bot.pin_chat_message(chat, message_id, disable_notification=True)
+
+        try:
+            self._call(make)
+        except (RetryLater, PermanentFailure) as exc:
+            log.warning("could not pin message %s in %s: %s", message_id, chat, exc)
 
     # -- internals ----------------------------------------------------------------------
     def _render(self, post: Post) -> list[TelegramMessage]:

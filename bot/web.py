@@ -22,6 +22,7 @@ from starlette.concurrency import run_in_threadpool
 from bot import web_local
 from bot.limits import BodyLimit
 from bot.platforms import Platforms
+from bot.web_setup import BackgroundSetup
 from orchestrator.services import Services
 from orchestrator.settings import SettingsError
 
@@ -29,9 +30,17 @@ log = logging.getLogger(__name__)
 
 
 def create_app(
-    services: Services | None = None, *, build: Callable[[], Services] | None = None
+    services: Services | None = None,
+    *,
+    build: Callable[[], Services] | None = None,
+    provision: bool | None = None,
 ) -> FastAPI:
-    """The web app over `services`, or over what `build` makes when the process starts."""
+    """The web app over `services`, or over what `build` makes when the process starts.
+
+    `provision`: find or create every domain's channel and topic in the background on start;
+    by default the web process itself does (`build`), an embedding caller opts in.
+    """
+    provision = services is None if provision is None else provision
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -46,6 +55,10 @@ def create_app(
             platforms = Platforms(svc)
             app.state.platforms = platforms
             await platforms.start(app)
+            setup = BackgroundSetup(svc)
+            app.state.setup = setup
+            if provision:
+                setup.start()
         except SettingsError as exc:
             if services is not None:
                 raise  # an embedding caller (tests) handles it
@@ -55,6 +68,7 @@ def create_app(
         try:
             yield
         finally:
+            setup.stop()
             await platforms.stop()
 
     # No OpenAPI document or docs UI: nothing public should describe the local API.

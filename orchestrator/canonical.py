@@ -95,6 +95,7 @@ class Post(BaseModel):
     buttons: list[Button] = Field(default_factory=list)
     context: str | None = None
     ephemeral_to: str | None = None  # show only to this platform user (Slack ephemeral)
+    pin: bool = False  # pin it in its channel once sent (a channel's guide)
 
 
 class Target(BaseModel):

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from sqlalchemy import select
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
+from orchestrator import claims
 from orchestrator.canonical import Platform, Target
+from orchestrator.claims import Create
 from orchestrator.db import Database
 from orchestrator.models import ChannelRow
 from orchestrator.outbound import Destination, PermanentFailure, Sender
@@ -68,20 +70,59 @@ class ChannelDirectory:
             if sender is None:
                 raise PermanentFailure(f"{platform.value} is not configured")
             name = channel_name(self.settings, domain)
-            external_id, thread = sender.ensure_channel(domain=domain, name=name)
-            self.remember(platform, domain, external_id, thread, name)
-            place = self._stored(platform, domain) or (external_id, thread)
+            place = self.ensure(
+                platform, domain, name, lambda: sender.ensure_channel(domain=domain, name=name)
+            )
         self._places[(platform, domain)] = place
         return place
 
-    def _stored(self, platform: Platform, domain: str) -> tuple[str, str | None] | None:
+    def ensure(
+        self, platform: Platform, domain: str, name: str, create: Create
+    ) -> tuple[str, str | None]:
+        """The remembered place, or the one `create` makes: created once, however many
+        processes ask at the same time (the first to claim the row creates, the others wait)."""
+        return claims.ensure(self.db, platform, domain, name, create)
+
+    def remembered(self, platform: Platform) -> dict[str, tuple[str, str | None]]:
+        """Every place remembered on `platform`, by domain (claims still being created left out)."""
         with self.db.session() as s:
-            row = s.execute(
-                select(ChannelRow.external_id, ChannelRow.thread).where(
-                    ChannelRow.platform == platform.value, ChannelRow.domain == domain
+            rows = s.execute(
+                select(ChannelRow.domain, ChannelRow.external_id, ChannelRow.thread).where(
+                    ChannelRow.platform == platform.value, ChannelRow.external_id != claims.PENDING
                 )
-            ).first()
-        return (row.external_id, row.thread) if row is not None else None
+            ).all()
+        return {r.domain: (r.external_id, r.thread) for r in rows}
+
+    def relocate(
+        self, platform: Platform, domain: str, external_id: str, thread: str | None, name: str
+    ) -> None:
+        """Remember a new place for `domain` (its old channel is gone, or found by name)."""
+        with self.db.session() as s:
+            s.execute(
+                update(ChannelRow)
+                .where(ChannelRow.platform == platform.value, ChannelRow.domain == domain)
+                .values(external_id=external_id, thread=thread, name=name)
+            )
+        self._places.pop((platform, domain), None)
+        self._homes.clear()
+        self.remember(platform, domain, external_id, thread, name)
+
+    def forget(self, platform: Platform, domain: str, external_id: str, thread: str | None) -> None:
+        """Drop a remembered place that no longer exists (only if it is still that one)."""
+        with self.db.session() as s:
+            s.execute(
+                delete(ChannelRow).where(
+                    ChannelRow.platform == platform.value,
+                    ChannelRow.domain == domain,
+                    ChannelRow.external_id == external_id,
+                    ChannelRow.thread.is_(None) if thread is None else ChannelRow.thread == thread,
+                )
+            )
+        self._places.pop((platform, domain), None)
+        self._homes.clear()
+
+    def _stored(self, platform: Platform, domain: str) -> tuple[str, str | None] | None:
+        return claims.stored(self.db, platform, domain)
 
     def remember(
         self, platform: Platform, domain: str, external_id: str, thread: str | None, name: str

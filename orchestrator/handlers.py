@@ -14,11 +14,12 @@ from sqlalchemy import update
 from orchestrator import texts
 from orchestrator.canonical import InboundEvent, Platform, Post, Target
 from orchestrator.db import rowcount
+from orchestrator.channels import channel_name
 from orchestrator.eventlog import record
 from orchestrator.features import ActionFn, CommandFn, Features
 from orchestrator.ingest import stored_event
 from orchestrator.models import InboundEventRow
-from orchestrator.posting import reply_target
+from orchestrator.posting import domain_targets, reply_target
 from orchestrator.staff import Staff
 
 if TYPE_CHECKING:
@@ -50,15 +51,39 @@ class Handlers:
         if in_home:
             self.staff.answered(ctx, domain, event, [ctx.posts.add(reply_target(event), answer)])
             return
+        # Answered where it was asked (the DM's thread, the private chat); the domain's
+        # channel gets the message and a copy of the answer. An agent's reply edits both
+        # (keeping each post's title, which names the domain and where the copy is).
+        copy_at = self.copy_place(event.platform, domain)
+        named = answer.model_copy(update={"title": texts.answered_for(domain, copy_at)})
+        asked = ctx.posts.add(reply_target(event), named)
+        copies = []
+        for target in self._mirror_targets(event, domain):
+            mirror = ctx.posts.add(target, self._mirror(event, domain, target))
+            copies.append(ctx.posts.add(target.model_copy(update={"reply_to_post": mirror.id}),
+                                        answer))  # fmt: skip
+        self.staff.answered(ctx, domain, event, [asked, *copies])
+
+    def copy_place(self, platform: Platform, domain: str) -> str | None:
+        """How the answer names the domain's copy: `#pos-finance`, `the finance topic`."""
+        settings = self.orch.settings
+        if platform is Platform.SLACK:
+            return f"#{channel_name(settings, domain)}"
+        if platform is Platform.TELEGRAM:
+            return f"the {domain} topic" if settings.telegram_chat_id is not None else None
+        return f"the {domain} channel"
+
+    def _mirror_targets(self, event: InboundEvent, domain: str) -> list[Target]:
+        """The domain's channel; without a Telegram group, the operators' chats but the one
+        the answer is already in."""
+        targets = domain_targets(self.orch.settings, event.platform, domain)
+        return [t for t in targets if t.channel is None or t.channel != event.channel]
+
+    def _mirror(self, event: InboundEvent, domain: str, target: Target) -> Post:
         who = event.user_name or event.user
         where = "direct message" if event.is_direct else "mention"
-        mirror = Post(text=texts.mirrored(who, where, event.text))
-        answers = []
-        for row in ctx.posts.to_domain(self.orch.settings, event.platform, domain, mirror):
-            target = Target.model_validate(row.target)
-            threaded = target.model_copy(update={"reply_to_post": row.id})
-            answers.append(ctx.posts.add(threaded, answer))
-        self.staff.answered(ctx, domain, event, answers)
+        title = f"[{domain}]" if target.channel is not None else None
+        return Post(text=texts.mirrored(who, where, event.text), title=title)
 
     # -- commands -------------------------------------------------------------------------
     def command(self, ctx: Context) -> str | None:

@@ -124,7 +124,6 @@ class Orchestrator:
                 return None  # the model is asked outside this transaction
             ctx.posts.add(target, self.ask_which(ctx, list(decision.candidates)))
             return None
-        ctx.posts.add(target, Post(text=texts.routed(decision.domain, decision.reason)))
         self.domain_message(ctx, decision.domain, in_home=False)
         return decision.domain
 

@@ -6,7 +6,7 @@ the CLI; the edge, the staff and the job functions receive it and never build th
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from orchestrator.canonical import Platform
 from orchestrator.channels import ChannelDirectory
@@ -17,6 +17,7 @@ from orchestrator.features import Features
 from orchestrator.jobqueue import JobQueue
 from orchestrator.outbound import Sender
 from orchestrator.pipeline import Orchestrator
+from orchestrator.provisioning import Provisioner
 from orchestrator.router import Router
 from orchestrator.settings import Settings
 
@@ -35,3 +36,4 @@ class Services:
     features: Features
     orchestrator: Orchestrator
     deliverer: Deliverer
+    provisioners: dict[Platform, Provisioner] = field(default_factory=dict)

@@ -12,6 +12,11 @@ def routed(domain: str, reason: str) -> str:
     return f"→ *{domain}*: {reason}"
 
 
+def answered_for(domain: str, copy_at: str | None) -> str:
+    """The title of an answer given where it was asked (plain text: Slack shows it as a header)."""
+    return f"→ {domain} · copy in {copy_at}" if copy_at else f"→ {domain}"
+
+
 def mirrored(who: str, where: str, text: str) -> str:
     return f"*{who}* ({where}):\n{text}"
 
@@ -172,3 +177,30 @@ def history_title(title: str) -> str:
 
 def history_line(when: str, actor: str, field: str, old: str, new: str) -> str:
     return f"• {when} · {actor} · {field}: {old or '—'} → {new or '—'}"
+
+
+# -- provisioning (the pinned "how to use this channel" post) --------------------------------
+HUB_MISSION = "Cross-domain briefs and the headline board of every domain."
+
+
+def guide_title(domain: str) -> str:
+    return f"How to use this channel — {domain}"
+
+
+def guide(domain: str, mission: str) -> str:
+    return (
+        f"*{domain}*: {mission}\n"
+        "Everything written here belongs to this domain. Status lines update its doc:\n"
+        "• `Phase:` `Sprint:` `Decision:` `Headline: green|yellow|red …`\n"
+        "• `Next: a; b; c` — `Blocker: …` (or `Blocker: none`) — `KPI name: value`\n"
+        "• `Ask <domain> [high|normal|low]: …` — `Propose: …` — `Remind <when>: …`\n"
+        f"Commands: `status {domain}`, `board`, `inbox {domain}`, `reminders {domain}`, "
+        f"`charter {domain}`, `memory {domain}`, `help`."
+    )
+
+
+HUB_GUIDE = (
+    "*hub*: cross-domain briefs land here (`brief weekly`), with every domain's headline.\n"
+    "Message me anywhere else and I route it to the right domain's channel.\n"
+    "Commands: `board`, `domains`, `inbox`, `approvals`, `brief weekly`, `help`."
+)

@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from orchestrator.settings import Settings, SettingsError, load_settings
+from parallelos import cli_setup
 
 if TYPE_CHECKING:
     from orchestrator.jobqueue import JobQueue
@@ -70,6 +71,7 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("name", help="the brief's name, e.g. weekly")
     b.add_argument("--dry-run", action="store_true", help="print it; store and post nothing")
     b.set_defaults(func=_brief)
+    cli_setup.add_commands(sub)
     return p
 
 
@@ -212,6 +214,8 @@ def _doctor(args: argparse.Namespace) -> int:
     print("Telegram: " + ("configured" if settings.telegram_enabled else "not configured"))
     print("Language model: " + ("configured" if not settings.offline else "offline mode"))
     print(_failed_events_line(settings.database_url))
+    for line in cli_setup.doctor_lines(settings):
+        print(line)
     return 0
 
 

@@ -26,12 +26,15 @@ from orchestrator.features import Features
 from orchestrator.jobqueue import JobQueue
 from orchestrator.outbound import Sender
 from orchestrator.pipeline import Orchestrator
+from orchestrator.provisioning import Provisioner
 from orchestrator.router import Router
 from orchestrator.services import Services
 from orchestrator.settings import Settings, load_settings
 from orchestrator.staff import Staff
 
-__all__ = ["build_queue", "build_senders", "build_services", "features", "staff"]
+__all__ = [
+    "build_provisioners", "build_queue", "build_senders", "build_services", "features", "staff",
+]  # fmt: skip
 
 
 def features(settings: Settings, charters: CharterSet) -> Features:
@@ -58,6 +61,27 @@ def build_senders(settings: Settings) -> dict[Platform, Sender]:
 
         senders[Platform.TELEGRAM] = TelegramSender(settings)
     return senders
+
+
+def build_provisioners(
+    settings: Settings, senders: dict[Platform, Sender]
+) -> dict[Platform, Provisioner]:
+    """One provisioner per platform with a real sender (each reuses that sender's client)."""
+    provisioners: dict[Platform, Provisioner] = {}
+    slack, telegram = senders.get(Platform.SLACK), senders.get(Platform.TELEGRAM)
+    if slack is not None and settings.slack_enabled:
+        from bot.slack_sender import SlackSender
+        from bot.slack_setup import SlackProvisioner
+
+        if isinstance(slack, SlackSender):
+            provisioners[Platform.SLACK] = SlackProvisioner(slack.client, slack.operators)
+    if telegram is not None and settings.telegram_enabled:
+        from bot.telegram_sender import TelegramSender
+        from bot.telegram_setup import TelegramProvisioner
+
+        if isinstance(telegram, TelegramSender):
+            provisioners[Platform.TELEGRAM] = TelegramProvisioner(telegram)
+    return provisioners
 
 
 def build_queue(settings: Settings, *, inline_ok: bool = True) -> JobQueue:
@@ -103,6 +127,7 @@ def build_services(
         features=feature_list,
         orchestrator=orchestrator,
         deliverer=Deliverer(db, senders, directory),
+        provisioners=build_provisioners(settings, senders),
     )
 
 

@@ -18,6 +18,7 @@ from tests.fakes.slack_api import FakeSlack
 from tests.slack_support import OPERATOR, FakeSlackHooks, slack_services
 from tests.slack_support import running as slack_running
 from tests.telegram_support import FORUM, fake_telegram, telegram_services
+from tests.telegram_support import OPERATOR as TG_OPERATOR
 from tests.telegram_support import running as telegram_running
 
 ASK = "flights to lisbon in march? we're booking now; book the 9:40 if it's under 200 EUR"
@@ -46,11 +47,15 @@ def test_slack_dm_updates_the_doc_and_proposes_through_tools(db, api):
         slack_running(slack_services(db, slack, ANTHROPIC_API_KEY=KEY)) as client,
     ):
         script(api)
-        assert SlackDialogue(client, slack).say(ASK).response.status_code == 200
+        dialogue = SlackDialogue(client, slack)
+        said = dialogue.say(ASK)
+        assert said.response.status_code == 200
         mirror, answer, card = slack.messages("pos-travel")
+        (asked,) = dialogue.thread(said)  # the agent answers in the DM's thread, where asked
     assert answer["text"].startswith("Phase is Booking; the 9:40 waits for your approval.")
     assert "phase → Booking" in answer["text"]
-    assert len(slack.calls("chat.update")) == 1  # the placeholder, edited once
+    assert asked["text"] == f"→ travel · copy in #pos-travel\n{answer['text']}"
+    assert len(slack.calls("chat.update")) == 2  # each placeholder (DM, copy) edited once
     assert "Book the 9:40 flight" in str(card.get("blocks"))
     doc, approval = doc_and_approval(db)
     assert doc.phase == "Booking" and approval.status == ApprovalStatus.PENDING
@@ -65,8 +70,10 @@ def test_telegram_topic_message_updates_the_doc_through_tools(db, api):
         assert TelegramDialogue(client, tg).say(ASK).response.status_code == 200
         (topic,) = tg.topics(FORUM)
         texts = [m["text"] for m in tg.messages(FORUM, topic)]
+        private = [m["text"] for m in tg.messages(TG_OPERATOR)]
     assert any(t.startswith("Phase is Booking") for t in texts)
-    assert len(tg.calls("editMessageText")) == 1
+    assert any("Phase is Booking" in t and "copy in the travel topic" in t for t in private)
+    assert len(tg.calls("editMessageText")) == 2  # the private answer and the topic's copy
     doc, approval = doc_and_approval(db)
     assert doc.next_steps == ["book the 9:40 flight"] and approval.domain == "travel"
 

@@ -27,7 +27,7 @@ def test_a_confident_route_never_asks_the_model(db, api):
     assert routing_requests(api) == []
     assert len(api.requests()) == 1  # the travel agent's own turn
     assert events(db, "route.consulted") == []
-    assert "*travel*" in c.posts_in(DM)[0].post.text
+    assert c.posts_in(DM)[0].post.title == "→ travel · copy in #pos-travel"
 
 
 def test_an_ambiguous_message_is_routed_by_the_model_among_the_candidates(db, api):

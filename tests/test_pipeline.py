@@ -39,10 +39,12 @@ def test_dm_is_routed_answered_in_thread_and_mirrored_in_domain_channel(db):
     (event_id,) = store_events(db, [dm("flights to lisbon in march?")])
     tasks.process_event(event_id)
     reply = sender.in_channel("D1")
-    assert len(reply) == 1 and "travel" in reply[0].post.text
-    assert reply[0].dest.thread == "100.1"
+    assert len(reply) == 1 and reply[0].dest.thread == "100.1"
+    assert reply[0].post.title == "→ travel · copy in #pos-travel"  # the domain, the copy
+    assert "Noted for *travel*" in reply[0].post.text  # the answer itself, where it was asked
     mirrored = sender.in_channel("CPOS-TRAVEL")
     assert [m.post.text.endswith("flights to lisbon in march?") for m in mirrored] == [True, False]
+    assert mirrored[1].post.text == reply[0].post.text  # the copy of the answer
     assert mirrored[1].dest.thread == mirrored[0].ref.message_id  # the answer under the message
 
 

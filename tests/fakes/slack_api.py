@@ -77,6 +77,24 @@ class FakeSlack(ChatMethods, ConversationMethods, FakeHTTPServer):
                 channel.members.add(self.bot_user_id)
             return self._store_channel(channel)
 
+    def rename(self, ref: str, name: str) -> None:
+        """A person renames a channel (its id stays)."""
+        with self._lock:
+            self._find(ref).name = name
+
+    def archive(self, ref: str) -> None:
+        """A person archives a channel: the bot leaves it, its name stays taken."""
+        with self._lock:
+            channel = self._find(ref)
+            channel.is_archived, channel.is_member = True, False
+            channel.members.discard(self.bot_user_id)
+
+    def pinned(self, ref: str) -> list[dict[str, Any]]:
+        """The channel's pinned messages, oldest first."""
+        with self._lock:
+            channel = self._find(ref)
+            return [copy.deepcopy(self._message(channel, ts)) for ts in channel.pins]
+
     def add_im(self, user_id: str) -> str:
         """The direct-message channel between the bot and `user_id` (created once); its id."""
         with self._lock:

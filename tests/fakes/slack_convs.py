@@ -13,6 +13,7 @@ if TYPE_CHECKING:
 
 CHANNEL_NAME = re.compile(r"^[a-z0-9_-]+$")  # FACTS §1.7
 MAX_NAME = 80
+TOPIC_MAX = 250
 
 
 class ConversationMethods:
@@ -28,7 +29,46 @@ class ConversationMethods:
             "conversations.history": self._history,
             "conversations.replies": self._replies,
             "conversations.open": self._open,
+            "conversations.setTopic": lambda p: self._set_text(p, "topic"),
+            "conversations.setPurpose": lambda p: self._set_text(p, "purpose"),
+            "pins.add": self._pin,
+            "pins.list": self._pins,
         }
+
+    def _set_text(self: FakeSlack, params: dict[str, Any], field: str) -> dict[str, Any]:
+        """conversations.setTopic / setPurpose: a member sets it, at most 250 characters."""
+        channel = self._find(params.get("channel"))
+        if channel.is_archived:
+            raise SlackError("is_archived")
+        if not channel.is_member:
+            raise SlackError("not_in_channel")
+        text = str(params.get(field) or "")
+        if len(text) > TOPIC_MAX:
+            raise SlackError("too_long")
+        setattr(channel, field, text)
+        return {"channel": channel.as_json()}
+
+    def _pin(self: FakeSlack, params: dict[str, Any]) -> dict[str, Any]:
+        channel = self._readable(params)
+        if channel.is_archived:
+            raise SlackError("is_archived")
+        ts = str(params.get("timestamp") or "")
+        if not ts:
+            raise SlackError("no_item_specified")
+        self._message(channel, ts)
+        if ts in channel.pins:
+            raise SlackError("already_pinned")
+        channel.pins.append(ts)
+        return {}
+
+    def _pins(self: FakeSlack, params: dict[str, Any]) -> dict[str, Any]:
+        channel = self._find(params.get("channel"))
+        items = [
+            {"type": "message", "channel": channel.id,
+             "message": self._public(self._message(channel, ts))}
+            for ts in reversed(channel.pins)
+        ]  # fmt: skip
+        return {"items": items}
 
     def _list(self: FakeSlack, params: dict[str, Any]) -> dict[str, Any]:
         types = set(str(params.get("types") or "public_channel").split(","))

@@ -32,6 +32,9 @@ class Channel:
     im_user: str | None = None  # set for a direct-message channel
     members: set[str] = field(default_factory=set)
     created: int = field(default_factory=lambda: int(time.time()))
+    topic: str = ""
+    purpose: str = ""
+    pins: list[str] = field(default_factory=list)  # pinned message ts, oldest first
 
     @property
     def kind(self) -> str:
@@ -54,6 +57,8 @@ class Channel:
             "is_member": self.is_member,
             "created": self.created,
             "num_members": len(self.members),
+            "topic": {"value": self.topic, "creator": "", "last_set": 0},
+            "purpose": {"value": self.purpose, "creator": "", "last_set": 0},
         }
 
 

@@ -13,6 +13,8 @@ if TYPE_CHECKING:
     from tests.fakes.telegram_api import FakeTelegram
 
 COMMAND = re.compile(r"^[a-z0-9_]{1,32}$")
+DESCRIPTION_MAX = 512
+SHORT_DESCRIPTION_MAX = 120
 SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 
 
@@ -34,7 +36,24 @@ class AdminMethods:
             "setWebhook": self._set_webhook,
             "deleteWebhook": self._delete_webhook,
             "getWebhookInfo": self._webhook_info,
+            "setMyDescription": lambda p: self._set_about(p, "description", DESCRIPTION_MAX),
+            "getMyDescription": lambda p: self._get_about(p, "description"),
+            "setMyShortDescription": lambda p: self._set_about(
+                p, "short_description", SHORT_DESCRIPTION_MAX
+            ),
+            "getMyShortDescription": lambda p: self._get_about(p, "short_description"),
         }
+
+    def _set_about(self: FakeTelegram, params: dict[str, Any], field: str, limit: int) -> bool:
+        """setMyDescription / setMyShortDescription: per language, empty removes it."""
+        text = str(params.get(field) or "")
+        if len(text) > limit:
+            raise bad_request(f"{field} is too long")
+        self.about[(field, str(params.get("language_code") or ""))] = text
+        return True
+
+    def _get_about(self: FakeTelegram, params: dict[str, Any], field: str) -> dict[str, str]:
+        return {field: self.about.get((field, str(params.get("language_code") or "")), "")}
 
     def _set_commands(self: FakeTelegram, params: dict[str, Any]) -> bool:
         commands = params.get("commands")

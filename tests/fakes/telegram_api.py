@@ -69,6 +69,8 @@ class FakeTelegram(MessageMethods, AdminMethods, FakeHTTPServer):
         self._poll_generation = 0
         self.webhook: dict[str, Any] = {}
         self.answered: list[dict[str, Any]] = []  # answerCallbackQuery params, in order
+        self.about: dict[tuple[str, str], str] = {}  # (description|short_description, language)
+        self.pins: dict[int | str, list[int]] = {}  # chat id -> pinned message ids
         self._methods: dict[str, Callable[[dict[str, Any]], Any]] = {
             **self._message_methods(),
             **self._admin_methods(),

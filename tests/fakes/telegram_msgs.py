@@ -30,7 +30,16 @@ class MessageMethods:
             "deleteMessage": self._delete,
             "answerCallbackQuery": self._answer_callback,
             "createForumTopic": self._create_topic,
+            "pinChatMessage": self._pin,
         }
+
+    def _pin(self: FakeTelegram, params: dict[str, Any]) -> bool:
+        """pinChatMessage: the message must exist; pinning it again changes nothing."""
+        message = self._stored(params, "message to pin not found")
+        pins = self.pins.setdefault(message["chat"]["id"], [])
+        if message["message_id"] not in pins:
+            pins.append(message["message_id"])
+        return True
 
     def _chat(self: FakeTelegram, params: dict[str, Any]) -> dict[str, Any]:
         chat = self._chats.get(params.get("chat_id"))  # type: ignore[arg-type]
