@@ -8,13 +8,16 @@ import threading
 from datetime import timedelta
 
 import time_machine
+from starlette.testclient import TestClient
 
+from bot.web import create_app
 from domains import store
 from jobs import reminder_tick as reminder_clock
 from orchestrator.canonical import Platform
+from orchestrator.export import export_all
 from orchestrator.statuses import ReminderStatus
-from tests.dialogue import verify_dialog
-from tests.helpers import make_services
+from tests.dialogue import LocalDialogue, verify_dialog
+from tests.helpers import LOCAL_URL, LOOPBACK, make_services
 from tests.inbox_support import TRAVEL, Chat
 from tests.recording_sender import RecordingSender
 from tests.reminder_support import (
@@ -256,3 +259,25 @@ def test_the_weekly_brief_lists_open_follow_ups(db):
     assert "Open follow-ups (2)" in weekly
     assert "• *travel* #1 · due Tue 01 Dec 09:00: renew passport" in weekly
     assert "• *finance* #2 · due Fri 04 Dec 17:00: pay the invoice" in weekly
+
+
+def test_local_chat_dashboard_and_export(db, tmp_path):
+    """The local chat sets one; the dashboard lists it and, once posted, clicks Done on it;
+    `reminders.md` is in the export."""
+    svc = make_services(db, senders=None, PARALLELOS_TIMEZONE="Europe/Lisbon")
+    with TestClient(create_app(svc), client=LOOPBACK, base_url=LOCAL_URL) as client:
+        d = LocalDialogue(client)
+        with time_machine.travel(MONDAY_10, tick=False):
+            verify_dialog(d, [("Remind tomorrow: renew passport", "Reminder set for Tue 1 Dec")],
+                          channel="local-travel")  # fmt: skip
+        (item,) = client.get("/api/dashboard").json()["reminders"]
+        assert item["due"] == "Tue 1 Dec 09:00" and item["buttons"] == []
+        tick_at(svc, TOMORROW_9)
+        (item,) = client.get("/api/dashboard").json()["reminders"]
+        assert [b["label"] for b in item["buttons"]] == ["Done", "Snooze"]
+        (card,) = [m for m in d.posts("local-travel") if m["post"].get("buttons")]
+        d.click(card, "Done")
+        assert client.get("/api/dashboard").json()["reminders"] == []
+    export_all(db, svc.features, tmp_path / "out")
+    table = (tmp_path / "out/reminders.md").read_text()
+    assert "| 1 | travel | 2026-12-01 09:00 UTC | done | renew passport |" in table

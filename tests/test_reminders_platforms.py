@@ -13,7 +13,7 @@ import time_machine
 
 from orchestrator.canonical import Platform, Target
 from orchestrator.services import Services
-from tests.agent_support import KEY, api  # noqa: F401  (the Messages API fixture)
+from tests.agent_support import KEY
 from tests.dialogue import SlackDialogue, TelegramDialogue, actions, verify_dialog
 from tests.fakes import slack_payloads as payloads
 from tests.fakes.telegram_api import FakeTelegram
