@@ -40,8 +40,8 @@ COMMANDS = [
     ("inbox", "Open cross-domain asks: /inbox [domain]"),
     ("brief", "Post a brief now: /brief weekly"),
     ("approvals", "Actions waiting for an operator"),
-    ("reminders", "Open reminders and follow-ups: /reminders [domain]"),
     ("domains", "The domains and their missions"),
+    ("reminders", "Open reminders and follow-ups: /reminders [domain]"),
 ]
 START_TIMEOUT = 15.0  # seconds start-up waits for Telegram before retrying in the background
 SETUP_RETRY_CAP = 300.0

@@ -13,6 +13,7 @@ from starlette.testclient import TestClient
 from bot.web import create_app
 from domains import store
 from jobs import reminder_tick as reminder_clock
+from jobs.scheduler import run_loop
 from orchestrator.canonical import Platform
 from orchestrator.export import export_all
 from orchestrator.statuses import ReminderStatus
@@ -281,3 +282,12 @@ def test_local_chat_dashboard_and_export(db, tmp_path):
     export_all(db, svc.features, tmp_path / "out")
     table = (tmp_path / "out/reminders.md").read_text()
     assert "| 1 | travel | 2026-12-01 09:00 UTC | done | renew passport |" in table
+
+
+def test_the_scheduler_loop_posts_due_reminders(db):
+    """One pass of `parallelos scheduler`'s loop runs the reminder clock too."""
+    c = lisbon_chat(db)
+    set_one(c)
+    with time_machine.travel(TOMORROW_9 + timedelta(seconds=5), tick=False):
+        run_loop(c.svc, once=True)
+    assert len(cards(c, TRAVEL)) == 1 and reminders(db)[0].status == ReminderStatus.POSTED
