@@ -11,6 +11,8 @@ from sqlalchemy.orm import Session
 
 from domains import store
 from domains.board import BoardRow, build_board, render_board_markdown, render_board_post
+from domains.reminders.service import open_reminders
+from domains.reminders.views import list_line
 from domains.status_doc import (
     UPDATE_PROTOCOL,
     StatusDoc,
@@ -18,7 +20,7 @@ from domains.status_doc import (
     render_status_post,
 )
 from orchestrator import texts
-from orchestrator.canonical import Post
+from orchestrator.canonical import Field_, Post
 from orchestrator.charters import CharterSet
 from orchestrator.db import utcnow
 from orchestrator.features import Feature
@@ -93,7 +95,20 @@ def status(ctx: Context, args: list[str]) -> Post:
     if args[1:2] == ["history"]:
         return history(ctx, name, charter.title)
     doc = store.load_doc(ctx.session, name)
-    return render_status_post(doc, charter.title, UPDATE_PROTOCOL)
+    return with_follow_ups(ctx, name, render_status_post(doc, charter.title, UPDATE_PROTOCOL))
+
+
+FOLLOW_UPS = "Open follow-ups"
+
+
+def with_follow_ups(ctx: Context, domain: str, post: Post) -> Post:
+    """The domain's open reminders after the doc's stable headings (none: nothing added)."""
+    zone = ctx.orch.settings.zone
+    lines = [list_line(row, zone) for row in open_reminders(ctx.session, domain, limit=10)]
+    if not lines:
+        return post
+    section = Field_(label=f"{FOLLOW_UPS} ({zone})", value="\n".join(lines))
+    return post.model_copy(update={"sections": [*post.sections, section]})
 
 
 HISTORY = 15

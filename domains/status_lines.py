@@ -4,12 +4,15 @@
     Next: <a>; <b>; <c>          Blocker: <text> | none        KPI <name>: <value>
     Headline: <green|yellow|red> <text>
     Ask <domain> [high|normal|low]: <the ask>                  Propose: <action>
+    Remind <when>: <what>        (`<when>` as `domains.reminders.parse` reads it)
 
 A status line is a line that *starts* with a key and a colon (keys case-insensitive). Leading
 bullets, quote marks (also Slack's `&gt;`), list numbers and bold/italic markers around the key
 are tolerated; anything else is free text and is handed back untouched in `other_text`. Lines
 inside ``` fences are always free text. Only the first `MAX_PARSED_LINES` lines are read for
 status lines; any after them are free text, so a long message costs what its first lines cost.
+`Remind`'s `<when>` may hold a time (`Remind friday 17:00: …`): its separator is the first
+colon not followed by a digit.
 
 All or nothing: a message with any error must change nothing. `parse_status_lines` still
 returns the ops it could build, but the caller must check `errors` first and, when there are
@@ -21,11 +24,15 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import partial
 from typing import Annotated, Literal
+from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from domains import texts
+from domains.reminders.parse import WhenError, parse_when
 
 Color = Literal["green", "yellow", "red"]
 Priority = Literal["high", "normal", "low"]
@@ -102,6 +109,15 @@ class Propose(_Op):
     action: str
 
 
+class Remind(_Op):
+    """A follow-up, due at `due_at` (aware, UTC); handled by reminders."""
+
+    kind: Literal["remind"] = "remind"
+    when: str  # as written: "friday 17:00"
+    due_at: datetime
+    text: str
+
+
 Op = Annotated[
     SetPhase
     | SetSprint
@@ -112,7 +128,8 @@ Op = Annotated[
     | SetKPI
     | SetHeadline
     | Ask
-    | Propose,
+    | Propose
+    | Remind,
     Field(discriminator="kind"),
 ]
 
@@ -139,9 +156,10 @@ class ParsedLines(BaseModel):
         return not self.errors
 
 
-def deferred_ops(ops: Sequence[Op]) -> list[Ask | Propose]:
-    """The ops `apply_ops` leaves alone: asks go to the inbox, proposals to approvals."""
-    return [op for op in ops if isinstance(op, Ask | Propose)]
+def deferred_ops(ops: Sequence[Op]) -> list[Ask | Propose | Remind]:
+    """The ops `apply_ops` leaves alone: asks go to the inbox, proposals to approvals,
+    reminders to reminders."""
+    return [op for op in ops if isinstance(op, Ask | Propose | Remind)]
 
 
 def refusal_text(errors: Sequence[LineError]) -> str:
@@ -150,13 +168,22 @@ def refusal_text(errors: Sequence[LineError]) -> str:
     return "\n".join([texts.refusal_head(len(lines)), *lines])
 
 
-def parse_status_lines(text: str, known_domains: Collection[str]) -> ParsedLines:
+def parse_status_lines(
+    text: str,
+    known_domains: Collection[str],
+    *,
+    now: datetime | None = None,
+    zone: ZoneInfo | None = None,
+) -> ParsedLines:
     """Split a message into status ops, line errors and the remaining free text.
 
-    Pure and deterministic. The caller must refuse the whole message when `errors` is
-    non-empty: a message with a mistake changes nothing.
+    Pure and deterministic given `now` (default: the current time) and `zone` (the operator's,
+    PARALLELOS_TIMEZONE; default UTC), which `Remind` lines are read in. The caller must
+    refuse the whole message when `errors` is non-empty: a message with a mistake changes
+    nothing.
     """
     domains = {d.casefold(): d for d in known_domains}
+    when = partial(parse_when, now=now or datetime.now(UTC), zone=zone or ZoneInfo("UTC"))
     result = ParsedLines()
     free: list[str] = []
     for line_no, raw, in_code in _lines(text):
@@ -166,7 +193,7 @@ def parse_status_lines(text: str, known_domains: Collection[str]) -> ParsedLines
             free.append(raw)
             continue
         try:
-            result.ops.append(_build(key, domains))
+            result.ops.append(_build(key, domains, when))
         except _Hint as hint:
             result.errors.append(LineError(line_no=line_no, line=_quote(raw), hint=str(hint)))
     result.other_text = "\n".join(free).strip()
@@ -182,11 +209,13 @@ class _Hint(Exception):
 
 @dataclass(frozen=True)
 class _Key:
-    name: str  # canonical key: phase, sprint, decision, next, blocker, kpi, headline, ask, propose
+    name: str  # canonical key: phase, sprint, decision, next, blocker, kpi, headline, ask, propose,
+    # remind
     value: str
     kpi: str = ""
     to: str = ""
     priority: str = ""
+    when: str = ""
 
 
 def _lines(text: str) -> Iterator[tuple[int, str, bool]]:
@@ -222,8 +251,17 @@ def _normalise(raw: str) -> str:
     return _BULLETS.sub("", line)
 
 
+_REMIND = re.compile(
+    r"^(?P<em>\*\*|\*|__|_)?remind\b(?P<when>[^:]*(?::\d[^:]*)*):(?P<value>.*)$",
+    re.IGNORECASE | re.DOTALL,
+)
+
+
 def _match_key(line: str) -> _Key | None:
     """The key of a status line, or None when the line is free text."""
+    remind = _REMIND.match(line)
+    if remind is not None:
+        return _remind_key(remind)
     keyed = _KEYED.match(line)
     if keyed is None:
         return None
@@ -235,6 +273,14 @@ def _match_key(line: str) -> _Key | None:
     if em:
         value = value.removeprefix(em) if value.startswith(em) else value.rstrip().removesuffix(em)
     return _key_from(found, value.strip())
+
+
+def _remind_key(found: re.Match[str]) -> _Key:
+    em, when, value = found["em"] or "", found["when"].strip(), found["value"]
+    if em:
+        when = when.removesuffix(em).strip()
+        value = value.removeprefix(em) if value.startswith(em) else value.rstrip().removesuffix(em)
+    return _Key(name="remind", value=value.strip(), when=when)
 
 
 _ALIASES = {"next step": "next", "next steps": "next", "blockers": "blocker"}
@@ -263,7 +309,7 @@ def _need(value: str, label: str) -> str:
     return value
 
 
-def _build(key: _Key, domains: Mapping[str, str]) -> Op:
+def _build(key: _Key, domains: Mapping[str, str], when: Callable[[str], datetime]) -> Op:
     builders: dict[str, Callable[[], Op]] = {
         "phase": lambda: SetPhase(text=_need(key.value, "Phase")),
         "sprint": lambda: SetSprint(text=_need(key.value, "Sprint")),
@@ -274,6 +320,7 @@ def _build(key: _Key, domains: Mapping[str, str]) -> Op:
         "kpi": lambda: _kpi(key),
         "headline": lambda: _headline(key.value),
         "ask": lambda: _ask(key, domains),
+        "remind": lambda: _remind(key, when),
     }
     return builders[key.name]()
 
@@ -343,3 +390,12 @@ def _resolve_domain(token: str, domains: Mapping[str, str]) -> str | None:
         return domains[name]
     prefixed = [d for key, d in domains.items() if name.endswith("-" + key)]
     return prefixed[0] if len(prefixed) == 1 else None
+
+
+def _remind(key: _Key, when: Callable[[str], datetime]) -> Remind:
+    """`Remind <when>: <what>`: the time is checked first (it is the likelier mistake)."""
+    try:
+        due_at = when(key.when)
+    except WhenError as exc:
+        raise _Hint(str(exc)) from None
+    return Remind(when=key.when, due_at=due_at, text=_need(key.value, "Remind"))

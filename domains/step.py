@@ -12,8 +12,9 @@ from typing import TYPE_CHECKING
 from domains import store
 from domains.approvals import service as approvals
 from domains.inbox import service as inbox
+from domains.reminders import service as reminders
 from domains.status_doc import apply_ops, confirmation_text
-from domains.status_lines import Ask, Op, Propose, parse_status_lines, refusal_text
+from domains.status_lines import Ask, Op, Propose, Remind, parse_status_lines, refusal_text
 from orchestrator import texts
 from orchestrator.canonical import InboundEvent, Post
 from orchestrator.db import utcnow
@@ -48,7 +49,8 @@ def offline_step(
     """
     charter = orch.charters.get(domain)
     addressed = in_home or orch.router.mentioned_domain(event.text) == domain
-    parsed = parse_status_lines(event.text, orch.charters.names()) if addressed else None
+    names, zone = orch.charters.names(), orch.settings.zone
+    parsed = parse_status_lines(event.text, names, zone=zone) if addressed else None
     if parsed is None or not parsed.ops and not parsed.errors:
         keep_note(ctx, domain, event, charter.version)
         return Post(text=texts.noted(domain))
@@ -67,8 +69,8 @@ def apply_status_ops(
     *,
     actor: str | None = None,
 ) -> list[str]:
-    """Apply ops from an error-free message (or an agent's tools): the doc, then asks and
-    proposals. Returns the confirmation lines."""
+    """Apply ops from an error-free message (or an agent's tools): the doc, then asks,
+    proposals and reminders. Returns the confirmation lines."""
     charter = orch.charters.get(domain)
     actor = actor or event.identity
     doc = store.load_doc(ctx.session, domain, for_update=True)
@@ -88,6 +90,10 @@ def apply_status_ops(
             lines.append(inbox.ask(ctx, domain, op))
         elif isinstance(op, Propose):
             lines.append(approvals.propose(ctx, domain, op.action))
+        elif isinstance(op, Remind):
+            lines.append(
+                reminders.create(ctx, domain, when=op.when, due_at=op.due_at, text=op.text)
+            )
     return lines
 
 

@@ -58,6 +58,7 @@ EXAMPLES = {
     "Headline": "Headline: yellow waiting on visa",
     "Ask": "Ask finance high: approve the trip budget",
     "Propose": "Propose: book the 9:40 flight",
+    "Remind": "Remind tomorrow 09:30: renew passport",
 }
 
 

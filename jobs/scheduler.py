@@ -1,4 +1,4 @@
-"""`parallelos scheduler`: the periodic reconciler and the brief clock, in one loop.
+"""`parallelos scheduler`: the periodic reconciler, the brief clock and the reminder clock.
 
 Briefs are scheduled here with croniter rather than `rq cron` (docs/briefs.md): RQ's cron is
 beta and does not de-duplicate several running schedulers, while a database-unique
@@ -14,6 +14,7 @@ from collections.abc import Callable
 from jobs import reconcile as reconciler
 from jobs.brief_tick import tick
 from jobs.queue import InlineJobQueue, RQJobQueue, connect_redis
+from jobs.reminder_tick import reminder_tick
 from jobs.runtime import install
 from jobs.worker import Build
 from orchestrator.jobqueue import JobQueue
@@ -42,7 +43,8 @@ def run_scheduler(settings: Settings, *, build: Build, once: bool = False) -> No
 
 
 def run_loop(svc: Services, *, once: bool = False) -> None:
-    """Reconcile every RECONCILE_EVERY seconds and tick the brief clock every BRIEF_EVERY."""
+    """Reconcile every RECONCILE_EVERY seconds; tick the brief and reminder clocks every
+    BRIEF_EVERY."""
     next_reconcile = next_brief = time.monotonic()
     while True:
         now = time.monotonic()
@@ -51,6 +53,7 @@ def run_loop(svc: Services, *, once: bool = False) -> None:
             next_reconcile = now + RECONCILE_EVERY
         if now >= next_brief:
             _guard("brief tick", tick, svc)
+            _guard("reminder tick", reminder_tick, svc)
             next_brief = now + BRIEF_EVERY
         if once:
             return

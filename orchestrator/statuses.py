@@ -34,6 +34,7 @@ __all__ = [
     "LIFECYCLES",
     "Lifecycle",
     "OutboxStatus",
+    "ReminderStatus",
     "TurnStatus",
     "can_move",
     "guarded",
@@ -106,6 +107,15 @@ class BriefRunStatus(StrEnum):
     LATE = "late"  # every post delivered, after its on-time window (catch-up after downtime)
     SKIPPED = "skipped"  # deliberately not posted; `note` says why
     FAILED = "failed"  # a post ended failed in the outbox; the operator was told
+
+
+class ReminderStatus(StrEnum):
+    """A reminder or follow-up (`reminders.status`); open, posted and snoozed are unfinished."""
+
+    OPEN = "open"  # waiting for its due time, never posted
+    POSTED = "posted"  # its card is out (once per due time), waiting for Done or Snooze
+    SNOOZED = "snoozed"  # waiting for its new due time, a day on
+    DONE = "done"
 
 
 S = TypeVar("S", bound=StrEnum)
@@ -196,6 +206,14 @@ LIFECYCLES: dict[type[StrEnum], Lifecycle[Any]] = {
                     BriefRunStatus.SKIPPED,  # nowhere to post it
                 }
             ),
+        },
+    ),
+    ReminderStatus: Lifecycle(
+        born=_({ReminderStatus.OPEN}),
+        moves={
+            ReminderStatus.OPEN: _({ReminderStatus.POSTED}),  # the scheduler, once
+            ReminderStatus.POSTED: _({ReminderStatus.DONE, ReminderStatus.SNOOZED}),  # clicks
+            ReminderStatus.SNOOZED: _({ReminderStatus.POSTED, ReminderStatus.DONE}),
         },
     ),
 }

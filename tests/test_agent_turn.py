@@ -61,7 +61,8 @@ def test_requests_carry_the_model_tools_and_cache_marks(db, api):
     assert req["messages"][0]["content"][0]["cache_control"] == {"type": "ephemeral"}
     tools = {t["name"]: t for t in req["tools"]}
     assert set(tools) == {"update_status", "set_headline", "record_decision", "create_handoff",
-                          "propose_action", "remember_note", "recall", "reply"}  # fmt: skip
+                          "propose_action", "follow_up", "remember_note", "recall",
+                          "reply"}  # fmt: skip
     assert all(t["strict"] and t["input_schema"]["additionalProperties"] is False
                for t in tools.values())  # fmt: skip
     assert (

@@ -23,6 +23,7 @@ from orchestrator.statuses import (
     InboxStatus,
     Lifecycle,
     OutboxStatus,
+    ReminderStatus,
     TurnStatus,
     can_move,
     is_final,
@@ -38,6 +39,7 @@ FINAL = {
     ApprovalStatus: {ApprovalStatus.APPROVED, ApprovalStatus.REJECTED, ApprovalStatus.EXPIRED},
     DeliveryStatus: {DeliveryStatus.DELIVERED},  # a failed delivery can be retried
     TurnStatus: {TurnStatus.DONE, TurnStatus.FAILED},
+    ReminderStatus: {ReminderStatus.DONE},
     BriefRunStatus: {
         BriefRunStatus.POSTED,
         BriefRunStatus.LATE,

@@ -32,7 +32,8 @@ def agent_step(
 ) -> Post:
     """The domain's immediate answer; queues an agent turn when there is free text to handle."""
     charter = orch.charters.get(domain)
-    parsed = parse_status_lines(event.text, orch.charters.names()) if in_home else None
+    names, zone = orch.charters.names(), orch.settings.zone
+    parsed = parse_status_lines(event.text, names, zone=zone) if in_home else None
     if parsed is not None and parsed.errors:
         return Post(text=refusal_text(parsed.errors))
     lines = apply_status_ops(orch, ctx, domain, event, parsed.ops) if parsed and parsed.ops else []

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
 
@@ -18,6 +19,7 @@ from domains.agent.memory import Memory
 from domains.agent.prompt import Snapshot, data_block
 from domains.agent.tools import (
     CreateHandoff,
+    FollowUp,
     ProposeAction,
     Recall,
     RememberNote,
@@ -80,6 +82,8 @@ class Toolbox:
             self._limit(self.effects.handoffs, MAX_ASKS, "handoffs")
             self.effects.handoffs.append(parsed)
             return f"Handoff to {parsed.to_domain} will be posted to its inbox."
+        if isinstance(parsed, FollowUp):
+            return self._follow_up(parsed)
         if isinstance(parsed, ProposeAction):
             self._limit(self.effects.proposals, MAX_ASKS, "proposals")
             self.effects.proposals.append(parsed)
@@ -95,6 +99,16 @@ class Toolbox:
         assert isinstance(parsed, Reply)
         self.effects.reply = parsed.text
         return "ok"
+
+    def _follow_up(self, parsed: FollowUp) -> str:
+        """A `Remind` op for the end of the turn; a time that cannot be used is an error."""
+        reminders = [op for op in self.effects.ops if op.kind == "remind"]
+        self._limit(reminders, MAX_ASKS, "follow-ups")
+        zone = ZoneInfo(self.toolset.zone)
+        op = parsed.op(now=utcnow(), zone=zone)
+        self.effects.ops.append(op)
+        due = op.due_at.astimezone(zone)
+        return f"Follow-up will be set for {due:%a %d %b %Y %H:%M} ({zone}): {op.text}"
 
     def _doc(self, ops: list[Op]) -> str:
         new, changes = apply_ops(self.preview, ops, actor="agent", at=utcnow())

@@ -9,11 +9,14 @@ can neither read nor change another domain's doc or memory. `create_handoff` and
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo
 
 import anthropic
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from domains.reminders.parse import parse_when
 from domains.status_lines import (
     MAX_KPI_NAME_CHARS,
     MAX_NEXT_STEPS,
@@ -23,6 +26,7 @@ from domains.status_lines import (
     Color,
     Op,
     Priority,
+    Remind,
     SetDecision,
     SetHeadline,
     SetKPI,
@@ -122,6 +126,23 @@ class ProposeAction(ToolInput):
     reason: str = Field("", max_length=500)
 
 
+class FollowUp(ToolInput):
+    """Set a follow-up: a reminder posted once in this domain's channel when due, with Done and
+    Snooze buttons, and listed by `reminders` and in briefs. Use it when the user asks to be
+    reminded, or a deadline or a promised reply needs a nudge later; not for something to do
+    now, and not to remind another domain (use create_handoff). `when` is one of: `in N
+    minutes|hours|days|weeks`, `tomorrow [HH:MM]`, `<weekday> [HH:MM]`, `YYYY-MM-DD [HH:MM]`,
+    in the operator's time zone, 09:00 when no time is given; a past time is refused."""
+
+    when: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
+    what: Text = Field(description="What to do, as the reminder should say it.")
+
+    def op(self, *, now: datetime, zone: ZoneInfo) -> Remind:
+        """The same op a `Remind <when>: <what>` line makes; ValueError says why it cannot."""
+        due_at = parse_when(self.when, now=now, zone=zone)
+        return Remind(when=self.when, due_at=due_at, text=self.what)
+
+
 class RememberNote(ToolInput):
     """Keep a fact in this domain's long-term memory."""
 
@@ -146,6 +167,7 @@ TOOL_MODELS: dict[str, type[ToolInput]] = {
     "record_decision": RecordDecision,
     "create_handoff": CreateHandoff,
     "propose_action": ProposeAction,
+    "follow_up": FollowUp,
     "remember_note": RememberNote,
     "recall": Recall,
     "reply": Reply,
@@ -158,6 +180,7 @@ class ToolSet:
 
     domain: str
     others: tuple[str, ...]  # the domains a handoff may go to
+    zone: str = "UTC"  # PARALLELOS_TIMEZONE, which a follow-up's `when` is read in
 
     def params(self) -> list[dict[str, Any]]:
         return [self._param(name, model) for name, model in TOOL_MODELS.items()]

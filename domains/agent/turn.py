@@ -94,7 +94,7 @@ def _toolbox(svc: Services, claimed: Claimed, snap: Snapshot) -> Toolbox:
         with svc.db.session() as s:
             return memory.search(s, claimed.domain, query, skip_event=claimed.event_id)
 
-    return Toolbox(ToolSet(claimed.domain, others), snap, recall)
+    return Toolbox(ToolSet(claimed.domain, others, svc.settings.timezone), snap, recall)
 
 
 def _think(svc: Services, claimed: Claimed, box: Toolbox) -> LoopResult:

@@ -14,6 +14,7 @@ from domains.board import BoardRow
 from domains.briefs import texts
 from domains.briefs.data import BriefData
 from domains.briefs.paging import Section, paginate
+from domains.briefs.sources import FollowUp
 from domains.texts import EMPTY
 from orchestrator.canonical import Post
 
@@ -41,6 +42,7 @@ def _weekly_sections(data: BriefData) -> list[Section]:
         _decisions(data),
         _inbox(data),
         _approvals(data),
+        _follow_ups(data),
         _stale(data),
     ]
 
@@ -56,7 +58,7 @@ def _daily_sections(data: BriefData) -> list[Section]:
     if data.failed:
         lines = [texts.failed_line(b, p, n) for b, p, n in data.failed]
         sections.append(Section(texts.H_FAILED, lines))
-    return sections
+    return sections + _overdue(data)
 
 
 def _friday_sections(data: BriefData) -> list[Section]:
@@ -72,6 +74,7 @@ def _friday_sections(data: BriefData) -> list[Section]:
         _approvals(data),
         Section(texts.H_QUESTIONS, questions or [texts.NONE]),
         _stale(data),
+        *_overdue(data),
     ]
 
 
@@ -87,6 +90,7 @@ def _domain_sections(data: BriefData) -> list[Section]:
         _changes(data),
         _inbox(data),
         _approvals(data),
+        _follow_ups(data),
     ]
     if data.request.spec.name == "launch_readiness":
         color = doc.headline_color if doc else None
@@ -164,6 +168,41 @@ def _approvals(data: BriefData) -> Section:
     return Section(texts.heading(texts.H_APPROVALS, page.total), lines or [texts.NONE])
 
 
+def _follow_ups(data: BriefData) -> Section:
+    """Every open follow-up; those a day past due are marked overdue."""
+    page, now = data.follow_ups, data.request.now
+    overdue = {f.id for f in data.overdue.items}
+    lines = [
+        texts.follow_up_line(f.id, f.domain, data.local(f.due_at), f.text, _state(f, now, overdue))
+        for f in page.items
+    ]
+    if page.more:
+        lines.append(texts.more(page.more, "reminders"))
+    return Section(texts.heading(texts.H_FOLLOW_UPS, page.total), lines or [texts.NONE])
+
+
+def _overdue(data: BriefData) -> list[Section]:
+    """Follow-ups still unanswered a day after they were due (no section when there are none)."""
+    page, now = data.overdue, data.request.now
+    if not page.total:
+        return []
+    lines = [
+        texts.follow_up_line(
+            f.id, f.domain, data.local(f.due_at), f.text, f"overdue {texts.age(now, f.due_at)}"
+        )  # fmt: skip
+        for f in page.items
+    ]
+    if page.more:
+        lines.append(texts.more(page.more, "reminders"))
+    return [Section(texts.heading(texts.H_OVERDUE, page.total), lines)]
+
+
+def _state(item: FollowUp, now: datetime, overdue: set[int]) -> str:
+    if item.status == "snoozed":
+        return "snoozed"
+    return f"overdue {texts.age(now, item.due_at)}" if item.id in overdue else ""
+
+
 def _stale(data: BriefData) -> Section:
     lines = [f"• *{r.title}* — {texts.stale_mark(r.age_days)}" for r in data.rows if r.stale]
     return Section(texts.heading(texts.H_STALE, len(lines)), lines or [texts.NONE])
@@ -210,6 +249,7 @@ def _summary(data: BriefData) -> str:
             f"{blockers} blocker(s)" if blockers else "",
             f"{data.inbox.total} open ask(s)" if data.inbox.total else "",
             f"{data.approvals.total} approval(s) waiting" if data.approvals.total else "",
+            f"{data.overdue.total} overdue follow-up(s)" if data.overdue.total else "",
             f"{stale} stale" if stale else "",
         ]
     )

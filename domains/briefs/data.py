@@ -13,6 +13,7 @@ from domains.board import BoardRow, build_board
 from domains.briefs import sources
 from domains.briefs.sources import (
     Decision,
+    FollowUp,
     InboxItem,
     Page,
     PendingApproval,
@@ -48,6 +49,8 @@ class BriefData:
     inbox: Page[InboxItem]
     approvals: Page[PendingApproval]
     failed: list[tuple[str, str, str | None]] = field(default_factory=list)
+    follow_ups: Page[FollowUp] = field(default_factory=lambda: Page([], 0))  # open ones
+    overdue: Page[FollowUp] = field(default_factory=lambda: Page([], 0))  # a day past due
 
     @property
     def scope(self) -> str | None:
@@ -83,6 +86,10 @@ def gather(session: Session, charters: CharterSet, request: BriefRequest) -> Bri
             session, now=request.now, domain=scope, limit=CARD_LIMIT
         ),
         failed=failed,
+        follow_ups=sources.open_follow_ups(session, domain=scope, limit=LIST_LIMIT),
+        overdue=sources.overdue_follow_ups(
+            session, now=request.now, domain=scope, limit=LIST_LIMIT
+        ),
     )
 
 

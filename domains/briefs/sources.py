@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from sqlalchemy import ColumnElement, case, func, select
 from sqlalchemy.orm import Session
@@ -18,9 +18,12 @@ from domains.approvals.cards import approval_card
 from domains.approvals.models import ApprovalRow
 from domains.briefs.models import BriefRunRow, BriefTrigger
 from domains.inbox.models import InboxEntryRow
+from domains.reminders.models import ReminderRow
+from domains.reminders.service import OVERDUE_AFTER
+from domains.reminders.service import UNFINISHED as OPEN_REMINDERS
 from orchestrator.canonical import Post
 from orchestrator.models import LogEvent
-from orchestrator.statuses import ApprovalStatus, BriefRunStatus, InboxStatus
+from orchestrator.statuses import ApprovalStatus, BriefRunStatus, InboxStatus, ReminderStatus
 
 T = TypeVar("T")
 DECISION_FIELD = "decision"  # status.changed events whose subject is the latest decision
@@ -82,6 +85,56 @@ class PendingApproval:
     created_at: datetime
     expires_at: datetime | None = None
     card: Post | None = None  # the approval's own card, Approve and Reject buttons included
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    id: int
+    domain: str
+    text: str
+    due_at: datetime  # naive UTC
+    status: str  # open | posted | snoozed
+
+
+_FOLLOW_UP_COLUMNS = (
+    ReminderRow.id,
+    ReminderRow.domain,
+    ReminderRow.text,
+    ReminderRow.due_at,
+    ReminderRow.status,
+)
+
+
+def open_follow_ups(
+    session: Session, *, domain: str | None = None, limit: int = 10
+) -> Page[FollowUp]:
+    """Unfinished reminders (of `domain` if given), soonest due first."""
+    where = [ReminderRow.status.in_([s.value for s in OPEN_REMINDERS])]
+    if domain is not None:
+        where.append(ReminderRow.domain == domain)
+    return _follow_ups(session, where, limit)
+
+
+def overdue_follow_ups(
+    session: Session, *, now: datetime, domain: str | None = None, limit: int = 10
+) -> Page[FollowUp]:
+    """Reminders still unanswered a day (`OVERDUE_AFTER`) after they were due, oldest first."""
+    unanswered = [ReminderStatus.OPEN.value, ReminderStatus.POSTED.value]
+    where = [ReminderRow.status.in_(unanswered), ReminderRow.due_at <= now - OVERDUE_AFTER]
+    if domain is not None:
+        where.append(ReminderRow.domain == domain)
+    return _follow_ups(session, where, limit)
+
+
+def _follow_ups(session: Session, where: list[Any], limit: int) -> Page[FollowUp]:
+    rows = session.execute(
+        select(*_FOLLOW_UP_COLUMNS)
+        .where(*where)
+        .order_by(ReminderRow.due_at, ReminderRow.id)
+        .limit(limit)
+    ).all()
+    total = session.scalar(select(func.count()).select_from(ReminderRow).where(*where)) or 0
+    return Page([FollowUp(*row) for row in rows], total)
 
 
 def decisions_since(

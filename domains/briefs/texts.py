@@ -24,6 +24,8 @@ H_WAITS = "Waits on you"
 H_FAILED = "Briefs that did not post"
 H_QUESTIONS = "Questions before Monday"
 H_READINESS = "Readiness"
+H_FOLLOW_UPS = "Open follow-ups"
+H_OVERDUE = "Follow-ups still open a day after they were due"
 CONTINUED = "(continued)"
 
 
@@ -77,6 +79,10 @@ def stale_mark(days: int | None) -> str:
 def inbox_line(priority: str, to: str, frm: str, waited: str, title: str) -> str:
     mark = PRIORITY_MARK.get(priority, "•")
     return f"{mark} *{to}* ← {frm} · {priority} · {waited}: {title}"
+
+
+def follow_up_line(reminder_id: int, domain: str, due: datetime, text: str, state: str) -> str:
+    return f"• *{domain}* #{reminder_id} · due {when(due)}{f' · {state}' if state else ''}: {text}"
 
 
 def approval_line(ref: str, domain: str, waited: str, text: str, left: str | None) -> str:
