@@ -13,6 +13,7 @@ import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from orchestrator.logs import configure as configure_logging
 from orchestrator.settings import Settings, SettingsError, load_settings
 
 if TYPE_CHECKING:
@@ -23,11 +24,10 @@ if TYPE_CHECKING:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=logging.INFO if args.verbose else logging.WARNING,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
     try:
+        fmt = load_settings().log_format  # JSON lines are for a log shipper: INFO and up
+        loud = args.verbose or fmt == "json"
+        configure_logging(fmt, logging.INFO if loud else logging.WARNING)
         return int(args.func(args) or 0)
     except SettingsError as exc:
         print(f"parallelos: {exc}", file=sys.stderr)
