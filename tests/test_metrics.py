@@ -136,4 +136,3 @@ def test_metrics_answer_only_on_this_machine(db, slack, client_host, headers):
         response = client.get("/metrics", headers=headers)
     assert response.status_code == 403
     assert "parallelos_" not in response.text
-
