@@ -17,7 +17,7 @@ import logging
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Any
+from typing import IO, Any
 
 from pythonjsonlogger.json import JsonFormatter
 
@@ -72,12 +72,12 @@ def formatter(fmt: str) -> logging.Formatter:
     return logging.Formatter(TEXT_FORMAT)
 
 
-def configure(fmt: str = "text", level: int = logging.INFO) -> None:
-    """One handler on the root logger in `fmt` ("text" or "json"); the web server's own
-    loggers (uvicorn's) are given the same format."""
+def configure(fmt: str = "text", level: int = logging.INFO, stream: IO[str] | None = None) -> None:
+    """One handler on the root logger in `fmt` ("text" or "json"), writing to `stream`
+    (stderr); the web server's own loggers (uvicorn's) are given the same format."""
     root = logging.getLogger()
     root.handlers = [h for h in root.handlers if getattr(h, "name", None) != _OURS]
-    handler = logging.StreamHandler()
+    handler = logging.StreamHandler(stream)
     handler.name = _OURS
     handler.setFormatter(formatter(fmt))
     handler.addFilter(_Correlate())
