@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from orchestrator.logs import configure as configure_logging
 from orchestrator.settings import Settings, SettingsError, load_settings
+from parallelos import cli_backup
 
 if TYPE_CHECKING:
     from orchestrator.jobqueue import JobQueue
@@ -70,6 +71,7 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("name", help="the brief's name, e.g. weekly")
     b.add_argument("--dry-run", action="store_true", help="print it; store and post nothing")
     b.set_defaults(func=_brief)
+    cli_backup.add_commands(sub)
     return p
 
 
