@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from orchestrator.logs import configure as configure_logging
 from orchestrator.settings import Settings, SettingsError, load_settings
 from parallelos import cli_backup
+from parallelos.cli_doctor import doctor_lines
 
 if TYPE_CHECKING:
     from orchestrator.jobqueue import JobQueue
@@ -214,6 +215,8 @@ def _doctor(args: argparse.Namespace) -> int:
     print("Telegram: " + ("configured" if settings.telegram_enabled else "not configured"))
     print("Language model: " + ("configured" if not settings.offline else "offline mode"))
     print(_failed_events_line(settings.database_url))
+    for line in doctor_lines(settings):
+        print(line)
     return 0
 
 
