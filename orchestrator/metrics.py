@@ -76,9 +76,14 @@ def directory(database_url: str, configured: Path | None = None) -> Path:
 
 
 def enable(path: Path) -> Path:
-    """Turn on multiprocess mode for this process (once; the first directory stays)."""
+    """Turn on multiprocess mode for this process (once; the first directory stays).
+
+    prometheus_client picks its value class when it is imported, from the environment; here
+    the process decides later, from its settings, so the class is set as that import would
+    have set it. Only labelled metrics are defined, so no sample was made before this."""
     current = os.environ.get(ENV)
     if current and getattr(values.ValueClass, "_multiprocess", False):
+        Path(current).mkdir(parents=True, exist_ok=True)
         return Path(current)
     path.mkdir(parents=True, exist_ok=True)
     os.environ[ENV] = str(path)  # read by prometheus_client when it opens a sample file
