@@ -23,6 +23,7 @@ from collections.abc import Sequence
 
 from starlette.concurrency import run_in_threadpool
 
+from orchestrator import logs
 from orchestrator.canonical import EventKind, InboundEvent
 from orchestrator.ingest import BAD_ROW, Unstorable, fit, store_events
 from orchestrator.services import Services
@@ -92,6 +93,10 @@ class Intake:
         for event, event_id in zip(events, ids, strict=True):
             if event_id is None:
                 log.debug("duplicate delivery %s:%s dropped", event.platform, event.external_id)
+                continue
+            with logs.correlation(logs.event_correlation(event_id)):  # ids and sizes, no text
+                log.info("stored %s %s %s as event %s (%d characters)", event.platform.value,
+                         event.kind.value, event.external_id, event_id, len(event.text))  # fmt: skip
         new = [i for i in ids if i is not None]
         if new:
             try:

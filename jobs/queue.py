@@ -17,6 +17,9 @@ import redis
 from rq import Queue
 from rq.serializers import JSONSerializer
 
+from jobs.observe import meta_for, observed
+from orchestrator import logs
+
 log = logging.getLogger(__name__)
 
 QUEUE_NAME = "parallelos"
@@ -41,7 +44,7 @@ class RQJobQueue:
         func = f"jobs.tasks.{name}"
         timeout = kwargs.pop(TIMEOUT_KEY, None) or JOB_TIMEOUT
         opts = dict(kwargs=kwargs, job_id=job_id, result_ttl=0, failure_ttl=7 * 86400,
-                    job_timeout=timeout)  # fmt: skip
+                    job_timeout=timeout, meta=meta_for(kwargs))  # fmt: skip
         if delay > 0:
             self.queue.enqueue_in(timedelta(seconds=delay), func, **opts)
         else:
@@ -57,14 +60,9 @@ class RQJobQueue:
             kwargs = dict(kwargs)
             timeout = kwargs.pop(TIMEOUT_KEY, None) or JOB_TIMEOUT
             datas.append(
-                Queue.prepare_data(
-                    func,
-                    kwargs=kwargs,
-                    job_id=job_id,
-                    timeout=timeout,
-                    result_ttl=0,
-                    failure_ttl=7 * 86400,
-                )  # fmt: skip
+                Queue.prepare_data(func, kwargs=kwargs, job_id=job_id, timeout=timeout,
+                                   result_ttl=0, failure_ttl=7 * 86400,
+                                   meta=meta_for(kwargs))  # fmt: skip
             )
         self.queue.enqueue_many(datas)
 
@@ -87,6 +85,12 @@ class RQJobQueue:
         except redis.RedisError:
             return False
 
+    def depth(self) -> dict[str, int]:
+        """Jobs waiting (queued), waiting for their time (scheduled), running, failed."""
+        q = self.queue
+        return {"queued": q.count, "scheduled": q.scheduled_job_registry.count,
+                "started": q.started_job_registry.count, "failed": q.failed_job_registry.count}  # fmt: skip
+
 
 class InlineJobQueue:
     """Runs jobs on a few threads of this process (no Redis). The database keeps the truth."""
@@ -106,7 +110,7 @@ class InlineJobQueue:
             timer.daemon = True
             timer.start()
             return
-        self.pool.submit(self._run, name, kwargs)
+        self.pool.submit(self._run, name, kwargs, logs.correlation_for(kwargs))
 
     def enqueue_many(self, name: str, jobs: Sequence[tuple[str, dict[str, Any]]]) -> None:
         for job_id, kwargs in jobs:
@@ -126,14 +130,19 @@ class InlineJobQueue:
     def ping(self) -> bool:
         return False  # no Redis behind this queue
 
-    def _run(self, name: str, kwargs: dict[str, Any]) -> None:
+    def depth(self) -> dict[str, int]:
+        return {"queued": self.pool._work_queue.qsize()}
+
+    def _run(self, name: str, kwargs: dict[str, Any], correlation: str | None = None) -> None:
         from jobs import tasks
 
         kwargs = {k: v for k, v in kwargs.items() if k != TIMEOUT_KEY}  # threads: no hard limit
-        try:
-            getattr(tasks, name)(**kwargs)
-        except Exception:
-            log.exception("in-process job %s failed", name)
+        with observed(name, correlation or logs.correlation_for(kwargs)) as outcome:
+            try:
+                getattr(tasks, name)(**kwargs)
+                outcome.ok = True
+            except Exception:
+                log.exception("in-process job %s failed", name)
 
     def shutdown(self) -> None:
         self.pool.shutdown(wait=True, cancel_futures=False)

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from domains.approvals.delivery import sweep
 from jobs.agent_tasks import requeue_stale_turns
-from orchestrator import outbox, statuses
+from orchestrator import metrics, outbox, statuses
 from orchestrator.db import rowcount, utcnow
 from orchestrator.eventlog import record
 from orchestrator.handoff import enqueue_event, schedule_delivery
@@ -114,6 +114,8 @@ def attempt_failed(svc: Services, event_id: int, attempt: int, reason: str) -> b
             _fail(s, event_id, f"failed {attempt} times; last error: {reason}")
         else:
             s.execute(_unfinished(event_id).values(error=reason))
+    if not final:
+        metrics.RETRIES.labels("event").inc()
     return final
 
 
@@ -156,4 +158,9 @@ def _fail(s: Session, event_id: int, reason: str) -> None:
     ):
         record(s, kind="event.failed", actor="worker", subject=f"event:{event_id}",
                data={"reason": reason}, source_event_id=event_id)  # fmt: skip
-        log.error("event %s failed for good: %s", event_id, reason)
+        log.error("event %s failed for good (%s)", event_id, _kind_of(reason))
+
+
+def _kind_of(reason: str) -> str:
+    """The exception's name in a failure reason: its message may quote what a person wrote."""
+    return reason.rsplit("last error: ", 1)[-1].split(":", 1)[0]

@@ -17,10 +17,10 @@ import time
 from collections.abc import Callable
 
 import redis
-from rq import SimpleWorker
 from rq.serializers import JSONSerializer
 
 from jobs import reconcile as reconciler
+from jobs.observe import ObservedWorker
 from jobs.queue import InlineJobQueue, RQJobQueue, connect_redis
 from jobs.runtime import install
 from orchestrator.jobqueue import JobQueue
@@ -70,7 +70,7 @@ def _work(settings: Settings, conn: redis.Redis, *, build: Build, burst: bool) -
     svc = build(settings, queue)
     install(svc)
     reconciler.reconcile(svc)
-    worker = SimpleWorker([queue.queue], connection=conn, serializer=JSONSerializer)
+    worker = ObservedWorker([queue.queue], connection=conn, serializer=JSONSerializer)
     worker.max_connection_wait_time = RECONNECT_WAIT  # RQ's own retry while idle: 60 s at most
     worker.work(burst=burst, with_scheduler=True, logging_level="WARNING")
     asked = worker._shutdown_requested_date is not None

@@ -30,14 +30,20 @@ def normalise_url(url: str) -> str:
 
 
 def make_engine(url: str) -> Engine:
+    """`hide_parameters`: a database error (and its traceback in a log) names the statement,
+    never the values bound to it, which hold message text."""
     url = normalise_url(url)
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        engine = create_engine(
+            url, connect_args={"check_same_thread": False, "timeout": 30}, hide_parameters=True
+        )
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     # No ping on every checkout (it was one round trip per transaction): a connection the
     # server dropped fails once, SQLAlchemy then discards the pool, and the work is retried.
-    return create_engine(url, pool_size=10, max_overflow=20, pool_recycle=1800)
+    return create_engine(
+        url, pool_size=10, max_overflow=20, pool_recycle=1800, hide_parameters=True
+    )
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:

@@ -7,11 +7,12 @@ import random
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from orchestrator import outbox
+from orchestrator import logs, metrics, outbox
 from orchestrator.canonical import Platform, Post, SentRef, Target
 from orchestrator.channels import ChannelDirectory
 from orchestrator.db import Database, utcnow
 from orchestrator.eventlog import record
+from orchestrator.models import OutboxRow
 from orchestrator.outbound import (
     Destination,
     PermanentFailure,
@@ -70,6 +71,13 @@ class Deliverer:
         return 0.0
 
     def _deliver(self, claim: outbox.Claim) -> outbox.Outcome | None:
+        """One post, logged under the correlation id of the event that caused it."""
+        source = claim.row.source_event_id
+        with logs.correlation(logs.event_correlation(source) if source is not None else None):
+            outcome = self._deliver_one(claim)
+        return outcome
+
+    def _deliver_one(self, claim: outbox.Claim) -> outbox.Outcome | None:
         """Send one post; a success is returned to record, anything else is recorded here."""
         row = claim.row
         try:
@@ -84,11 +92,14 @@ class Deliverer:
             self._fail(claim, str(exc))
         except Unconfirmed as exc:  # may have arrived: a second copy is worse than none
             self._log(row.id, "outbox.unconfirmed", row.platform, error=str(exc))
+            _count(row, "unconfirmed")
             return outbox.sent(claim, None)
         except Exception as exc:  # network errors and the unexpected: retry, then give up
             log.warning("outbox %s: %s", row.id, type(exc).__name__)
             self._retry(claim, 0.0, f"{type(exc).__name__}: {exc}")
         else:
+            _count(row, "sent")
+            log.info("post %s delivered on %s (%d attempts)", row.id, row.platform, row.attempts)
             return outbox.sent(claim, ref)
         return None
 
@@ -152,6 +163,8 @@ class Deliverer:
             return
         delay = max(seconds, backoff(attempts))
         outbox.mark_retry(self.db, claim, delay=delay, error=error)
+        _count(claim.row, "retry")
+        metrics.RETRIES.labels("post").inc()
 
     def _recheck(self, claim: outbox.Claim, seconds: float, error: str) -> None:
         if claim.row.attempts >= MAX_ATTEMPTS:  # still unknown: never risk a second copy
@@ -160,9 +173,11 @@ class Deliverer:
             return
         delay = max(seconds, backoff(claim.row.attempts))
         outbox.mark_in_doubt(self.db, claim, delay=delay, error=error)
+        _count(claim.row, "in_doubt")
 
     def _fail(self, claim: outbox.Claim, error: str) -> None:
         if outbox.mark_failed(self.db, claim, error=error):
+            _count(claim.row, "failed")
             log.error("outbox %s failed: %s", claim.row.id, error)
             self._log(claim.row.id, "outbox.failed", claim.row.platform, error=error)
 
@@ -175,3 +190,11 @@ class Deliverer:
                 subject=f"outbox:{outbox_id}",
                 data={"platform": platform, **data},
             )
+
+
+def _count(row: OutboxRow, status: str) -> None:
+    """A post's outcome; a post that reached the platform also gives its latency."""
+    metrics.POSTS_OUT.labels(row.platform, status).inc()
+    if status in ("sent", "unconfirmed"):
+        waited = max(0.0, (utcnow() - row.created_at).total_seconds())
+        metrics.DELIVERY_SECONDS.labels(row.platform).observe(waited)

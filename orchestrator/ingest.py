@@ -12,6 +12,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session
 
+from orchestrator import metrics
 from orchestrator.canonical import EventKind, InboundEvent, Target
 from orchestrator.db import Database, utcnow
 from orchestrator.models import NAME_CHARS, InboundEventRow, LogEvent, OutboxRow
@@ -82,7 +83,17 @@ def store_events(db: Database, events: Sequence[InboundEvent]) -> list[int | Non
     )
     with db.engine.begin() as conn:
         stored = {(p, x): i for i, p, x in conn.execute(statement)}
-    return [stored.get(key) if first[key] == n else None for n, key in enumerate(keys)]
+    ids = [stored.get(key) if first[key] == n else None for n, key in enumerate(keys)]
+    _count(events, ids)
+    return ids
+
+
+def _count(events: Sequence[InboundEvent], ids: Sequence[int | None]) -> None:
+    for event, event_id in zip(events, ids, strict=True):
+        if event_id is None:
+            metrics.DUPLICATES.labels(event.platform.value).inc()
+        else:
+            metrics.EVENTS_IN.labels(event.platform.value, event.kind.value).inc()
 
 
 def _values(event: InboundEvent, now: datetime) -> dict[str, object]:

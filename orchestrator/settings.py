@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from functools import cached_property
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, IPvAnyNetwork, SecretStr, ValidationError, field_validator
@@ -67,6 +67,10 @@ class Settings(BaseSettings):
     trusted_proxies: Annotated[tuple[IPvAnyNetwork, ...], NoDecode] = Field(
         (), alias="PARALLELOS_TRUSTED_PROXIES"
     )
+
+    # Observability (docs/reliability.md): JSON log lines, and where processes share metrics.
+    log_format: Literal["text", "json"] = Field("text", alias="LOG_FORMAT")
+    metrics_dir: Path | None = Field(None, alias="PROMETHEUS_MULTIPROC_DIR")
 
     @field_validator("operators", mode="before")
     @classmethod

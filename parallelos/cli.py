@@ -13,8 +13,10 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
+from orchestrator.logs import configure as configure_logging
 from orchestrator.settings import Settings, SettingsError, load_settings
-from parallelos import cli_setup
+from parallelos import cli_backup, cli_setup
+from parallelos.cli_doctor import doctor_lines
 
 if TYPE_CHECKING:
     from orchestrator.jobqueue import JobQueue
@@ -24,11 +26,10 @@ if TYPE_CHECKING:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=logging.INFO if args.verbose else logging.WARNING,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
     try:
+        fmt = load_settings().log_format  # JSON lines are for a log shipper: INFO and up
+        loud = args.verbose or fmt == "json"
+        configure_logging(fmt, logging.INFO if loud else logging.WARNING)
         return int(args.func(args) or 0)
     except SettingsError as exc:
         print(f"parallelos: {exc}", file=sys.stderr)
@@ -72,6 +73,7 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--dry-run", action="store_true", help="print it; store and post nothing")
     b.set_defaults(func=_brief)
     cli_setup.add_commands(sub)
+    cli_backup.add_commands(sub)
     return p
 
 
@@ -214,7 +216,7 @@ def _doctor(args: argparse.Namespace) -> int:
     print("Telegram: " + ("configured" if settings.telegram_enabled else "not configured"))
     print("Language model: " + ("configured" if not settings.offline else "offline mode"))
     print(_failed_events_line(settings.database_url))
-    for line in cli_setup.doctor_lines(settings):
+    for line in [*doctor_lines(settings), *cli_setup.doctor_lines(settings)]:
         print(line)
     return 0
 

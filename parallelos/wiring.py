@@ -18,6 +18,7 @@ from domains.status_commands import feature as status_feature
 from domains.step import OfflineStaff
 from jobs.queue import InlineJobQueue, RQJobQueue, connect_redis
 from jobs.runtime import install
+from orchestrator import logs, metrics
 from orchestrator.canonical import Platform
 from orchestrator.channels import ChannelDirectory
 from orchestrator.charters import CharterSet
@@ -103,6 +104,7 @@ def build_services(
     senders: dict[Platform, Sender] | None = None,
 ) -> Services:
     settings = settings or load_settings()
+    metrics.enable(metrics.directory(settings.database_url, settings.metrics_dir))
     charters = load_charters(settings.domains_dir)
     db = db or Database(settings.database_url)
     senders = senders if senders is not None else build_senders(settings)
@@ -136,5 +138,6 @@ def build_services(
 def web_services() -> Services:
     """The web process's services; its in-process jobs (no Redis) run with them."""
     svc = build_services()
+    logs.configure(svc.settings.log_format)
     install(svc)
     return svc

@@ -18,6 +18,7 @@ from anthropic.types import Message
 
 from domains.agent.budget import CALL_EVENT
 from domains.agent.prices import Tokens, cost_usd
+from orchestrator import metrics
 from orchestrator.db import Database
 from orchestrator.eventlog import record
 from orchestrator.settings import Settings
@@ -128,3 +129,12 @@ def _log_call(db: Database, info: CallInfo, message: Message, tokens: Tokens, co
             cost_usd=cost,
             source_event_id=info.source_event_id,
         )
+    _count(info.domain, tokens, cost)
+
+
+def _count(domain: str, tokens: Tokens, cost: float) -> None:
+    """The call in /metrics, once its event is committed (the budget's own record)."""
+    for kind, n in tokens.as_json().items():
+        if n:
+            metrics.MODEL_TOKENS.labels(domain, kind.removesuffix("_tokens")).inc(n)
+    metrics.MODEL_COST.labels(domain).inc(cost)

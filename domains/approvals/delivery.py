@@ -23,7 +23,7 @@ from domains.approvals import webhook as action_webhook
 from domains.approvals.models import ApprovalRow
 from domains.approvals.webhook import ActionPayload, Outcome, Result
 from domains.cards import edit_cards
-from orchestrator import statuses, texts
+from orchestrator import metrics, statuses, texts
 from orchestrator.canonical import Platform, Post
 from orchestrator.db import Database, utcnow
 from orchestrator.delivery import backoff
@@ -125,6 +125,8 @@ def _finish(
         )  # fmt: skip
         if not held:
             return set(), None  # our lease ran out and another worker took over
+        if status is DeliveryStatus.PENDING:
+            metrics.RETRIES.labels("webhook").inc()
         s.refresh(row)
         posts = PostBatch(s, f"hook{approval_id}:{token[:16]}")
         _report(s, posts, svc, row, outcome)
