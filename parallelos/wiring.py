@@ -13,6 +13,7 @@ from domains.approvals.feature import feature as approvals_feature
 from domains.briefs.command import feature as briefs_feature
 from domains.charter import load_charters
 from domains.inbox.feature import feature as inbox_feature
+from domains.signin.feature import feature as signin_feature
 from domains.status_commands import feature as status_feature
 from domains.step import OfflineStaff
 from jobs.queue import InlineJobQueue, RQJobQueue, connect_redis
@@ -36,7 +37,13 @@ __all__ = ["build_queue", "build_senders", "build_services", "features", "staff"
 
 def features(settings: Settings, charters: CharterSet) -> Features:
     """Every feature, in the order the dashboard shows them."""
-    items = [status_feature(charters), inbox_feature(), approvals_feature(), briefs_feature()]
+    items = [
+        status_feature(charters),
+        inbox_feature(),
+        approvals_feature(),
+        briefs_feature(),
+        signin_feature(),
+    ]
     if not settings.offline:
         items.append(agent_stats.feature(charters))
     return Features(items)
