@@ -9,6 +9,7 @@ from typing import Any
 
 from starlette.testclient import TestClient
 
+from bot.local import LocalSender
 from bot.web import create_app
 from orchestrator.canonical import Platform
 from orchestrator.db import Database
@@ -28,7 +29,8 @@ def signin_services(db: Database, **env: Any) -> tuple[Services, RecordingSender
     sender = RecordingSender()
     env.setdefault("PARALLELOS_OPERATORS", f"slack:{OPERATOR}")
     env.setdefault("PUBLIC_URL", PUBLIC)
-    return make_services(db, senders={Platform.SLACK: sender}, **env), sender
+    senders = {Platform.SLACK: sender, Platform.LOCAL: LocalSender()}
+    return make_services(db, senders=senders, **env), sender
 
 
 def ask_for_link(db: Database, sender: RecordingSender, user: str = OPERATOR) -> str:
