@@ -23,7 +23,7 @@ from bot.web_guard import CSRF_COOKIE, SESSION_COOKIE, Guard, guard, secure
 from orchestrator.services import Services
 from orchestrator.signin import revoke_session
 
-this_machine_only = guard  # the name earlier callers (/metrics) used: the same guard
+this_machine_only = guard  # the guard's earlier name, kept for code written against it
 
 router = APIRouter(dependencies=[Depends(guard)])
 PAGE = Path(__file__).parent / "static" / "index.html"

@@ -4,6 +4,8 @@
 `QuietPolling` keeps uvicorn's access log for what matters: the local page asks for new
 messages and the dashboard about once a second, and those successful GETs are logged only at
 debug level (`uvicorn … --log-level debug`); changes, errors and everything else still show.
+It also hides the token of a sign-in link (`/login/…`): a log reader could otherwise use a
+link that was opened but not yet used.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ __all__ = ["POLLED", "QuietPolling", "announce", "quiet_polling"]
 
 POLLED = frozenset({"/api/chat/messages", "/api/dashboard", "/api/csrf", "/healthz", "/readyz"})
 ACCESS_LOGGER = "uvicorn.access"
+LOGIN_PATH = "/login/"
 
 
 def announce(settings: Settings) -> None:
@@ -36,7 +39,9 @@ class QuietPolling(logging.Filter):
         args = record.args
         if not isinstance(args, tuple) or len(args) != 5:
             return True  # not uvicorn's access line: (client, method, path, version, status)
-        _, method, path, _, status = args
+        client, method, path, version, status = args
+        if str(path).startswith(LOGIN_PATH):
+            record.args = (client, method, LOGIN_PATH + "…", version, status)
         polled = method in ("GET", "HEAD") and str(path).split("?", 1)[0] in POLLED
         if polled and isinstance(status, int) and status < 400:
             return logging.getLogger(ACCESS_LOGGER).isEnabledFor(logging.DEBUG)

@@ -79,6 +79,15 @@ def test_polling_is_not_logged_at_info_but_changes_and_refusals_are(db):
     assert '/api/dashboard HTTP/1.1" 200' not in logged
 
 
+def test_a_sign_in_links_token_is_not_logged(db):
+    """Opening `/login/<token>` is logged without the token."""
+    with serving(create_app(make_services(db, senders=None)), "info") as (url, lines):
+        token = "A" * 43
+        assert httpx.get(f"{url}/login/{token}", headers={"Host": "localhost"}).status_code == 403
+        wait_until(lambda: any("/login/" in line for line in lines.lines), what="logged")
+    assert token not in "\n".join(lines.lines)
+
+
 def test_polling_is_logged_at_debug(db):
     """`--log-level debug` shows every request again."""
     with serving(create_app(make_services(db, senders=None)), "debug") as (url, lines):
