@@ -1,4 +1,6 @@
-"""Who may open the local chat, the dashboard and /metrics: this machine only (CONTRACT §6).
+"""The this-machine way into the local chat, the dashboard and /metrics (CONTRACT §6).
+
+bot/web_guard.py is the guard itself: it lets in these clients, or an operator signed in.
 
 Three checks, all of which must pass:
 - the `Host` header names this machine (localhost, 127.0.0.1 or [::1], any port), so a page
@@ -24,22 +26,32 @@ IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 _LOCAL = r"(?:localhost|127\.0\.0\.1|\[::1\])(?::\d{1,5})?"
 _LOCAL_HOST = re.compile(_LOCAL, re.IGNORECASE)
 _LOCAL_ORIGIN = re.compile(r"https?://" + _LOCAL, re.IGNORECASE)
-_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _PROXY_HEADERS = ("x-forwarded-for", "forwarded", "x-real-ip")
 REFUSED = "the local chat and dashboard answer only on this machine"
 
 
 def refusal(request: Request, trusted_proxies: Sequence[IPNetwork] = ()) -> str | None:
     """Why this request may not open a this-machine-only page, or None when it may."""
-    if not _LOCAL_HOST.fullmatch(request.headers.get("host", "")):
+    if not is_local_host(request.headers.get("host", "")):
         return f"{REFUSED} (Host must be localhost, 127.0.0.1 or [::1])"
     origin = request.headers.get("origin")
-    changing = request.method not in _SAFE_METHODS
-    if changing and origin is not None and not _LOCAL_ORIGIN.fullmatch(origin):
+    changing = request.method not in SAFE_METHODS
+    if changing and origin is not None and not is_local_origin(origin):
         return f"{REFUSED} (Origin must be this machine)"
     if not _client_is_local(request, trusted_proxies):
         return REFUSED
     return None
+
+
+def is_local_host(host: str) -> bool:
+    """A `Host` header naming this machine (any port)."""
+    return _LOCAL_HOST.fullmatch(host) is not None
+
+
+def is_local_origin(origin: str) -> bool:
+    """An `Origin` naming this machine (http or https, any port)."""
+    return _LOCAL_ORIGIN.fullmatch(origin) is not None
 
 
 def _client_is_local(request: Request, trusted: Sequence[IPNetwork]) -> bool:

@@ -19,10 +19,11 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse
 from starlette.concurrency import run_in_threadpool
 
-from bot import web_local, web_metrics
+from bot import web_local, web_metrics, web_signin
 from bot.limits import BodyLimit
 from bot.platforms import Platforms
 from bot.web_setup import BackgroundSetup
+from bot.web_startup import announce, quiet_polling
 from orchestrator.services import Services
 from orchestrator.settings import SettingsError
 
@@ -59,6 +60,8 @@ def create_app(
             app.state.setup = setup
             if provision:
                 setup.start()
+            quiet_polling()
+            announce(svc.settings)
         except SettingsError as exc:
             if services is not None:
                 raise  # an embedding caller (tests) handles it
@@ -78,6 +81,7 @@ def create_app(
     app.add_middleware(BodyLimit)
     app.include_router(web_local.router)
     app.include_router(web_metrics.router)
+    app.include_router(web_signin.router)
     app.add_exception_handler(RequestValidationError, _bad_request)
     app.add_exception_handler(Exception, _server_error)
 

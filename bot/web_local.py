@@ -1,34 +1,31 @@
 """HTTP routes of the local chat and dashboard (GET /, /api/chat/*, /api/dashboard).
 
-They carry no login, so they answer only clients on this machine (bot/this_machine.py):
-the web process also serves Slack and Telegram from the internet, and the dashboard shows
-every domain's doc.
+Every route is behind the guard (bot/web_guard.py): a client on this machine, or an operator
+signed in with a `login` link; the web process also serves Slack and Telegram from the
+internet, and the dashboard shows every domain's doc. Changes carry the CSRF token that
+`GET /api/csrf` hands the page.
 """
 
 from __future__ import annotations
 
+import secrets
 from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from bot.intake import Intake
 from bot.local import DM, local_click, local_event, sent_local_posts
-from bot.this_machine import refusal
+from bot.web_guard import CSRF_COOKIE, SESSION_COOKIE, Guard, guard, secure
 from orchestrator.services import Services
+from orchestrator.signin import revoke_session
 
+this_machine_only = guard  # the guard's earlier name, kept for code written against it
 
-def this_machine_only(request: Request) -> None:
-    """Dependency for every page and API that carries no login (also for /metrics)."""
-    reason = refusal(request, request.app.state.services.settings.trusted_proxies)
-    if reason is not None:
-        raise HTTPException(403, reason)
-
-
-router = APIRouter(dependencies=[Depends(this_machine_only)])
+router = APIRouter(dependencies=[Depends(guard)])
 PAGE = Path(__file__).parent / "static" / "index.html"
 MAX_ID = 2**63 - 1  # the largest id a database row can have (SQLite and BIGINT)
 
@@ -55,6 +52,41 @@ class ClickIn(BaseModel):
 @router.get("/", response_class=HTMLResponse)
 async def page() -> HTMLResponse:
     return HTMLResponse(PAGE.read_text(encoding="utf-8"))
+
+
+@router.get("/api/csrf")
+async def csrf(viewer: Guard, request: Request) -> JSONResponse:
+    """The token the page sends with every change; on this machine, kept in a cookie."""
+    token = viewer.csrf or secrets.token_urlsafe(32)
+    answer = JSONResponse({"csrf": token, "operator": viewer.identity})
+    if viewer.identity is None and viewer.csrf is None:
+        answer.set_cookie(
+            CSRF_COOKIE,
+            token,
+            httponly=True,
+            samesite="strict",
+            secure=request.url.scheme == "https",
+        )
+    answer.headers["Cache-Control"] = "no-store"
+    return answer
+
+
+@router.post("/logout")
+async def logout(request: Request, svc: ServicesDep) -> JSONResponse:
+    """Sign out: the session stops working at once and its cookie is cleared."""
+    token = request.cookies.get(SESSION_COOKIE)
+    if token:
+        await run_in_threadpool(_revoke, svc, token)
+    answer = JSONResponse({"signed_out": bool(token)})
+    answer.delete_cookie(
+        SESSION_COOKIE, httponly=True, samesite="strict", secure=secure(request, svc.settings)
+    )
+    return answer
+
+
+def _revoke(svc: Services, token: str) -> None:
+    with svc.db.session() as s:
+        revoke_session(s, token)
 
 
 @router.post("/api/chat")

@@ -5,3 +5,4 @@ from domains.agent import models as agent_models  # noqa: F401,E402
 from domains.briefs import models as brief_models  # noqa: F401,E402
 from domains.inbox import models as inbox_models  # noqa: F401
 from domains.reminders import models as reminder_models  # noqa: F401,E402
+from orchestrator import signin as signin_models  # noqa: F401

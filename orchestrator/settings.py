@@ -62,6 +62,7 @@ class Settings(BaseSettings):
     action_webhook_url: str | None = Field(None, alias="ACTION_WEBHOOK_URL")
     action_webhook_secret: SecretStr | None = Field(None, alias="ACTION_WEBHOOK_SECRET")
     public_url: str | None = Field(None, alias="PUBLIC_URL")
+    port: int = Field(8000, alias="PORT", ge=1, le=65535)  # the web process's (Procfile)
     # Reverse proxies (addresses or networks, comma-separated) whose X-Forwarded-For the local
     # chat and dashboard believe; a request through any other proxy is refused (CONTRACT §6).
     trusted_proxies: Annotated[tuple[IPvAnyNetwork, ...], NoDecode] = Field(

@@ -14,6 +14,7 @@ from domains.briefs.command import feature as briefs_feature
 from domains.charter import load_charters
 from domains.inbox.feature import feature as inbox_feature
 from domains.reminders.feature import feature as reminders_feature
+from domains.signin.feature import feature as signin_feature
 from domains.status_commands import feature as status_feature
 from domains.step import OfflineStaff
 from jobs.queue import InlineJobQueue, RQJobQueue, connect_redis
@@ -41,8 +42,14 @@ __all__ = [
 
 def features(settings: Settings, charters: CharterSet) -> Features:
     """Every feature, in the order the dashboard shows them."""
-    items = [status_feature(charters), inbox_feature(), approvals_feature(), briefs_feature()]
-    items.append(reminders_feature(settings.zone))
+    items = [
+        status_feature(charters),
+        inbox_feature(),
+        approvals_feature(),
+        briefs_feature(),
+        reminders_feature(settings.zone),
+        signin_feature(),
+    ]
     if not settings.offline:
         items.append(agent_stats.feature(charters))
     return Features(items)

@@ -25,6 +25,7 @@ TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", f"redis://127.0.0.1:6379/{1 + 
 REQUIRE = os.environ.get("PARALLELOS_REQUIRE_SERVICES") == "1"
 CONTRACT_VARS = [
     "DATABASE_URL",
+    "PORT",
     "REDIS_URL",
     "SLACK_BOT_TOKEN",
     "SLACK_SIGNING_SECRET",

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from starlette.testclient import TestClient
+
 from jobs.queue import SyncJobQueue
 from jobs.runtime import install
 from orchestrator.canonical import Platform
@@ -37,3 +39,18 @@ def make_services(
     svc = build_services(settings, db=db, queue=queue or SyncJobQueue(), senders=senders)
     install(svc)
     return svc
+
+
+class LocalClient(TestClient):
+    """A browser on this machine: once started, it fetches the page's CSRF token and sends it
+    with every request, as the page does (`GET /api/csrf`, header `X-CSRF-Token`)."""
+
+    def __init__(self, app: Any, *, client: tuple[str, int] = LOOPBACK, **kw: Any) -> None:
+        super().__init__(app, client=client, base_url=kw.pop("base_url", LOCAL_URL), **kw)
+
+    def __enter__(self) -> LocalClient:
+        super().__enter__()
+        answer = self.get("/api/csrf")
+        if answer.status_code == 200:
+            self.headers["X-CSRF-Token"] = answer.json()["csrf"]
+        return self

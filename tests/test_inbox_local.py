@@ -8,13 +8,11 @@ from starlette.testclient import TestClient
 
 from bot.web import create_app
 from tests.dialogue import LocalDialogue
-from tests.helpers import LOCAL_URL, LOOPBACK, make_services
+from tests.helpers import LocalClient, make_services
 
 
 def client_for(db, **env: Any) -> TestClient:  # type: ignore[no-untyped-def]
-    return TestClient(
-        create_app(make_services(db, senders=None, **env)), client=LOOPBACK, base_url=LOCAL_URL
-    )
+    return LocalClient(create_app(make_services(db, senders=None, **env)))
 
 
 def test_an_ask_and_its_card_in_the_local_chat(db):

@@ -8,12 +8,12 @@ from starlette.testclient import TestClient
 from bot.web import create_app
 from orchestrator.models import InboundEventRow
 from tests.dialogue import LocalDialogue, verify_dialog
-from tests.helpers import LOCAL_URL, LOOPBACK, make_services
+from tests.helpers import LocalClient, make_services
 
 
 def client_for(db) -> TestClient:
     svc = make_services(db, senders=None)
-    return TestClient(create_app(svc), client=LOOPBACK, base_url=LOCAL_URL)
+    return LocalClient(create_app(svc))
 
 
 def test_health_ready_and_page(db):
@@ -63,7 +63,7 @@ def test_bad_input_is_a_clear_error(db):
 
 def test_readyz_names_what_is_down(db):
     svc = make_services(db, senders=None)
-    with TestClient(create_app(svc), client=LOOPBACK, base_url=LOCAL_URL) as client:
+    with LocalClient(create_app(svc)) as client:
         svc.db.engine.dispose()
         svc.db.engine = create_engine("sqlite:////nonexistent/dir/x.db")  # the database goes away
         response = client.get("/readyz")
@@ -73,7 +73,7 @@ def test_readyz_names_what_is_down(db):
 def test_the_local_chat_and_dashboard_answer_only_on_this_machine(db):
     """From another address: 403 for the page, chat and dashboard; health and platforms as usual."""
     svc = make_services(db, senders=None)
-    with TestClient(create_app(svc), client=("203.0.113.9", 4000), base_url=LOCAL_URL) as client:
+    with LocalClient(create_app(svc), client=("203.0.113.9", 4000)) as client:
         assert client.get("/").status_code == 403
         assert client.get("/api/dashboard").status_code == 403
         refused = client.post(
@@ -88,7 +88,7 @@ def test_the_local_chat_and_dashboard_answer_only_on_this_machine(db):
 def test_readyz_names_redis_when_it_does_not_answer(db):
     """Jobs fall back to running in-process, but readiness says Redis is not answering."""
     svc = make_services(db, senders=None, REDIS_URL="redis://127.0.0.1:1/0")
-    with TestClient(create_app(svc), client=LOOPBACK, base_url=LOCAL_URL) as client:
+    with LocalClient(create_app(svc)) as client:
         response = client.get("/readyz")
     assert response.status_code == 503 and "redis" in response.text
     assert "database" not in response.text

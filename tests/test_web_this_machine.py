@@ -14,7 +14,7 @@ from starlette.testclient import TestClient
 
 from bot.web import create_app
 from orchestrator.models import InboundEventRow
-from tests.helpers import LOCAL_URL, LOOPBACK, make_services
+from tests.helpers import LOOPBACK, LocalClient, make_services
 from tests.slack_support import wait_until
 
 ATTACKER = "http://attacker.example"
@@ -22,7 +22,7 @@ ATTACKER = "http://attacker.example"
 
 def client_for(db, peer: tuple[str, int] = LOOPBACK, **env: Any) -> TestClient:  # type: ignore[no-untyped-def]
     svc = make_services(db, senders=None, **env)
-    return TestClient(create_app(svc), client=peer, base_url=LOCAL_URL)
+    return LocalClient(create_app(svc), client=peer)
 
 
 def events(db) -> int:  # type: ignore[no-untyped-def]
