@@ -10,9 +10,16 @@ a domain go to the operators' private chats, headed by the domain's name.
 from __future__ import annotations
 
 from collections.abc import Callable, Coroutine
+from functools import partial
 from typing import Any
 
-from telegram import Bot, BotCommand, BotCommandScopeAllPrivateChats, BotCommandScopeChat
+from telegram import (
+    Bot,
+    BotCommand,
+    BotCommandScope,
+    BotCommandScopeAllPrivateChats,
+    BotCommandScopeChat,
+)
 
 from bot.telegram_sender import TelegramSender
 from orchestrator.canonical import Platform
@@ -78,9 +85,13 @@ class TelegramProvisioner:
         if self.chat_id is not None:
             scopes.append(BotCommandScopeChat(self.chat_id))
         for scope in scopes:
-            self._call(lambda bot, s=scope: bot.set_my_commands(bot_commands(), scope=s))
+            self._call(partial(_set_commands, scope=scope))
         self._call(lambda bot: bot.set_my_description(DESCRIPTION))
         self._call(lambda bot: bot.set_my_short_description(SHORT_DESCRIPTION))
 
     def _call(self, make: Callable[[Bot], Coroutine[Any, Any, Any]]) -> Any:
         return self.sender.call(make)
+
+
+async def _set_commands(bot: Bot, *, scope: BotCommandScope) -> bool:
+    return await bot.set_my_commands(bot_commands(), scope=scope)

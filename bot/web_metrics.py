@@ -32,7 +32,7 @@ def readings(svc: Services) -> list[metrics.Reading]:
     counters still come through while Redis or the database is away."""
     found: list[metrics.Reading] = []
     try:
-        depth = getattr(svc.queue, "depth", dict)()
+        depth: dict[str, int] = getattr(svc.queue, "depth", dict)()
         found.append(("parallelos_queue_depth", "Jobs in the queue by state", ["state"],
                       [([state], float(n)) for state, n in depth.items()]))  # fmt: skip
     except Exception as exc:

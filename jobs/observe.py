@@ -56,6 +56,6 @@ class ObservedWorker(SimpleWorker):
 
     def perform_job(self, job: Job, queue: Queue, execution: Execution) -> bool:
         correlation = job.meta.get(CORRELATION) or logs.correlation_for(job.kwargs or {})
-        with observed(job.func_name, correlation) as outcome:
+        with observed(job.func_name or "?", correlation) as outcome:
             outcome.ok = super().perform_job(job, queue, execution)
         return outcome.ok

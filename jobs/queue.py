@@ -60,9 +60,15 @@ class RQJobQueue:
             kwargs = dict(kwargs)
             timeout = kwargs.pop(TIMEOUT_KEY, None) or JOB_TIMEOUT
             datas.append(
-                Queue.prepare_data(func, kwargs=kwargs, job_id=job_id, timeout=timeout,
-                                   result_ttl=0, failure_ttl=7 * 86400,
-                                   meta=meta_for(kwargs))  # fmt: skip
+                Queue.prepare_data(
+                    func,
+                    kwargs=kwargs,
+                    job_id=job_id,
+                    timeout=timeout,
+                    result_ttl=0,
+                    failure_ttl=7 * 86400,
+                    meta=meta_for(kwargs),
+                )  # fmt: skip
             )
         self.queue.enqueue_many(datas)
 

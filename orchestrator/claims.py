@@ -17,7 +17,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
 from orchestrator.canonical import Platform
-from orchestrator.db import Database, utcnow
+from orchestrator.db import Database, rowcount, utcnow
 from orchestrator.models import ChannelRow
 from orchestrator.outbound import RetryLater
 
@@ -90,8 +90,8 @@ def _take_over(db: Database, platform: Platform, domain: str) -> int | None:
             update(ChannelRow)
             .where(ChannelRow.id == row.id, ChannelRow.created_at == row.created_at)
             .values(created_at=now)
-        ).rowcount
-    return row.id if won == 1 else None
+        )
+    return row.id if rowcount(won) == 1 else None
 
 
 def _create(db: Database, claim: int, create: Create) -> tuple[str, str | None]:

@@ -13,8 +13,8 @@ from sqlalchemy import update
 
 from orchestrator import texts
 from orchestrator.canonical import InboundEvent, Platform, Post, Target
-from orchestrator.db import rowcount
 from orchestrator.channels import channel_name
+from orchestrator.db import rowcount
 from orchestrator.eventlog import record
 from orchestrator.features import ActionFn, CommandFn, Features
 from orchestrator.ingest import stored_event

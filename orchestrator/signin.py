@@ -20,7 +20,7 @@ from sqlalchemy import DateTime, String, UniqueConstraint, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from orchestrator.db import Base, utcnow
+from orchestrator.db import Base, rowcount, utcnow
 from orchestrator.eventlog import record
 from orchestrator.models import BigId
 
@@ -135,8 +135,8 @@ def redeem_link(session: Session, token: str, allowed: Allowed) -> WebSession | 
         update(SignInLink)
         .where(SignInLink.id == link.id, SignInLink.used_at.is_(None))
         .values(used_at=now)
-    ).rowcount
-    if claimed != 1:
+    )
+    if rowcount(claimed) != 1:
         return LinkState.USED
     return _open_session(session, link, now)
 
@@ -175,5 +175,5 @@ def revoke_session(session: Session, token: str) -> bool:
         update(WebSessionRow)
         .where(WebSessionRow.token_hash == _hash(token), WebSessionRow.revoked_at.is_(None))
         .values(revoked_at=utcnow())
-    ).rowcount
-    return done == 1
+    )
+    return rowcount(done) == 1

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -19,7 +20,7 @@ if TYPE_CHECKING:
 __all__ = ["add_commands"]
 
 
-def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     b = sub.add_parser("backup", help="write a consistent copy of the database, while running")
     b.add_argument("file", type=Path, help="the new backup file")
     b.set_defaults(func=_backup)
@@ -55,7 +56,7 @@ def _rows(db: Database) -> str:
     return f"{sum(counts.values())} rows in {len(counts)} tables"
 
 
-def _with_db(work) -> int:  # type: ignore[no-untyped-def]
+def _with_db(work: Callable[[Database], str]) -> int:
     from orchestrator.backup import BackupError
     from orchestrator.db import Database
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from orchestrator.health import Backlog, SchemaVersion
 from orchestrator.settings import Settings
 
 __all__ = ["doctor_lines"]
@@ -45,7 +46,7 @@ def _database_lines(database_url: str) -> Iterator[str]:
         db.dispose()
 
 
-def _schema_line(version) -> str:  # type: ignore[no-untyped-def]
+def _schema_line(version: SchemaVersion) -> str:
     if version.current is None:
         return f"Schema: not migrated (newest is {version.head}; run `parallelos migrate`)"
     if version.up_to_date:
@@ -53,7 +54,7 @@ def _schema_line(version) -> str:  # type: ignore[no-untyped-def]
     return f"Schema: {version.current}, newest is {version.head} (run `parallelos migrate`)"
 
 
-def _oldest_line(backlog) -> str:  # type: ignore[no-untyped-def]
+def _oldest_line(backlog: Backlog) -> str:
     if not backlog.unfinished_events:
         return "Unfinished events: 0"
     age = _age(backlog.oldest_age_seconds())

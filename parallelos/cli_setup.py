@@ -11,7 +11,7 @@ from orchestrator.settings import Settings, load_settings
 UNUSABLE = (PlaceState.FAILED, PlaceState.ARCHIVED, PlaceState.MISSING)
 
 
-def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("setup", help="find or create every domain's channel and topic, then exit")
     p.set_defaults(func=_setup)
 

@@ -109,7 +109,7 @@ def open_follow_ups(
     session: Session, *, domain: str | None = None, limit: int = 10
 ) -> Page[FollowUp]:
     """Unfinished reminders (of `domain` if given), soonest due first."""
-    where = [ReminderRow.status.in_([s.value for s in OPEN_REMINDERS])]
+    where: list[ColumnElement[bool]] = [ReminderRow.status.in_([s.value for s in OPEN_REMINDERS])]
     if domain is not None:
         where.append(ReminderRow.domain == domain)
     return _follow_ups(session, where, limit)

@@ -73,7 +73,8 @@ def _relative(words: str, now: datetime, zone: ZoneInfo) -> datetime | None:
     if unit in ("minutes", "hours"):
         return now + timedelta(**{unit: n})
     try:
-        later = now.astimezone(zone).replace(tzinfo=None) + rd.relativedelta(**{unit: n})
+        step = rd.relativedelta(days=n) if unit == "days" else rd.relativedelta(weeks=n)
+        later = now.astimezone(zone).replace(tzinfo=None) + step
     except (OverflowError, ValueError):
         raise WhenError(texts.when_too_far(words)) from None
     return _at(later.date(), later.time(), zone)
