@@ -8,13 +8,11 @@ redirect that follows. Pressing the button is a request from this page, so the c
 
 from __future__ import annotations
 
-from html import escape
-
 from fastapi.responses import HTMLResponse
 
 from orchestrator.signin import LINK_TTL, LinkState
 
-__all__ = ["confirm_page", "refusal_page"]
+__all__ = ["refusal_page"]
 
 MINUTES = int(LINK_TTL.total_seconds() // 60)
 NEW_LINK = "Send <code>login</code> to the bot (Slack: <code>/pos login</code>) for a new one."
@@ -47,16 +45,6 @@ def _page(status: int, heading: str, body: str) -> HTMLResponse:
         f"<body><main><h1>{heading}</h1>{body}</main></body></html>"
     )
     return HTMLResponse(html, status_code=status, headers=HEADERS)
-
-
-def confirm_page(identity: str) -> HTMLResponse:
-    who = escape(identity)
-    body = (
-        f"<p>This link signs <b>{who}</b> in to the ParallelOS dashboard on this browser. "
-        f"It works once, within {MINUTES} minutes of being sent.</p>"
-        '<form method="post"><button type="submit" autofocus>Sign in</button></form>'
-    )
-    return _page(200, "Sign in to ParallelOS", body)
 
 
 def refusal_page(state: LinkState | None) -> HTMLResponse:

@@ -55,7 +55,10 @@ def render_slack(post: Post) -> dict[str, Any]:
     body = _fit(_body(post), MAX_BLOCKS - len(head) - len(tail))
     fallback = _fallback(post)
     blocks = head + body + tail or [_section(split_text(fallback, SECTION_TEXT)[0]).block]
-    return {"text": fallback, "blocks": blocks}
+    content: dict[str, Any] = {"text": fallback, "blocks": blocks}
+    if not post.link_preview:
+        content.update(unfurl_links=False, unfurl_media=False)
+    return content
 
 
 def _body(post: Post) -> list[_Body]:

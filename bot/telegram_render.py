@@ -37,6 +37,7 @@ class TelegramMessage:
     text: str
     reply_markup: dict[str, Any] | None = None
     parse_mode: str = field(default="HTML")
+    link_preview: bool = True
 
 
 def render_telegram(post: Post) -> list[TelegramMessage]:
@@ -44,7 +45,10 @@ def render_telegram(post: Post) -> list[TelegramMessage]:
     markup = keyboard(post.buttons)
     texts = pack(_lines(post), MAX_TEXT) or [EMPTY]
     last = len(texts) - 1
-    return [TelegramMessage(t, markup if i == last else None) for i, t in enumerate(texts)]
+    return [
+        TelegramMessage(t, markup if i == last else None, link_preview=post.link_preview)
+        for i, t in enumerate(texts)
+    ]
 
 
 def _lines(post: Post) -> list[str]:

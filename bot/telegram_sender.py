@@ -22,7 +22,7 @@ from collections.abc import Coroutine
 from datetime import datetime
 from typing import Any, TypeVar
 
-from telegram import Bot, InlineKeyboardMarkup, Message, ReplyParameters
+from telegram import Bot, InlineKeyboardMarkup, LinkPreviewOptions, Message, ReplyParameters
 from telegram.error import TelegramError
 
 from bot import telegram_client as client
@@ -201,6 +201,9 @@ class TelegramSender:
                     else None
                 ),
                 reply_markup=_markup(part.reply_markup),
+                link_preview_options=(
+                    None if part.link_preview else LinkPreviewOptions(is_disabled=True)
+                ),
             )
 
         return make

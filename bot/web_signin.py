@@ -1,8 +1,9 @@
 """Signing in from elsewhere with a one-time link (CONTRACT §6): `/login/<token>`.
 
-`GET` shows whose link it is and a Sign in button (it uses nothing); `POST` (the button) uses
-the link once, sets the session cookie (HttpOnly, SameSite=Strict, Secure under https) and
-redirects to the dashboard. With no operators configured, nobody can sign in this way.
+Opening the link uses it once, sets the session cookie (HttpOnly, SameSite=Strict, Secure under
+https) and redirects to the dashboard; a second opening is refused. With no operators
+configured, nobody can sign in this way. The DM that carries the link asks the platform for no
+link preview, so a preview fetch does not use it up.
 """
 
 from __future__ import annotations
@@ -10,13 +11,13 @@ from __future__ import annotations
 import re
 
 from fastapi import APIRouter, HTTPException, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from bot.signin_pages import confirm_page, refusal_page
-from bot.web_guard import SESSION_COOKIE, host_allowed, origin_allowed, secure
+from bot.signin_pages import refusal_page
+from bot.web_guard import SESSION_COOKIE, host_allowed, secure
 from orchestrator.services import Services
-from orchestrator.signin import SESSION_TTL, LinkState, WebSession, link_state, redeem_link
+from orchestrator.signin import SESSION_TTL, LinkState, WebSession, redeem_link
 
 __all__ = ["router"]
 
@@ -32,24 +33,10 @@ def _services(request: Request) -> Services:
     return svc
 
 
-@router.get("/login/{token}", response_class=HTMLResponse)
-async def confirm(token: str, request: Request) -> HTMLResponse:
-    svc = _services(request)
-    if not svc.settings.operators:
-        return refusal_page(None)
-    if not TOKEN.fullmatch(token):
-        return refusal_page(LinkState.UNKNOWN)
-    state, identity = await run_in_threadpool(_peek, svc, token)
-    if state is LinkState.VALID and identity is not None:
-        return confirm_page(identity)
-    return refusal_page(state)
-
-
-@router.post("/login/{token}")
+@router.get("/login/{token}")
 async def sign_in(token: str, request: Request) -> Response:
+    """Use the link once: set the session cookie and go to the dashboard."""
     svc = _services(request)
-    if not origin_allowed(request, svc.settings):
-        raise HTTPException(403, "sign in from the link's own page (Origin)")
     if not svc.settings.operators:
         return refusal_page(None)
     if not TOKEN.fullmatch(token):
@@ -68,12 +55,8 @@ async def sign_in(token: str, request: Request) -> Response:
         secure=secure(request, svc.settings),
     )
     answer.headers["Cache-Control"] = "no-store"
+    answer.headers["Referrer-Policy"] = "no-referrer"
     return answer
-
-
-def _peek(svc: Services, token: str) -> tuple[LinkState, str | None]:
-    with svc.db.session() as s:
-        return link_state(s, token, svc.settings.is_operator)
 
 
 def _redeem(svc: Services, token: str) -> WebSession | LinkState:

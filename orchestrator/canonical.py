@@ -96,6 +96,7 @@ class Post(BaseModel):
     context: str | None = None
     ephemeral_to: str | None = None  # show only to this platform user (Slack ephemeral)
     pin: bool = False  # pin it in its channel once sent (a channel's guide)
+    link_preview: bool = True  # False: the platform shows no preview (a one-time link)
 
 
 class Target(BaseModel):

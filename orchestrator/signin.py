@@ -32,7 +32,6 @@ __all__ = [
     "WebSession",
     "WebSessionRow",
     "issue_link",
-    "link_state",
     "redeem_link",
     "revoke_session",
     "signed_in",
@@ -114,12 +113,6 @@ def _state(link: SignInLink | None, now: datetime, allowed: Allowed) -> LinkStat
     if link.used_at is not None:
         return LinkState.USED
     return LinkState.EXPIRED if now >= link.expires_at else LinkState.VALID
-
-
-def link_state(session: Session, token: str, allowed: Allowed) -> tuple[LinkState, str | None]:
-    """What opening this link would do, without using it; and whose it is."""
-    link = _find_link(session, token)
-    return _state(link, utcnow(), allowed), link.identity if link else None
 
 
 def redeem_link(session: Session, token: str, allowed: Allowed) -> WebSession | LinkState:

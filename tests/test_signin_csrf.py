@@ -87,7 +87,6 @@ def test_a_link_opened_under_a_rebound_name_is_refused(db):
     path = ask_for_link(db, sender)
     with browser(svc) as client:
         assert client.get(path, headers={"Host": "attacker.example"}).status_code == 403
-        assert client.post(path, headers={"Origin": ATTACKER}).status_code == 403
         assert sign_in(client, path).status_code == 303  # still unused: it works
 
 

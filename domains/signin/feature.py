@@ -41,7 +41,8 @@ def login(ctx: Context, args: list[str]) -> Post:  # noqa: ARG001
     token = issue_link(ctx.session, identity=ctx.actor)
     url = f"{settings.public_url}/login/{token}"
     dm = Target(platform=event.platform, channel=event.user)
-    ctx.posts.add(dm, Post(title=texts.LINK_TITLE, text=texts.link(url, MINUTES)))
+    link = Post(title=texts.LINK_TITLE, text=texts.link(url, MINUTES), link_preview=False)
+    ctx.posts.add(dm, link)  # no preview: a platform's preview fetch would use the link up
     record(ctx.session, kind="signin.link_sent", actor=ctx.actor, source_event_id=ctx.event_id)
     in_dm = event.is_direct and (event.platform is Platform.SLACK or event.channel == event.user)
     telegram = event.platform is Platform.TELEGRAM
