@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from bot.local import LocalSender
 from domains.agent import stats as agent_stats
+from domains.agent.memory_command import feature as memory_feature
 from domains.agent.staff import AgentStaff
 from domains.approvals.feature import feature as approvals_feature
 from domains.briefs.command import feature as briefs_feature
@@ -37,6 +38,7 @@ __all__ = ["build_queue", "build_senders", "build_services", "features", "staff"
 def features(settings: Settings, charters: CharterSet) -> Features:
     """Every feature, in the order the dashboard shows them."""
     items = [status_feature(charters), inbox_feature(), approvals_feature(), briefs_feature()]
+    items.append(memory_feature())
     if not settings.offline:
         items.append(agent_stats.feature(charters))
     return Features(items)

@@ -6,19 +6,24 @@ the open inbox entries addressed to this domain, and the message's own thread.
 
 from __future__ import annotations
 
+from datetime import UTC
+from zoneinfo import ZoneInfo
+
 from sqlalchemy.orm import Session
 
 from domains import store
-from domains.agent import memory
+from domains.agent import memory, profile
 from domains.agent.prompt import Headline, InboxItem, Snapshot
 from orchestrator.canonical import InboundEvent
+from orchestrator.db import utcnow
 
 MEMORIES = 5
 
 
 def load(
-    session: Session, charters, domain: str, event: InboundEvent, event_id: int, text: str
-) -> Snapshot:  # type: ignore[no-untyped-def]
+    session: Session, charters, domain: str, event: InboundEvent, event_id: int, text: str,
+    *, zone: ZoneInfo,
+) -> Snapshot:  # type: ignore[no-untyped-def]  # fmt: skip
     return Snapshot(
         domain=domain,
         author=event.user_name or event.identity,
@@ -26,8 +31,10 @@ def load(
         doc=store.load_doc(session, domain),
         board=_board(session, charters),
         inbox=_inbox(session, domain),
-        thread=memory.thread(session, event_id, event),
+        thread=memory.thread(session, event_id, event, domain),
         memories=memory.search(session, domain, text, limit=MEMORIES, skip_event=event_id),
+        facts=profile.facts(session, domain),
+        now=utcnow().replace(tzinfo=UTC).astimezone(zone),
     )
 
 
