@@ -125,18 +125,21 @@ class Boundary(_Strict):
     """A hard limit this domain declines. A message matching any of `patterns` (regular
     expressions over lowercased text) and none of `unless` is declined with `description` as the
     reason. `{name}` in a pattern stands for the alternation of `terms[name]`. `examples`
-    document the limit and are checked by the tests."""
+    document the limit and are checked by the tests. `answers` are patterns over a model's
+    reply that crosses the limit (a dose, a buy/sell/hold call, a verdict): such a reply is
+    replaced by the decline."""
 
     kind: str
     description: str
     terms: dict[str, list[str]] = Field(default_factory=dict)
     patterns: list[str] = Field(min_length=1)
     unless: list[str] = Field(default_factory=list)
+    answers: list[str] = Field(default_factory=list)
     examples: list[str] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _regexes(self) -> Boundary:
-        for field in ("patterns", "unless"):
+        for field in ("patterns", "unless", "answers"):
             for i, pattern in enumerate(self.expanded(field)):
                 try:
                     re.compile(pattern)
@@ -146,7 +149,7 @@ class Boundary(_Strict):
                     ) from None
         return self
 
-    def expanded(self, field: Literal["patterns", "unless"] = "patterns") -> list[str]:
+    def expanded(self, field: Literal["patterns", "unless", "answers"] = "patterns") -> list[str]:
         """The patterns with every `{name}` replaced by `(?:term|term|...)`."""
 
         def expand(match: re.Match[str]) -> str:

@@ -16,6 +16,7 @@ from orchestrator import metrics
 from orchestrator.canonical import EventKind, InboundEvent, Target
 from orchestrator.db import Database, utcnow
 from orchestrator.models import NAME_CHARS, InboundEventRow, LogEvent, OutboxRow
+from orchestrator.redact import redact
 from orchestrator.statuses import EventStatus
 
 log = logging.getLogger(__name__)
@@ -101,11 +102,17 @@ def _values(event: InboundEvent, now: datetime) -> dict[str, object]:
         "platform": event.platform.value,
         "external_id": event.external_id,
         "kind": event.kind.value,
-        "payload": event.model_dump(mode="json"),
+        "payload": _redacted(event).model_dump(mode="json"),
         "status": EventStatus.RECEIVED.value,
         "attempts": 0,
         "created_at": now,
     }
+
+
+def _redacted(event: InboundEvent) -> InboundEvent:
+    """The event as stored: secrets out of its text before anything keeps it (redact.py)."""
+    clean = redact(event.text)
+    return event if clean == event.text else event.model_copy(update={"text": clean})
 
 
 def load_event(row: InboundEventRow) -> InboundEvent:

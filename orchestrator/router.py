@@ -63,6 +63,7 @@ class _CompiledBoundary:
     spec: Boundary
     patterns: tuple[re.Pattern[str], ...]
     unless: tuple[re.Pattern[str], ...]
+    answers: tuple[re.Pattern[str], ...] = ()
 
     def matches(self, texts: tuple[str, ...]) -> bool:
         if not any(p.search(t) for p in self.patterns for t in texts):
@@ -76,7 +77,8 @@ def _compile_boundaries(charters: CharterSet) -> list[_CompiledBoundary]:
         for spec in charter.routing.boundaries:
             patterns = tuple(re.compile(p) for p in spec.expanded("patterns"))
             unless = tuple(re.compile(p) for p in spec.expanded("unless"))
-            out.append(_CompiledBoundary(name, spec, patterns, unless))
+            answers = tuple(re.compile(p) for p in spec.expanded("answers"))
+            out.append(_CompiledBoundary(name, spec, patterns, unless, answers))
     return out
 
 
@@ -222,6 +224,16 @@ class Router:
 
     def _boundary(self, texts: tuple[str, ...]) -> _CompiledBoundary | None:
         return next((b for b in self._boundaries if b.matches(texts)), None)
+
+    def check_reply(self, text: str) -> RouteDecision | None:
+        """A model's reply checked against every charter's limits (the global boundaries):
+        the decision to decline it, or None when it crosses none. Any domain's limit counts,
+        so a career agent cannot give a stock tip either."""
+        plain = clean((text or "")[:MAX_ROUTED_CHARS])
+        for b in self._boundaries:
+            if any(p.search(plain) for p in b.answers):
+                return RouteDecision(b.domain, 1.0, False, b.spec.description)
+        return None
 
     def route(self, text: str) -> RouteDecision:
         """Decide where `text` goes, from its first `MAX_ROUTED_CHARS`; never raises on user

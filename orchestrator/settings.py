@@ -54,6 +54,8 @@ class Settings(BaseSettings):
     telegram_chat_id: int | None = Field(None, alias="TELEGRAM_CHAT_ID")
     anthropic_api_key: SecretStr | None = Field(None, alias="ANTHROPIC_API_KEY")
     model: str = Field(DEFAULT_MODEL, alias="PARALLELOS_MODEL")
+    # A cheaper model for routing and brief summaries; unset: PARALLELOS_MODEL.
+    light_model: str | None = Field(None, alias="PARALLELOS_LIGHT_MODEL")
     operators: Annotated[tuple[str, ...], NoDecode] = Field((), alias="PARALLELOS_OPERATORS")
     users: Annotated[tuple[str, ...] | None, NoDecode] = Field(None, alias="PARALLELOS_USERS")
     timezone: str = Field("UTC", alias="PARALLELOS_TIMEZONE")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from bot.local import LocalSender
 from domains.agent import stats as agent_stats
+from domains.agent.memory_command import feature as memory_feature
 from domains.agent.staff import AgentStaff
 from domains.approvals.feature import feature as approvals_feature
 from domains.briefs.command import feature as briefs_feature
@@ -49,6 +50,7 @@ def features(settings: Settings, charters: CharterSet) -> Features:
         briefs_feature(),
         reminders_feature(settings.zone),
         signin_feature(),
+        memory_feature(),
     ]
     if not settings.offline:
         items.append(agent_stats.feature(charters))

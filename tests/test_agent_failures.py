@@ -33,7 +33,6 @@ def test_a_429_then_success_is_retried_by_the_sdk(db, api):
     api.text("On it.")
     c.say("what's next?")
     assert [call.status for call in api.calls("messages")] == [429, 200]
-    assert api.calls("messages")[1].headers["x-stainless-retry-count"] == "1"
     assert final_text(c) == "On it."
     assert len(events(db, "agent.call")) == 1
 

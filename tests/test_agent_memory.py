@@ -35,7 +35,7 @@ def test_notes_and_decisions_are_remembered_and_recalled_in_later_turns(db, api)
     assert kinds["decision"] == "Fly via Lisbon"
     assert kinds["message"].startswith("remember: I like aisle seats")
     c.say("which seats for the long flights to Lisbon?")
-    context = api.requests()[-1]["messages"][0]["content"][1]["text"]
+    context = api.requests()[-1]["messages"][0]["content"][0]["text"]
     memory_block = context.split('<data kind="memory">')[1].split("</data>")[0]
     assert "Prefers aisle seats" in memory_block and "Fly via Lisbon" in memory_block
     assert "which seats" not in memory_block  # not the message itself
@@ -47,7 +47,7 @@ def test_the_thread_is_short_term_memory(db, api):
     api.text("Porto or Lisbon both work in March.")
     asked = c.say("where should we go in March?")
     c.say("ok, which is cheaper?", thread=asked.ref)
-    thread = api.requests()[-1]["messages"][0]["content"][1]["text"]
+    thread = api.requests()[-1]["messages"][0]["content"][0]["text"]
     block = thread.split('<data kind="thread">')[1].split("</data>")[0]
     assert "user: where should we go in March?" in block
     assert "assistant: Porto or Lisbon both work in March." in block

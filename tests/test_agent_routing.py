@@ -91,3 +91,14 @@ def test_the_consultation_rate_is_recorded(db, api):
         rate = consultation_rate(s)
     assert (rate.decided, rate.consulted, rate.rate) == (2, 1, 0.5)
     assert events(db, "route.consulted")[0].data["month_rate"] == 0.5
+
+
+def test_routing_uses_the_light_model_and_marks_no_cache_below_its_minimum(db, api):
+    """PARALLELOS_LIGHT_MODEL for routing; the agent's own turn keeps PARALLELOS_MODEL."""
+    c = agent_chat(db, PARALLELOS_LIGHT_MODEL="claude-haiku-4-5")
+    api.tools(("choose_domain", {"domain": "travel"}))
+    c.say(AMBIGUOUS, channel=DM)
+    (ask,) = routing_requests(api)
+    assert ask["model"] == "claude-haiku-4-5"
+    assert "cache_control" not in ask["system"][0]  # far below Haiku 4.5's 4096 tokens
+    assert api.requests()[-1]["model"] == "claude-sonnet-5-5"

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from domains.agent import budget, llm, texts
 from domains.agent.models import AgentTurnRow, TurnKind, close_turn
-from domains.agent.prompt import CACHE, data_block
+from domains.agent.prompt import CACHE, data_block, worth_caching
 from domains.briefs.build import find_brief
 from domains.briefs.models import BriefRunRow
 from orchestrator import statuses
@@ -45,12 +45,16 @@ def summarise_brief(services: Services, brief_name: str, posts: Sequence[Post]) 
         if budget.state(s, services.charters, owner).exhausted:
             return None
     body = "\n\n".join(_plain(p) for p in posts)
+    model, setting = llm.light_model(services.settings)
+    system: list[dict[str, Any]] = [{"type": "text", "text": texts.BRIEF_RULES}]
+    if worth_caching(model, system):
+        system[0]["cache_control"] = CACHE
     try:
         message, _ = llm.call_once(
-            services.settings, services.db, llm.CallInfo(owner, "brief"),
-            model=services.settings.model,
+            services.settings, services.db, llm.CallInfo(owner, "brief", model_setting=setting),
+            model=model,
             max_tokens=budget.budget_of(services.charters, owner).brief_summary_max_tokens,
-            system=[{"type": "text", "text": texts.BRIEF_RULES, "cache_control": CACHE}],
+            system=system,
             messages=[{"role": "user", "content": data_block("brief", body, name=brief_name)}],
         )  # fmt: skip
     except llm.ModelUnavailable as exc:

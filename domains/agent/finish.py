@@ -12,12 +12,13 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 
-from domains.agent import budget, memory, texts
+from domains.agent import budget, memory, profile, texts
 from domains.agent.loop import LoopResult
 from domains.agent.models import AgentTurnRow, Claimed, close_turn
 from domains.agent.toolbox import Effects
 from domains.status_lines import Ask, Op, Propose, SetDecision
 from domains.step import apply_status_ops
+from orchestrator import texts as core_texts
 from orchestrator.canonical import Post, Target
 from orchestrator.context import Context, Job
 from orchestrator.eventlog import record
@@ -79,6 +80,7 @@ def _apply(ctx: Context, claimed: Claimed, effects: Effects) -> list[str]:
         if isinstance(op, SetDecision):
             memory.remember(ctx.session, domain=claimed.domain, kind="decision", text_=op.text,
                             source_event_id=claimed.event_id)  # fmt: skip
+    profile.apply(ctx.session, claimed.domain, effects.facts, claimed.event_id)
     for note in effects.notes:
         memory.remember(ctx.session, domain=claimed.domain, kind="note", text_=note,
                         source_event_id=claimed.event_id)  # fmt: skip
@@ -93,7 +95,9 @@ def _ask_text(ask: str, context: str) -> str:
 
 def _reply_text(ctx: Context, domain: str, result: LoopResult, effects: Effects) -> str:
     charter = ctx.orch.charters.get(domain)
-    said = effects.reply or result.text
+    said = _checked(ctx, domain, effects.reply or result.text)
+    if result.stop == "misconfigured":
+        return texts.misconfigured(domain, result.setting or "PARALLELOS_MODEL")
     endings = {
         "refusal": texts.refused(domain),
         "limit": texts.loop_limit(domain, charter.budget.max_tool_iterations),
@@ -111,6 +115,18 @@ def _reply_text(ctx: Context, domain: str, result: LoopResult, effects: Effects)
     if not said and effects.empty:
         return texts.empty_answer(domain)
     return said
+
+
+def _checked(ctx: Context, domain: str, said: str) -> str:
+    """The reply, or the decline when it crosses a charter's limit (logged with what it said)."""
+    decision = ctx.orch.router.check_reply(said) if said else None
+    if decision is None:
+        return said
+    record(ctx.session, kind="agent.reply_declined", actor=f"agent:{domain}", domain=domain,
+           subject=f"event:{ctx.event_id}",
+           data={"boundary_of": decision.domain, "reply": said[:1000]},
+           source_event_id=ctx.event_id)  # fmt: skip
+    return core_texts.declined(decision.reason)
 
 
 def _post(ctx: Context, turn: AgentTurnRow, claimed: Claimed, text: str) -> None:

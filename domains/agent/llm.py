@@ -1,8 +1,11 @@
 """The one way to call the Messages API: a client from settings, usage and cost per call.
 
-The SDK retries 408/409/429/5xx (529 included) and connection errors `MAX_RETRIES` times with
-its own backoff (honouring `retry-after`); what still fails is `ModelUnavailable`, retried
-later by the job's own backoff. Every call is logged at once, in its own short transaction,
+The first try runs alone with `FIRST_SHARE` of the time left (most answers come on the first
+try, and a long answer needs the time); only when it fails in a way worth retrying do the
+SDK's retries (408/409/429/5xx, 529 included, and connection errors, with its own backoff
+honouring `retry-after`) share what is left. What still fails is `ModelUnavailable`, retried
+later by the job's own backoff, unless it is a configuration error (a rejected key, a model id
+the API does not know): that is never retried, and names the setting to fix. Every call is logged at once, in its own short transaction,
 as an `agent.call` event with its tokens and estimated cost: the budget sees it before the
 next call, and the cost is not lost if the turn fails later.
 """
@@ -10,6 +13,7 @@ next call, and the cost is not lost if the turn fails later.
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,15 +30,18 @@ from orchestrator.settings import Settings
 log = logging.getLogger(__name__)
 
 MAX_RETRIES = 2
-MAX_CALL_SECONDS = 180.0  # split between the SDK's tries
+MAX_CALL_SECONDS = 180.0
+FIRST_SHARE = 0.6  # of the time left, for the first try on its own
 
 
 class ModelUnavailable(Exception):
-    """The model did not answer after the SDK's retries; `retryable` when worth a later try."""
+    """The model did not answer after the SDK's retries; `retryable` when worth a later try;
+    `setting` names the setting to fix when the API said the configuration is wrong."""
 
-    def __init__(self, reason: str, *, retryable: bool) -> None:
+    def __init__(self, reason: str, *, retryable: bool, setting: str | None = None) -> None:
         super().__init__(reason)
         self.retryable = retryable
+        self.setting = setting
 
 
 @dataclass(frozen=True)
@@ -46,6 +53,7 @@ class CallInfo:
     charter_version: str | None = None
     source_event_id: int | None = None
     turn_id: int | None = None
+    model_setting: str = "PARALLELOS_MODEL"  # which setting chose the model (for errors)
 
 
 def make_client(settings: Settings) -> anthropic.Anthropic:
@@ -57,6 +65,13 @@ def make_client(settings: Settings) -> anthropic.Anthropic:
         max_retries=MAX_RETRIES,
         timeout=MAX_CALL_SECONDS,
     )
+
+
+def light_model(settings: Settings) -> tuple[str, str]:
+    """The model for routing and brief summaries, and the setting that chose it."""
+    if settings.light_model:
+        return settings.light_model, "PARALLELOS_LIGHT_MODEL"
+    return settings.model, "PARALLELOS_MODEL"
 
 
 def call_once(
@@ -92,20 +107,51 @@ def call(
 ) -> tuple[Message, float]:
     """One Messages API call, logged with its cost; returns the message and the cost.
 
-    `timeout` is what is left of the turn: each of the SDK's tries gets an equal share of it.
+    `timeout` is what is left of the turn (see the module's docstring for how it is shared).
     """
-    per_try = min(timeout or MAX_CALL_SECONDS, MAX_CALL_SECONDS) / (MAX_RETRIES + 1)
     try:
-        message = client.messages.create(**request, timeout=max(per_try, 1.0))
+        message = _create(client, min(timeout or MAX_CALL_SECONDS, MAX_CALL_SECONDS), request)
     except (anthropic.APIConnectionError, anthropic.RateLimitError) as exc:
         raise ModelUnavailable(type(exc).__name__, retryable=True) from exc
     except anthropic.APIStatusError as exc:
-        retryable = exc.status_code >= 500 or exc.status_code in (408, 409, 429)
-        raise ModelUnavailable(f"HTTP {exc.status_code}", retryable=retryable) from exc
+        raise _status_error(exc, info) from exc
     tokens = tokens_of(message)
     cost = cost_usd(message.model or request["model"], tokens)
     _log_call(db, info, message, tokens, cost)
     return message, cost
+
+
+def _create(client: anthropic.Anthropic, budget: float, request: dict[str, Any]) -> Message:
+    """The first try alone with most of the time; then the SDK's retries share the rest."""
+    started = time.monotonic()
+    first = client.with_options(max_retries=0)
+    try:
+        return first.messages.create(**request, timeout=max(budget * FIRST_SHARE, 1.0))
+    except anthropic.APIStatusError as exc:
+        if not _retryable(exc.status_code):
+            raise
+    except anthropic.APIConnectionError:
+        pass
+    left = budget - (time.monotonic() - started)
+    per_try = max(left / MAX_RETRIES, 1.0)
+    return client.with_options(max_retries=MAX_RETRIES - 1).messages.create(
+        **request, timeout=per_try
+    )
+
+
+def _retryable(status: int) -> bool:
+    return status >= 500 or status in (408, 409, 429)
+
+
+def _status_error(exc: anthropic.APIStatusError, info: CallInfo) -> ModelUnavailable:
+    """A failed status as `ModelUnavailable`, naming the setting when it is a configuration
+    error: 401/403 is the key; 404 (a `not_found_error`) is the model id."""
+    status = exc.status_code
+    if status in (401, 403):
+        return ModelUnavailable(f"HTTP {status}", retryable=False, setting="ANTHROPIC_API_KEY")
+    if status == 404:
+        return ModelUnavailable("HTTP 404", retryable=False, setting=info.model_setting)
+    return ModelUnavailable(f"HTTP {status}", retryable=_retryable(status))
 
 
 def _log_call(db: Database, info: CallInfo, message: Message, tokens: Tokens, cost: float) -> None:

@@ -2,7 +2,12 @@
 
 Limits, each with its own `stop`: the charter's `max_tool_iterations` (model calls per turn),
 its `job_timeout_seconds` (a deadline for the whole loop), the monthly budget (checked before
-every call), a refusal, and an answer cut at `max_tokens`.
+every call), a refusal, and an answer cut at `max_tokens` (its tool calls are not run: a cut
+call's input is incomplete). `pause_turn` continues the turn with the paused content.
+
+After every completed tool step the loop hands a `Checkpoint` (the conversation so far and
+what it cost) to `save`; a retry of the turn starts from it instead of from the first call,
+so the calls already made are neither repeated nor paid twice.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ import anthropic
 from anthropic.types import Message
 
 from domains.agent import llm
-from domains.agent.prompt import CACHE
+from domains.agent.prompt import CACHE, worth_caching
 from domains.agent.toolbox import Toolbox
 from orchestrator.db import Database
 
@@ -35,12 +40,28 @@ class Request:
 
 
 @dataclass
+class Checkpoint:
+    """The turn after its last completed tool step (JSON in `agent_turns.data`)."""
+
+    messages: list[dict[str, Any]]
+    calls: int = 0
+    cost_usd: float = 0.0
+    tokens: list[dict[str, int]] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, Any]:
+        return {"messages": self.messages, "calls": self.calls, "cost_usd": self.cost_usd,
+                "tokens": self.tokens}  # fmt: skip
+
+
+@dataclass
 class LoopResult:
     stop: str  # reply | end_turn | refusal | limit | timeout | budget | max_tokens | unavailable
+    #            | misconfigured (then `setting` names what to fix)
     text: str = ""  # the model's last plain text
     calls: int = 0
     cost_usd: float = 0.0
     tokens: list[dict[str, int]] = field(default_factory=list)
+    setting: str | None = None
 
 
 @dataclass
@@ -53,11 +74,17 @@ class Loop:
     max_calls: int
     deadline: float  # a `clock()` value
     allows: Callable[[], bool]  # the budget: may one more call start?
+    save: Callable[[Checkpoint], None] = lambda _: None
+    resume: Checkpoint | None = None
 
     def run(self) -> LoopResult:
         result = LoopResult(stop="limit")
         messages = [self.request.first]
-        for _ in range(self.max_calls):
+        if self.resume is not None:
+            messages = self.resume.messages
+            result.calls, result.cost_usd = self.resume.calls, self.resume.cost_usd
+            result.tokens = list(self.resume.tokens)
+        while result.calls < self.max_calls:
             if not self.allows():
                 result.stop = "budget"
                 return result
@@ -66,6 +93,9 @@ class Loop:
                 result.stop = "timeout"
                 return result
             message = self._call(messages, remaining, result)
+            if message.stop_reason == "pause_turn":
+                messages = [*messages, _assistant(message)]
+                continue
             if self._finished(message, result):
                 return result
             results = self._results(message)
@@ -74,6 +104,9 @@ class Loop:
                 return result
             messages = _drop_cache_marks(messages)
             messages += [_assistant(message), results]
+            if worth_caching(self.request.model, self.request.tools, self.request.system, messages):
+                results["content"][-1]["cache_control"] = CACHE
+            self.save(Checkpoint(messages, result.calls, result.cost_usd, list(result.tokens)))
         return result
 
     def _call(
@@ -97,11 +130,11 @@ class Loop:
 
     def _finished(self, message: Message, result: LoopResult) -> bool:
         result.text = "\n".join(b.text for b in message.content if b.type == "text").strip()
-        if message.stop_reason == "refusal":
-            result.stop = "refusal"
+        if message.stop_reason in ("refusal", "max_tokens"):
+            result.stop = str(message.stop_reason)
             return True
         if not any(b.type == "tool_use" for b in message.content):
-            result.stop = "max_tokens" if message.stop_reason == "max_tokens" else "end_turn"
+            result.stop = "end_turn"
             return True
         return False
 
@@ -120,7 +153,6 @@ class Loop:
                     "is_error": is_error,
                 }  # fmt: skip
             )
-        blocks[-1]["cache_control"] = CACHE
         return {"role": "user", "content": blocks}
 
 
@@ -144,3 +176,13 @@ def _drop_cache_marks(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
             if isinstance(block, dict) and block.get("type") == "tool_result":
                 block.pop("cache_control", None)
     return messages
+
+
+def replay(toolbox: Toolbox, messages: list[dict[str, Any]]) -> None:
+    """Run a checkpoint's tool calls again on a fresh toolbox: its effects, no model call."""
+    for message in messages:
+        if message["role"] != "assistant":
+            continue
+        for block in message["content"]:
+            if block.get("type") == "tool_use":
+                toolbox.run(block["name"], block["input"])

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from domains.agent.models import AgentNoteRow
 from orchestrator.canonical import EventKind, InboundEvent
 from orchestrator.models import InboundEventRow, OutboxRow
+from orchestrator.redact import redact
 from orchestrator.routing_text import STOPWORDS
 
 MAX_QUERY_WORDS = 12
@@ -42,7 +43,10 @@ def remember(
 ) -> None:
     session.add(
         AgentNoteRow(
-            domain=domain, kind=kind, text=text_[:NOTE_CHARS], source_event_id=source_event_id
+            domain=domain,
+            kind=kind,
+            text=redact(text_)[:NOTE_CHARS],
+            source_event_id=source_event_id,
         )
     )
 
@@ -92,14 +96,21 @@ def _words(query: str) -> list[str]:
     return seen[:MAX_QUERY_WORDS]
 
 
-def thread(session: Session, event_id: int, event: InboundEvent, limit: int = 10) -> list[Line]:
-    """The thread's earlier messages and the bot's answers there, oldest first."""
+def thread(
+    session: Session, event_id: int, event: InboundEvent, domain: str, limit: int = 10
+) -> list[Line]:
+    """This domain's earlier messages in the thread and its answers there, oldest first.
+
+    Only messages that went to `domain`: a DM thread can hold turns of several domains, and
+    one domain's turn must never see another's text (DESIGN rule 5).
+    """
     key = event.thread or event.message_ref
     rows = session.scalars(
         select(InboundEventRow)
         .where(
             InboundEventRow.platform == event.platform.value,
             InboundEventRow.kind == EventKind.MESSAGE.value,
+            InboundEventRow.domain == domain,
             InboundEventRow.id < event_id,
         )
         .order_by(InboundEventRow.id.desc())

@@ -113,3 +113,19 @@ class Claimed:
     domain: str
     event: InboundEvent
     text: str
+    checkpoint: dict[str, Any] | None = None  # the last completed tool step of an earlier try
+
+
+class AgentFactRow(Base):
+    """One durable fact of a domain's profile ("prefers aisle seats"), kept by its agent with
+    `remember` / `update_fact` / `forget`, shown by `memory <domain>`; never another domain's."""
+
+    __tablename__ = "agent_facts"
+    __table_args__ = (Index("ix_agent_facts_domain", "domain", "id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    domain: Mapped[str] = mapped_column(String(64))
+    text: Mapped[str] = mapped_column(Text)
+    source_event_id: Mapped[int | None] = mapped_column(BigId, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

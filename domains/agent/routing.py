@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from domains.agent import budget, llm, texts
 from domains.agent.models import AgentTurnRow, TurnKind, close_turn
-from domains.agent.prompt import CACHE, data_block
+from domains.agent.prompt import CACHE, data_block, worth_caching
 from orchestrator import statuses
 from orchestrator import texts as core_texts
 from orchestrator.canonical import Post
@@ -103,16 +103,20 @@ def _ask_model(svc: Services, event_id: int, text: str, candidates: list[str]) -
         },
         "strict": True,
     }
-    system = [{"type": "text", "text": f"{texts.ROUTER_RULES}\n\nDomains:\n{missions}",
-               "cache_control": CACHE}]  # fmt: skip
+    model, setting = llm.light_model(svc.settings)
+    system: list[dict[str, Any]] = [
+        {"type": "text", "text": f"{texts.ROUTER_RULES}\n\nDomains:\n{missions}"}
+    ]
+    if worth_caching(model, [tool], system):
+        system[0]["cache_control"] = CACHE
     prompt = (
         f"Candidates: {', '.join(candidates)}\n\n{data_block('message', text)}\n\n"
         f"Answer by calling `{TOOL}`."
     )
-    info = llm.CallInfo(HUB, "route", None, event_id)
+    info = llm.CallInfo(HUB, "route", None, event_id, model_setting=setting)
     try:
         message, _ = llm.call_once(
-            svc.settings, svc.db, info, model=svc.settings.model,
+            svc.settings, svc.db, info, model=model,
             max_tokens=1024, system=system, tools=[tool],
             tool_choice={"type": "auto"},  # forcing a tool is an error on some models
             messages=[{"role": "user", "content": prompt}],

@@ -6,14 +6,18 @@ the open inbox entries addressed to this domain, and the message's own thread.
 
 from __future__ import annotations
 
+from datetime import UTC
+from zoneinfo import ZoneInfo
+
 from sqlalchemy.orm import Session
 
 from domains import store
-from domains.agent import memory
+from domains.agent import memory, profile
 from domains.agent.prompt import Headline, InboxItem, Snapshot
 from domains.inbox.service import open_entries
 from orchestrator.canonical import InboundEvent
 from orchestrator.charters import CharterSet
+from orchestrator.db import utcnow
 
 MEMORIES = 5
 
@@ -25,6 +29,8 @@ def load(
     event: InboundEvent,
     event_id: int,
     text: str,
+    *,
+    zone: ZoneInfo,
 ) -> Snapshot:
     return Snapshot(
         domain=domain,
@@ -33,8 +39,10 @@ def load(
         doc=store.load_doc(session, domain),
         board=_board(session, charters),
         inbox=_inbox(session, domain),
-        thread=memory.thread(session, event_id, event),
+        thread=memory.thread(session, event_id, event, domain),
         memories=memory.search(session, domain, text, limit=MEMORIES, skip_event=event_id),
+        facts=profile.facts(session, domain),
+        now=utcnow().replace(tzinfo=UTC).astimezone(zone),
     )
 
 

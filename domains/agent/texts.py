@@ -39,6 +39,18 @@ def unavailable(domain: str) -> str:
     )
 
 
+def misconfigured(domain: str, setting: str) -> str:
+    what = {
+        "ANTHROPIC_API_KEY": "the API key was rejected (401/403)",
+        "PARALLELOS_MODEL": "the model id is not one the API knows (404)",
+        "PARALLELOS_LIGHT_MODEL": "the light model id is not one the API knows (404)",
+    }.get(setting, "the API refused the configuration")
+    return (
+        f"The *{domain}* agent cannot run: {what}. An operator should check the setting "
+        f"`{setting}`. Your message is kept and any status lines were applied."
+    )
+
+
 def refused(domain: str) -> str:
     return f"The *{domain}* agent declined to answer this one. Nothing was changed by it."
 
@@ -93,3 +105,21 @@ def routed_by_model(domain: str) -> str:
 
 def brief_summary_title(title: str) -> str:
     return f"In short · {title}"
+
+
+MEMORY_USAGE = "Usage: `memory <domain>` shows its facts; `memory <domain> forget <n>` deletes one."
+MEMORY_EMPTY = "No facts kept yet."
+MEMORY_HINT = "An operator can delete a fact with `memory <domain> forget <n>`."
+MEMORY_OPERATORS_ONLY = "Only an operator can delete a domain's facts."
+
+
+def memory_title(domain: str) -> str:
+    return f"What the {domain} agent keeps"
+
+
+def no_such_fact(domain: str, number: str) -> str:
+    return f"The *{domain}* profile has no fact {number}; `memory {domain}` lists them."
+
+
+def fact_forgotten(domain: str, number: str, text: str) -> str:
+    return f"Forgot *{domain}* fact {number}: {text}"

@@ -16,16 +16,20 @@ from zoneinfo import ZoneInfo
 from pydantic import ValidationError
 
 from domains.agent.memory import Memory
+from domains.agent.profile import MAX_FACTS, FactChange
 from domains.agent.prompt import Snapshot, data_block
 from domains.agent.tools import (
     CreateHandoff,
     FollowUp,
+    ForgetFact,
     ProposeAction,
     Recall,
+    RememberFact,
     RememberNote,
     Reply,
     ToolInput,
     ToolSet,
+    UpdateFact,
     error_text,
     validate,
 )
@@ -45,12 +49,13 @@ class Effects:
     handoffs: list[CreateHandoff] = field(default_factory=list)
     proposals: list[ProposeAction] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    facts: list[FactChange] = field(default_factory=list)
     reply: str | None = None
     log: list[dict[str, Any]] = field(default_factory=list)  # every tool call, for the event log
 
     @property
     def empty(self) -> bool:
-        return not (self.ops or self.handoffs or self.proposals or self.notes)
+        return not (self.ops or self.handoffs or self.proposals or self.notes or self.facts)
 
 
 class Toolbox:
@@ -62,6 +67,7 @@ class Toolbox:
         self.preview: StatusDoc = snap.doc
         self.recall = recall
         self.effects = Effects()
+        self.facts: list[int | None] = [f.id for f in snap.facts]  # by number; None: forgotten
 
     def run(self, name: str, raw: Any) -> tuple[str, bool]:
         """(result text, is_error) for one tool call."""
@@ -92,6 +98,8 @@ class Toolbox:
             self._limit(self.effects.notes, MAX_NOTES, "notes")
             self.effects.notes.append(parsed.text)
             return "Noted in this domain's memory."
+        if isinstance(parsed, RememberFact | UpdateFact | ForgetFact):
+            return self._fact(parsed)
         if isinstance(parsed, Recall):
             found = self.recall(parsed.query)
             body = "\n".join(f"- [{m.kind}, {m.at:%Y-%m-%d}] {m.text}" for m in found)
@@ -115,6 +123,25 @@ class Toolbox:
         self.preview = new
         self.effects.ops += ops
         return confirmation_text(changes, self.toolset.domain) if changes else "No change."
+
+    def _fact(self, parsed: RememberFact | UpdateFact | ForgetFact) -> str:
+        """Profile changes, checked against the profile as this turn sees it."""
+        self._limit(self.effects.facts, MAX_NOTES, "profile changes")
+        if isinstance(parsed, RememberFact):
+            if len(self.facts) >= MAX_FACTS:
+                raise ValueError(f"the profile holds at most {MAX_FACTS} facts; update one")
+            self.facts.append(None)
+            self.effects.facts.append(FactChange("add", None, parsed.text))
+            return f"Kept as profile fact {len(self.facts)}."
+        known = self.facts[parsed.n - 1] if parsed.n <= len(self.facts) else None
+        if known is None:
+            raise ValueError(f"there is no profile fact {parsed.n} you can change")
+        if isinstance(parsed, UpdateFact):
+            self.effects.facts.append(FactChange("update", known, parsed.text))
+            return f"Profile fact {parsed.n} will read: {parsed.text}"
+        self.facts[parsed.n - 1] = None
+        self.effects.facts.append(FactChange("forget", known))
+        return f"Profile fact {parsed.n} will be forgotten."
 
     @staticmethod
     def _limit(items: list[Any], most: int, what: str) -> None:

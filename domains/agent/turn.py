@@ -4,6 +4,10 @@ Idempotent: the `agent_turns` row is claimed with its attempt number, and only t
 still holds the latest attempt may finish it, so a re-run after the turn finished does nothing
 and two racing runs apply their effects once. A model that stays unavailable after the SDK's
 retries is retried by this job with `RETRY_DELAYS`; after that the user is told, plainly.
+A retry (or a re-run after a worker died) resumes from the turn's checkpoint: the tool steps
+already completed are replayed locally, not asked of the model again. A configuration error
+(a rejected key, an unknown model) is not retried: the reply names the setting.
+A refusal discards the turn's collected effects: nothing the agent did in it is applied.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from sqlalchemy import select
 
 from domains.agent import budget, finish, llm, memory, snapshot
 from domains.agent import loop as loop_
-from domains.agent.loop import Loop, LoopResult, Request
+from domains.agent.loop import Checkpoint, Loop, LoopResult, Request
 from domains.agent.models import AgentTurnRow, Claimed, TurnKind
 from domains.agent.prompt import Snapshot, first_message, system_blocks
 from domains.agent.toolbox import Effects, Toolbox
@@ -46,6 +50,9 @@ def run(svc: Services, *, event_id: int, domain: str) -> finish.Finished | None:
         result = _think(svc, claimed, box)
     except llm.ModelUnavailable as exc:
         log.warning("agent %s: model unavailable (%s), attempt %d", domain, exc, claimed.attempt)
+        if exc.setting is not None:
+            wrong = LoopResult(stop="misconfigured", setting=exc.setting)
+            return finish.finish(svc, claimed, wrong, Effects())
         if exc.retryable and claimed.attempt <= len(RETRY_DELAYS):
             _retry_later(svc, claimed, str(exc))
             return None
@@ -53,8 +60,9 @@ def run(svc: Services, *, event_id: int, domain: str) -> finish.Finished | None:
     except Exception:  # a bug must not leave the user with a placeholder forever
         log.exception("agent %s: turn %d failed", domain, claimed.turn_id)
         return finish.finish(svc, claimed, unavailable, Effects())
+    effects = Effects() if result.stop == "refusal" else box.effects
     try:
-        return finish.finish(svc, claimed, result, box.effects)
+        return finish.finish(svc, claimed, result, effects)
     except Exception:  # the effects could not be applied (rolled back): say so, plainly
         log.exception("agent %s: turn %d could not be applied", domain, claimed.turn_id)
         return finish.finish(svc, claimed, unavailable, Effects())
@@ -77,14 +85,16 @@ def _claim(svc: Services, event_id: int, domain: str) -> Claimed | None:
         ):  # fmt: skip
             return None
         event = stored_event(s, event_id)
-        return Claimed(turn.id, turn.attempts, event_id, domain, event, turn.text)
+        saved = (turn.data or {}).get("checkpoint")
+        return Claimed(turn.id, turn.attempts, event_id, domain, event, turn.text, saved)
 
 
 def _snapshot(svc: Services, claimed: Claimed) -> Snapshot:
     with svc.db.session() as s:
         return snapshot.load(
-            s, svc.charters, claimed.domain, claimed.event, claimed.event_id, claimed.text
-        )
+            s, svc.charters, claimed.domain, claimed.event, claimed.event_id, claimed.text,
+            zone=svc.settings.zone,
+        )  # fmt: skip
 
 
 def _toolbox(svc: Services, claimed: Claimed, snap: Snapshot) -> Toolbox:
@@ -94,7 +104,10 @@ def _toolbox(svc: Services, claimed: Claimed, snap: Snapshot) -> Toolbox:
         with svc.db.session() as s:
             return memory.search(s, claimed.domain, query, skip_event=claimed.event_id)
 
-    return Toolbox(ToolSet(claimed.domain, others, svc.settings.timezone), snap, recall)
+    box = Toolbox(ToolSet(claimed.domain, others, svc.settings.timezone), snap, recall)
+    if claimed.checkpoint is not None:
+        loop_.replay(box, claimed.checkpoint["messages"])
+    return box
 
 
 def _think(svc: Services, claimed: Claimed, box: Toolbox) -> LoopResult:
@@ -106,6 +119,7 @@ def _think(svc: Services, claimed: Claimed, box: Toolbox) -> LoopResult:
         with svc.db.session() as s:
             return budget.state(s, svc.charters, claimed.domain).allows()
 
+    tools = box.toolset.params()
     with llm.make_client(svc.settings) as client:
         loop = Loop(
             client=client,
@@ -113,16 +127,26 @@ def _think(svc: Services, claimed: Claimed, box: Toolbox) -> LoopResult:
             info=info,
             request=Request(
                 model=svc.settings.model,
-                system=system_blocks(charter),
-                tools=box.toolset.params(),
+                system=system_blocks(charter, svc.settings.model, tools),
+                tools=tools,
                 first=first_message(box.snap),
             ),
             toolbox=box,
             max_calls=charter.budget.max_tool_iterations,
             deadline=loop_.clock() + charter.budget.job_timeout_seconds,
             allows=allows,
+            save=lambda checkpoint: _save(svc, claimed, checkpoint),
+            resume=Checkpoint(**claimed.checkpoint) if claimed.checkpoint else None,
         )
         return loop.run()
+
+
+def _save(svc: Services, claimed: Claimed, checkpoint: Checkpoint) -> None:
+    """Keep the turn's last completed tool step, while this run still holds the turn."""
+    with svc.db.session() as s:
+        turn = s.get(AgentTurnRow, claimed.turn_id, with_for_update=True)
+        if turn is not None and turn.attempts == claimed.attempt:
+            turn.data = {**(turn.data or {}), "checkpoint": checkpoint.as_json()}
 
 
 def _retry_later(svc: Services, claimed: Claimed, reason: str) -> None:

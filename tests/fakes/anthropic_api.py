@@ -27,6 +27,8 @@ from tests.fakes.http import FakeHTTPServer, Reply
 ERROR_TYPES = {
     400: "invalid_request_error",
     401: "authentication_error",
+    403: "permission_error",
+    404: "not_found_error",
     429: "rate_limit_error",
     500: "api_error",
     529: "overloaded_error",
@@ -62,8 +64,9 @@ class FakeAnthropic(FakeHTTPServer):
         self._answers.append(Answer(content, stop_reason, usage or None))
 
     def tools(
-        self, *calls: tuple[str, Any], text: str = "", thinking: str = "", **usage: int
-    ) -> None:
+        self, *calls: tuple[str, Any], text: str = "", thinking: str = "",
+        stop_reason: str = "tool_use", **usage: int,
+    ) -> None:  # fmt: skip
         """One answer with these tool calls (name, input), after some thinking and text."""
         content: list[dict[str, Any]] = []
         if thinking:
@@ -79,7 +82,7 @@ class FakeAnthropic(FakeHTTPServer):
                     "input": tool_input,
                 }  # fmt: skip
             )
-        self._answers.append(Answer(content, "tool_use", usage or None))
+        self._answers.append(Answer(content, stop_reason, usage or None))
 
     def refusal(self) -> None:
         self._answers.append(Answer([], "refusal"))
