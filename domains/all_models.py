@@ -4,3 +4,4 @@ from domains import models as domain_models  # noqa: F401,E402
 from domains.agent import models as agent_models  # noqa: F401,E402
 from domains.briefs import models as brief_models  # noqa: F401,E402
 from domains.inbox import models as inbox_models  # noqa: F401
+from domains.versions import models as version_models  # noqa: F401

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from orchestrator.settings import Settings, SettingsError, load_settings
+from parallelos import cli_charter
 
 if TYPE_CHECKING:
     from orchestrator.jobqueue import JobQueue
@@ -70,6 +71,7 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("name", help="the brief's name, e.g. weekly")
     b.add_argument("--dry-run", action="store_true", help="print it; store and post nothing")
     b.set_defaults(func=_brief)
+    cli_charter.add_commands(sub)
     return p
 
 
