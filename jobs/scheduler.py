@@ -11,7 +11,7 @@ import logging
 import time
 
 from jobs import reconcile as reconciler
-from jobs.brief_tick import tick
+from jobs.brief_tick import shadow_reports, tick
 from jobs.queue import InlineJobQueue, RQJobQueue, connect_redis
 from jobs.runtime import install
 from jobs.worker import Build
@@ -50,6 +50,7 @@ def run_loop(svc: Services, *, once: bool = False) -> None:
             next_reconcile = now + RECONCILE_EVERY
         if now >= next_brief:
             _guard("brief tick", tick, svc)
+            _guard("shadow reports", shadow_reports, svc)
             next_brief = now + BRIEF_EVERY
         if once:
             return

@@ -29,6 +29,7 @@ from orchestrator.channels import ChannelDirectory
 from orchestrator.charters import CharterSet
 from orchestrator.db import Database
 from orchestrator.delivery import Deliverer
+from orchestrator.eventlog import CHARTERS_KEY
 from orchestrator.features import Features
 from orchestrator.jobqueue import JobQueue
 from orchestrator.live import LiveCharters
@@ -89,6 +90,7 @@ def build_services(
     settings = settings or load_settings()
     db = db or Database(settings.database_url)
     live = live_charters(settings, db)
+    db.info[CHARTERS_KEY] = live  # every logged event names the version it ran under
     charters = live.charters
     senders = senders if senders is not None else build_senders(settings)
     directory = ChannelDirectory(db, settings, senders)
