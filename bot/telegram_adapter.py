@@ -41,6 +41,7 @@ COMMANDS = [
     ("brief", "Post a brief now: /brief weekly"),
     ("approvals", "Actions waiting for an operator"),
     ("domains", "The domains and their missions"),
+    ("charter", "A domain's charter version and shadow: /charter finance"),
 ]
 START_TIMEOUT = 15.0  # seconds start-up waits for Telegram before retrying in the background
 SETUP_RETRY_CAP = 300.0

@@ -5,7 +5,7 @@ from __future__ import annotations
 HELP = """*ParallelOS* runs each area of your life as a domain with its own channel.
 • Message me anywhere and I route it to the right domain.
 • In a domain's channel, status lines update its doc: `Phase:`, `Sprint:`, `Decision:`, `Next: a; b; c`, `Blocker:`, `KPI name: value`, `Headline: green|yellow|red text`, `Ask <domain> [high|normal|low]: … -- context to share`, `Propose: …` (an operator's click decides).
-Commands: `help`, `board`, `status <domain> [history]`, `inbox [domain]`, `brief <name>`, `approvals`, `domains`."""
+Commands: `help`, `board`, `status <domain> [history]`, `inbox [domain]`, `brief <name>`, `approvals`, `domains`, `charter <domain>`."""
 
 
 def routed(domain: str, reason: str) -> str:
