@@ -8,8 +8,8 @@ from pathlib import Path
 from starlette.testclient import TestClient
 
 from bot.web import create_app
-from jobs.reconcile import reconcile
 from domains.charter import SHIPPED_DIR
+from jobs.reconcile import reconcile
 from tests.charter_support import (
     RECEIPT,
     charter,

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from domains.charter import CharterError, parse_charter
@@ -41,11 +42,22 @@ def stamp(s: Session) -> int:
 
 
 def _bump(s: Session) -> None:
+    ensure_state(s)
     s.execute(
         update(CharterStateRow)
         .where(CharterStateRow.id == STATE_ROW)
         .values(stamp=CharterStateRow.stamp + 1)
     )
+
+
+def ensure_state(s: Session) -> None:
+    """The counter row (the migration makes it; a database emptied by hand may lack it)."""
+    if s.get(CharterStateRow, STATE_ROW) is None:
+        try:
+            with s.begin_nested():
+                s.add(CharterStateRow(id=STATE_ROW, stamp=0))
+        except IntegrityError:
+            pass  # made concurrently
 
 
 def versions(s: Session, domain: str) -> list[CharterVersionRow]:

@@ -50,6 +50,7 @@ def sync_files(db: Database, settings: Settings, *, actor: str = texts.FILE_ACTO
 
 
 def _sync(s: Session, scan: Scan, settings: Settings, actor: str) -> Synced:
+    service.ensure_state(s)
     s.scalar(select(CharterStateRow).where(CharterStateRow.id == STATE_ROW).with_for_update())
     rejected = dict(scan.errors)
     good = dict(scan.charters)
