@@ -145,7 +145,16 @@ def test_webhook_setup_registers_commands_and_secret(db, tg):
     """Start-up registers the bot commands and the webhook with its secret and update kinds."""
     with running(telegram_services(db, tg)):
         names = [c["command"] for c in tg.commands()]
-        assert names == ["help", "board", "status", "inbox", "brief", "approvals", "domains"]
+        assert names == [
+            "help",
+            "board",
+            "status",
+            "inbox",
+            "brief",
+            "approvals",
+            "domains",
+            "charter",
+        ]
         assert tg.webhook["url"] == "https://parallelos.example/telegram/webhook"
         assert tg.webhook["secret_token"] == "hook-secret_42"
         assert set(tg.webhook["allowed_updates"]) >= {"message", "callback_query"}
