@@ -47,12 +47,12 @@ def offline_step(
     """Apply status lines in the domain's own channel, or in a message that names the domain
     (`#travel` on its own line: the only way in a Telegram private chat); keep the rest as a note.
     """
-    charter = orch.charters.get(domain)
+    orch.charters.get(domain)  # an unknown domain fails here, before anything changes
     addressed = in_home or orch.router.mentioned_domain(event.text) == domain
     names, zone = orch.charters.names(), orch.settings.zone
     parsed = parse_status_lines(event.text, names, zone=zone) if addressed else None
     if parsed is None or not parsed.ops and not parsed.errors:
-        keep_note(ctx, domain, event, charter.version)
+        keep_note(ctx, domain, event, orch.charters.revision(domain))
         return Post(text=texts.noted(domain))
     if parsed.errors:
         return Post(text=refusal_text(parsed.errors))
@@ -71,7 +71,6 @@ def apply_status_ops(
 ) -> list[str]:
     """Apply ops from an error-free message (or an agent's tools): the doc, then asks,
     proposals and reminders. Returns the confirmation lines."""
-    charter = orch.charters.get(domain)
     actor = actor or event.identity
     doc = store.load_doc(ctx.session, domain, for_update=True)
     new, changes = apply_ops(doc, ops, actor=actor, at=utcnow())
@@ -82,7 +81,7 @@ def apply_status_ops(
             changes,
             actor=actor,
             source_event_id=ctx.event_id,
-            charter_version=charter.version,
+            charter_version=orch.charters.revision(domain),
         )
     lines = [confirmation_text(changes, domain)] if changes or new != doc else []
     for op in ops:
@@ -97,7 +96,7 @@ def apply_status_ops(
     return lines
 
 
-def keep_note(ctx: Context, domain: str, event: InboundEvent, version: str) -> None:
+def keep_note(ctx: Context, domain: str, event: InboundEvent, version: str | None) -> None:
     """Free text in a domain is kept: a `domain.note` event in the log."""
     record(
         ctx.session,

@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from domains.briefs.receipts import sync_receipts
 from domains.briefs.runs import schedule_due
+from domains.versions.daily import post_reports
 from jobs.agent_tasks import queue_brief_summary
 from orchestrator.charters import BriefSpec
 from orchestrator.db import utcnow
@@ -34,6 +35,7 @@ def tick(svc: Services, *, now: datetime | None = None) -> Tick:
     """Start every brief whose period is due and unhandled; close finished receipts."""
     from orchestrator.handoff import schedule_delivery
 
+    svc.live.refresh()  # a switch made elsewhere applies to this tick's briefs
     now = now or utcnow()
     result = Tick()
     for spec in svc.charters.all_briefs():
@@ -50,6 +52,17 @@ def tick(svc: Services, *, now: datetime | None = None) -> Tick:
     for channel_key in sorted(result.channels):
         schedule_delivery(svc, channel_key)
     return result
+
+
+def shadow_reports(svc: Services, *, now: datetime | None = None) -> set[str]:
+    """While a shadow runs, its report card goes to the hub once a day (CONTRACT §7.7)."""
+    from orchestrator.handoff import schedule_delivery
+
+    with svc.db.session() as s:
+        channels = post_reports(s, svc.settings, now=now or utcnow())
+    for channel_key in sorted(channels):
+        schedule_delivery(svc, channel_key)
+    return channels
 
 
 def _start(svc: Services, spec: BriefSpec, now: datetime) -> set[str]:

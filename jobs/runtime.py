@@ -20,6 +20,9 @@ def install(services: Services | None) -> None:
 
 
 def current() -> Services:
+    """This process's services, with the charters every job runs under brought up to date
+    (an activation or rollback made elsewhere applies to the next job, without a restart)."""
     if _installed is None:
         raise RuntimeError("no services installed: the process must call jobs.runtime.install")
+    _installed.live.refresh()
     return _installed

@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable
 
 from jobs import reconcile as reconciler
-from jobs.brief_tick import tick
+from jobs.brief_tick import shadow_reports, tick
 from jobs.queue import InlineJobQueue, RQJobQueue, connect_redis
 from jobs.reminder_tick import reminder_tick
 from jobs.runtime import install
@@ -54,6 +54,7 @@ def run_loop(svc: Services, *, once: bool = False) -> None:
         if now >= next_brief:
             _guard("brief tick", tick, svc)
             _guard("reminder tick", reminder_tick, svc)
+            _guard("shadow reports", shadow_reports, svc)
             next_brief = now + BRIEF_EVERY
         if once:
             return

@@ -116,9 +116,34 @@ class Budget(_Strict):
 
 
 class ChangelogEntry(_Strict):
+    """Why a version exists (the launch essay's record of an agent change). `note` is the older
+    name of `summary` and is still read."""
+
     version: Version
     date: dt.date
-    note: str
+    summary: str | None = None
+    note: str | None = None
+    reason: str | None = None
+    expected: str | None = None
+    rollback: str | None = None
+
+    @model_validator(mode="after")
+    def _has_summary(self) -> ChangelogEntry:
+        if not (self.summary or self.note):
+            raise ValueError("needs a summary (what changed)")
+        return self
+
+    @property
+    def text(self) -> str:
+        return self.summary or self.note or ""
+
+
+class CharterTest(_Strict):
+    """One of a charter's own test cases: a message and what must happen to it offline.
+    `expect` is a domain's name, `decline` (refused as out of every scope) or `unsure`."""
+
+    message: str = Field(min_length=1)
+    expect: str = Field(min_length=1)
 
 
 class Boundary(_Strict):
@@ -200,6 +225,7 @@ class Charter(_Strict):
     approval_expiry_days: int = Field(7, ge=1)
     version: Version
     changelog: list[ChangelogEntry] = Field(min_length=1)
+    tests: list[CharterTest] = Field(default_factory=list)
     routing: Routing = Field(default_factory=Routing)
     body: str = ""
     path: Path
@@ -257,11 +283,36 @@ class HubSpec(_Strict):
 
 
 class CharterSet:
-    """Every loaded charter by name, plus the hub."""
+    """Every loaded charter by name, plus the hub. `revisions` are the versions' numbers in the
+    database (CONTRACT §7.7), which every logged event names; without them, the file's own
+    `version` stands in."""
 
-    def __init__(self, charters: dict[str, Charter], hub: HubSpec) -> None:
+    def __init__(
+        self,
+        charters: dict[str, Charter],
+        hub: HubSpec,
+        revisions: dict[str, int] | None = None,
+    ) -> None:
         self.charters = dict(sorted(charters.items()))
         self.hub = hub
+        self.revisions = dict(revisions or {})
+
+    def revision(self, name: str) -> str | None:
+        """What an event of domain `name` records as its charter version."""
+        if name in self.revisions:
+            return str(self.revisions[name])
+        if name == HUB:
+            return self.hub.version
+        charter = self.charters.get(name)
+        return charter.version if charter is not None else None
+
+    def replaced(self, charter: Charter, revision: int) -> CharterSet:
+        """This set with one domain's charter swapped (a shadow candidate's view of the world)."""
+        return CharterSet(
+            {**self.charters, charter.name: charter},
+            self.hub,
+            {**self.revisions, charter.name: revision},
+        )
 
     def names(self) -> list[str]:
         return list(self.charters)

@@ -17,6 +17,7 @@ from orchestrator.canonical import InboundEvent, Post
 from orchestrator.channels import ChannelDirectory
 from orchestrator.charters import CharterSet
 from orchestrator.db import Database
+from orchestrator.live import LiveCharters
 from orchestrator.posting import PostBatch
 from orchestrator.router import Router
 from orchestrator.settings import Settings
@@ -29,9 +30,16 @@ Job = tuple[str, dict[str, Any]]  # (job function name in jobs.tasks, its keywor
 class Kernel(Protocol):
     settings: Settings
     db: Database
-    charters: CharterSet
-    router: Router
     directory: ChannelDirectory
+    live: LiveCharters
+
+    @property
+    def charters(self) -> CharterSet:
+        """The active charters (they may change between events, never within one)."""
+        ...
+
+    @property
+    def router(self) -> Router: ...
 
     def domain_message(
         self, ctx: Context, domain: str, *, in_home: bool, source: InboundEvent | None = None

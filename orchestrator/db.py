@@ -61,7 +61,10 @@ class Database:
     def __init__(self, url: str) -> None:
         self.url = normalise_url(url)
         self.engine = make_engine(self.url)
-        self._factory = sessionmaker(self.engine, expire_on_commit=False)
+        # Shared with every session as `session.info` (e.g. the live charters, which the event
+        # log reads to name the charter version an event ran under).
+        self.info: dict[str, object] = {}
+        self._factory = sessionmaker(self.engine, expire_on_commit=False, info=self.info)
 
     @property
     def is_sqlite(self) -> bool:

@@ -6,7 +6,11 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from orchestrator.charters import HUB
 from orchestrator.models import LogEvent
+
+CHARTERS_KEY = "charters"  # `session.info` key of the process's LiveCharters (wiring sets it)
+_HUB_KINDS = ("brief.", "route.")  # events with no domain that ran under the whole set
 
 
 def record(
@@ -21,7 +25,12 @@ def record(
     cost_usd: float | None = None,
     source_event_id: int | None = None,
 ) -> LogEvent:
-    """Add an event to the log in the caller's transaction (it commits with the change)."""
+    """Add an event to the log in the caller's transaction (it commits with the change).
+
+    Without an explicit `charter_version`, the event names the active version of its domain
+    (the hub's for briefs and unplaced routes), read from the process's live charters."""
+    if charter_version is None:
+        charter_version = _active_version(session, domain, kind)
     row = LogEvent(
         kind=kind,
         actor=actor,
@@ -34,3 +43,12 @@ def record(
     )
     session.add(row)
     return row
+
+
+def _active_version(session: Session, domain: str | None, kind: str) -> str | None:
+    live = session.info.get(CHARTERS_KEY)
+    if live is None:
+        return None
+    if domain is None:
+        return live.charters.revision(HUB) if kind.startswith(_HUB_KINDS) else None
+    return live.charters.revision(domain)

@@ -19,13 +19,17 @@ from orchestrator.canonical import Post
 
 if TYPE_CHECKING:
     from orchestrator.context import Context
+    from orchestrator.router import RouteDecision
 
-__all__ = ["ActionFn", "CommandFn", "ExportFn", "Feature", "Features", "ViewFn"]
+__all__ = ["ActionFn", "CommandFn", "ExportFn", "Feature", "Features", "ObserveFn", "ViewFn"]
 
 CommandFn = Callable[["Context", list[str]], Post]  # `/pos <name> args…` → the answer
 ActionFn = Callable[["Context", str], None]  # a button's value → changes in the context
 ViewFn = Callable[[Session], Any]  # a dashboard section: JSON-ready data
 ExportFn = Callable[[Session], Mapping[str, str]]  # files for `export`: relative path → text
+# A live message the pipeline placed: its domain (None: unplaced) and the router's decision
+# (None: it was written in the domain's own channel). Observers record; they never post.
+ObserveFn = Callable[["Context", "str | None", "RouteDecision | None"], None]
 
 
 @dataclass(frozen=True)
@@ -35,6 +39,7 @@ class Feature:
     actions: Mapping[str, ActionFn] = field(default_factory=dict)
     views: Mapping[str, ViewFn] = field(default_factory=dict)
     exports: tuple[ExportFn, ...] = ()
+    observers: tuple[ObserveFn, ...] = ()
 
 
 class Features:
@@ -59,6 +64,10 @@ class Features:
     @property
     def exports(self) -> list[ExportFn]:
         return [fn for feature in self.items for fn in feature.exports]
+
+    @property
+    def observers(self) -> list[ObserveFn]:
+        return [fn for feature in self.items for fn in feature.observers]
 
     def names(self) -> list[str]:
         return [feature.name for feature in self.items]

@@ -23,9 +23,10 @@ from orchestrator.eventlog import record
 from orchestrator.features import Features
 from orchestrator.handlers import Handlers
 from orchestrator.ingest import load_event
+from orchestrator.live import LiveCharters
 from orchestrator.models import InboundEventRow
 from orchestrator.posting import PostBatch, reply_target
-from orchestrator.router import Router
+from orchestrator.router import RouteDecision, Router
 from orchestrator.settings import Settings
 from orchestrator.staff import Staff
 from orchestrator.statuses import EventStatus
@@ -43,18 +44,26 @@ class Orchestrator:
         *,
         settings: Settings,
         db: Database,
-        charters: CharterSet,
-        router: Router,
+        live: LiveCharters,
         directory: ChannelDirectory,
         staff: Staff,
         features: Features,
     ) -> None:
         self.settings = settings
         self.db = db
-        self.charters = charters
-        self.router = router
+        self.live = live
         self.directory = directory
         self.handlers = Handlers(self, staff, features)
+        self.observers = features.observers
+
+    @property
+    def charters(self) -> CharterSet:
+        """The active charters (the database's choice; see `orchestrator.live`)."""
+        return self.live.charters
+
+    @property
+    def router(self) -> Router:
+        return self.live.router
 
     def process(
         self, event_id: int, *, after_commit: Callable[[list[Job]], None] | None = None
@@ -64,6 +73,7 @@ class Orchestrator:
         Jobs the handlers asked for (`ctx.jobs`) go to `after_commit` once the transaction has
         committed, never before; if that hand-off is lost, the reconciler finds the work.
         """
+        self.live.refresh()  # an activation or rollback in any process applies from here on
         try:
             with self.db.session() as s:
                 row = s.get(InboundEventRow, event_id)
@@ -98,21 +108,34 @@ class Orchestrator:
             raise AlreadyDone()
 
     def route_message(self, ctx: Context) -> str | None:
+        """Place a live message, then let the observers (shadow runs) see where it went."""
+        decision: RouteDecision | None = None
         event = ctx.event
         home = self.directory.domain_of(event.platform, event.channel, event.thread)
         if home is not None and home != HUB:
-            self.domain_message(ctx, home, in_home=True)
-            return home
-        if not (event.is_direct or event.mentions_bot or home == HUB):
+            domain: str | None = home
+        elif event.is_direct or event.mentions_bot or home == HUB:
+            decision = self.router.route(event.text)
+            domain = decision.domain
+        else:
             return None  # a channel message not addressed to us
-        decision = self.router.route(event.text)
+        for observe in self.observers:
+            observe(ctx, domain, decision)
+        if decision is None:
+            self.domain_message(ctx, home or "", in_home=True)
+            return home
+        return self._routed(ctx, decision)
+
+    def _routed(self, ctx: Context, decision: RouteDecision) -> str | None:
+        event = ctx.event
         record(
             ctx.session,
             kind="route.decided",
             actor="router",
             domain=decision.domain,
             subject=f"event:{ctx.event_id}",
-            data=decision.as_json(),
+            data={**decision.as_json(), "charters": self.charters.revisions},
+            charter_version=self._version_of(decision.domain),
             source_event_id=ctx.event_id,
         )
         target = reply_target(event)
@@ -126,6 +149,10 @@ class Orchestrator:
             return None
         self.domain_message(ctx, decision.domain, in_home=False)
         return decision.domain
+
+    def _version_of(self, domain: str | None) -> str | None:
+        """A routed message's version: its domain's; an unplaced one's: the hub's."""
+        return self.charters.revision(domain or HUB)
 
     def domain_message(
         self, ctx: Context, domain: str, *, in_home: bool, source: InboundEvent | None = None

@@ -15,6 +15,7 @@ from orchestrator.db import Database
 from orchestrator.delivery import Deliverer
 from orchestrator.features import Features
 from orchestrator.jobqueue import JobQueue
+from orchestrator.live import LiveCharters
 from orchestrator.outbound import Sender
 from orchestrator.pipeline import Orchestrator
 from orchestrator.provisioning import Provisioner
@@ -30,10 +31,18 @@ class Services:
     db: Database
     queue: JobQueue
     senders: dict[Platform, Sender]
-    charters: CharterSet
-    router: Router
+    live: LiveCharters
     directory: ChannelDirectory
     features: Features
     orchestrator: Orchestrator
     deliverer: Deliverer
     provisioners: dict[Platform, Provisioner] = field(default_factory=dict)
+
+    @property
+    def charters(self) -> CharterSet:
+        """The active charters, as of this process's last `live.refresh()`."""
+        return self.live.charters
+
+    @property
+    def router(self) -> Router:
+        return self.live.router

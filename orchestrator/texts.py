@@ -5,7 +5,7 @@ from __future__ import annotations
 HELP = """*ParallelOS* runs each area of your life as a domain with its own channel.
 • Message me anywhere and I route it to the right domain.
 • In a domain's channel, status lines update its doc: `Phase:`, `Sprint:`, `Decision:`, `Next: a; b; c`, `Blocker:`, `KPI name: value`, `Headline: green|yellow|red text`, `Ask <domain> [high|normal|low]: … -- context to share`, `Propose: …` (an operator's click decides), `Remind <when>: …` (e.g. `Remind friday 17:00: call the consulate`).
-Commands: `help`, `board`, `status <domain> [history]`, `inbox [domain]`, `brief <name>`, `approvals`, `domains`, `reminders [domain]`, `memory <domain>`, `login` (a sign-in link for the dashboard, sent to your DM)."""
+Commands: `help`, `board`, `status <domain> [history]`, `inbox [domain]`, `brief <name>`, `approvals`, `domains`, `reminders [domain]`, `memory <domain>`, `charter <domain>`, `login` (a sign-in link for the dashboard, sent to your DM)."""
 
 
 def routed(domain: str, reason: str) -> str:

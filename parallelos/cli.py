@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from orchestrator.logs import configure as configure_logging
 from orchestrator.settings import Settings, SettingsError, load_settings
-from parallelos import cli_backup, cli_setup
+from parallelos import cli_backup, cli_charter, cli_setup
 from parallelos.cli_doctor import doctor_lines
 
 if TYPE_CHECKING:
@@ -74,6 +74,7 @@ def _parser() -> argparse.ArgumentParser:
     b.set_defaults(func=_brief)
     cli_setup.add_commands(sub)
     cli_backup.add_commands(sub)
+    cli_charter.add_commands(sub)
     return p
 
 

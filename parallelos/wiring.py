@@ -6,6 +6,10 @@ is one sender in `build_senders`. Nothing registers itself anywhere else.
 
 from __future__ import annotations
 
+import logging
+
+from sqlalchemy.exc import OperationalError, ProgrammingError
+
 from bot.local import LocalSender
 from domains.agent import stats as agent_stats
 from domains.agent.memory_command import feature as memory_feature
@@ -18,6 +22,9 @@ from domains.reminders.feature import feature as reminders_feature
 from domains.signin.feature import feature as signin_feature
 from domains.status_commands import feature as status_feature
 from domains.step import OfflineStaff
+from domains.versions.active import DatabaseVersions
+from domains.versions.feature import feature as versions_feature
+from domains.versions.sync import sync_files
 from jobs.queue import InlineJobQueue, RQJobQueue, connect_redis
 from jobs.runtime import install
 from orchestrator import logs, metrics
@@ -26,12 +33,13 @@ from orchestrator.channels import ChannelDirectory
 from orchestrator.charters import CharterSet
 from orchestrator.db import Database
 from orchestrator.delivery import Deliverer
+from orchestrator.eventlog import CHARTERS_KEY
 from orchestrator.features import Features
 from orchestrator.jobqueue import JobQueue
+from orchestrator.live import LiveCharters
 from orchestrator.outbound import Sender
 from orchestrator.pipeline import Orchestrator
 from orchestrator.provisioning import Provisioner
-from orchestrator.router import Router
 from orchestrator.services import Services
 from orchestrator.settings import Settings, load_settings
 from orchestrator.staff import Staff
@@ -39,6 +47,8 @@ from orchestrator.staff import Staff
 __all__ = [
     "build_provisioners", "build_queue", "build_senders", "build_services", "features", "staff",
 ]  # fmt: skip
+
+log = logging.getLogger(__name__)
 
 
 def features(settings: Settings, charters: CharterSet) -> Features:
@@ -51,6 +61,7 @@ def features(settings: Settings, charters: CharterSet) -> Features:
         reminders_feature(settings.zone),
         signin_feature(),
         memory_feature(),
+        versions_feature(),
     ]
     if not settings.offline:
         items.append(agent_stats.feature(charters))
@@ -114,17 +125,17 @@ def build_services(
 ) -> Services:
     settings = settings or load_settings()
     metrics.enable(metrics.directory(settings.database_url, settings.metrics_dir))
-    charters = load_charters(settings.domains_dir)
     db = db or Database(settings.database_url)
+    live = live_charters(settings, db)
+    db.info[CHARTERS_KEY] = live  # every logged event names the version it ran under
+    charters = live.charters
     senders = senders if senders is not None else build_senders(settings)
-    router = Router(charters)
     directory = ChannelDirectory(db, settings, senders)
     feature_list = features(settings, charters)
     orchestrator = Orchestrator(
         settings=settings,
         db=db,
-        charters=charters,
-        router=router,
+        live=live,
         directory=directory,
         staff=staff(settings),
         features=feature_list,
@@ -134,14 +145,25 @@ def build_services(
         db=db,
         queue=queue if queue is not None else build_queue(settings),
         senders=senders,
-        charters=charters,
-        router=router,
+        live=live,
         directory=directory,
         features=feature_list,
         orchestrator=orchestrator,
         deliverer=Deliverer(db, senders, directory),
         provisioners=build_provisioners(settings, senders),
     )
+
+
+def live_charters(settings: Settings, db: Database) -> LiveCharters:
+    """The charters the database says are active (the files synced into it first); before the
+    database is migrated, the files as they are."""
+    try:
+        synced = sync_files(db, settings)
+    except (OperationalError, ProgrammingError) as exc:
+        log.warning("charter versions unavailable (%s); running the files", type(exc).__name__)
+        return LiveCharters(load_charters(settings.domains_dir))
+    source = DatabaseVersions(db, synced.charters.hub, synced.domains)
+    return LiveCharters(synced.charters, source=source, stamp=synced.stamp)
 
 
 def web_services() -> Services:

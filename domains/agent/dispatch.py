@@ -31,7 +31,7 @@ def agent_step(
     orch: Kernel, ctx: Context, domain: str, event: InboundEvent, *, in_home: bool
 ) -> Post:
     """The domain's immediate answer; queues an agent turn when there is free text to handle."""
-    charter = orch.charters.get(domain)
+    orch.charters.get(domain)  # an unknown domain fails here, before anything changes
     names, zone = orch.charters.names(), orch.settings.zone
     parsed = parse_status_lines(event.text, names, zone=zone) if in_home else None
     if parsed is not None and parsed.errors:
@@ -41,7 +41,7 @@ def agent_step(
     if not free.strip():
         return Post(text=_join(lines) or texts.empty_answer(domain))
     event_id = message_event_id(ctx, event)
-    keep_note(ctx, domain, event, charter.version)
+    keep_note(ctx, domain, event, orch.charters.revision(domain))
     memory.remember(ctx.session, domain=domain, kind="message", text_=free,
                     source_event_id=event_id)  # fmt: skip
     decision = orch.router.route(free)

@@ -164,5 +164,5 @@ def _log_turn(ctx: Context, claimed: Claimed, result: LoopResult, effects: Effec
     }
     record(ctx.session, kind="agent.turn", actor=f"agent:{claimed.domain}", domain=claimed.domain,
            subject=f"event:{claimed.event_id}", data=data,
-           charter_version=ctx.orch.charters.get(claimed.domain).version,
+           charter_version=ctx.orch.charters.revision(claimed.domain),
            source_event_id=claimed.event_id)  # fmt: skip

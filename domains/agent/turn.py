@@ -113,7 +113,13 @@ def _toolbox(svc: Services, claimed: Claimed, snap: Snapshot) -> Toolbox:
 def _think(svc: Services, claimed: Claimed, box: Toolbox) -> LoopResult:
     """The tool loop; `box.snap` is what the turn may read."""
     charter = svc.charters.get(claimed.domain)
-    info = llm.CallInfo(claimed.domain, "turn", charter.version, claimed.event_id, claimed.turn_id)
+    info = llm.CallInfo(
+        claimed.domain,
+        "turn",
+        svc.charters.revision(claimed.domain),
+        claimed.event_id,
+        claimed.turn_id,
+    )
 
     def allows() -> bool:
         with svc.db.session() as s:

@@ -161,13 +161,13 @@ def settle(
 def _carry_out(ctx: Context, approval: ApprovalRow) -> None:
     """Once, by the click that won: the Latest decision, then the webhook job after commit."""
     who = ctx.event.user_name or ctx.actor
-    charter = ctx.orch.charters.get(approval.domain)
     doc = store.load_doc(ctx.session, approval.domain, for_update=True)
     text = f"{approval.action} (approved by {who}, {when(approval.decided_at)})"
     new, changes = apply_ops(doc, [SetDecision(text=text)], actor=ctx.actor, at=utcnow())
     if new != doc:
         store.save_doc(ctx.session, new, changes, actor=ctx.actor,
-                       source_event_id=ctx.event_id, charter_version=charter.version)  # fmt: skip
+                       source_event_id=ctx.event_id,
+                       charter_version=ctx.orch.charters.revision(approval.domain))  # fmt: skip
     if ctx.orch.settings.action_webhook_url is None:
         return
     statuses.move(
