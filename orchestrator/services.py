@@ -6,7 +6,7 @@ the CLI; the edge, the staff and the job functions receive it and never build th
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from orchestrator.canonical import Platform
 from orchestrator.channels import ChannelDirectory
@@ -19,6 +19,7 @@ from orchestrator.outbound import Sender
 from orchestrator.pipeline import Orchestrator
 from orchestrator.router import Router
 from orchestrator.settings import Settings
+from orchestrator.skipped import SkipCounter
 
 __all__ = ["Services"]
 
@@ -35,3 +36,4 @@ class Services:
     features: Features
     orchestrator: Orchestrator
     deliverer: Deliverer
+    skipped: SkipCounter = field(default_factory=SkipCounter)  # deliveries acked, not used
