@@ -27,7 +27,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import slack_listeners
 from bot.intake import Intake
-from bot.slack_events import check_shape
+from bot.slack_events import check_shape, slack_kind
 from bot.slack_identity import BotIdentity
 from bot.slack_socket import SocketMode
 from orchestrator.services import Services
@@ -35,7 +35,10 @@ from orchestrator.settings import require
 
 log = logging.getLogger(__name__)
 
-UNREADABLE = (UnicodeDecodeError, ValueError, TypeError, AttributeError, KeyError, BoltError)
+UNREADABLE = (
+    UnicodeDecodeError, ValueError, TypeError, AttributeError, KeyError, IndexError,
+    RecursionError, BoltError,
+)  # fmt: skip
 MAX_AGE = 60 * 5  # seconds a signed request stays valid (FACTS §1.2)
 
 
@@ -98,7 +101,8 @@ class SlackAdapter:
             # bolt's own check would compute the same HMAC a second time on every request.
             request_verification_enabled=False,
         )
-        slack_listeners.register(self.app, Intake(services))
+        self.skipped = services.skipped
+        slack_listeners.register(self.app, Intake(services), self.skipped)
         self._warm_up: asyncio.Task[None] | None = None
         app_token = settings.slack_app_token
         self.socket = SocketMode(self.app, app_token.get_secret_value()) if app_token else None
@@ -123,16 +127,33 @@ class SlackAdapter:
         return self.identity.problems() + socket
 
     async def handle(self, request: Request) -> Response:
-        """One signed request from Slack: an event, a click or a slash command."""
+        """One signed request from Slack: an event, a click or a slash command.
+
+        Never raises: an exception escaping to Starlette would make uvicorn drop the
+        keep-alive connection (and the next request on it). A shape bolt chokes on beyond
+        `check_shape` is answered 400 with `x-slack-no-retry`, like a malformed body."""
         body = await request.body()
         if not self._signed(body, request):
             return JSONResponse({"error": "invalid signature"}, status_code=401)
         try:
             bolt_request = to_async_bolt_request(request, body)
+        except UNREADABLE as exc:
+            return self._refused(exc, None)
+        try:
             check_shape(bolt_request.body)
-        except UNREADABLE:
-            return to_starlette_response(slack_listeners.malformed())
-        return to_starlette_response(await self.app.async_dispatch(bolt_request))
+        except UNREADABLE as exc:
+            return self._refused(exc, bolt_request.body)
+        try:
+            return to_starlette_response(await self.app.async_dispatch(bolt_request))
+        except Exception as exc:  # raised inside bolt, before or around our listeners
+            return self._refused(exc, bolt_request.body)
+
+    def _refused(self, exc: BaseException, body: object) -> Response:
+        """400 + no-retry for a signed request nothing can use; counted, logged once (the
+        kind and Slack's id, never text)."""
+        kind, ident = slack_kind(body)
+        self.skipped.skip("slack", f"malformed ({type(exc).__name__})", delivery=ident, kind=kind)
+        return to_starlette_response(slack_listeners.malformed())
 
     def _signed(self, body: bytes, request: Request) -> bool:
         if self._secret is None:  # Socket Mode only: nothing may come in over HTTP

@@ -8,6 +8,8 @@ drop). The dedupe key is Slack's own id: the envelope's `event_id` for Events AP
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from typing import Any
 
@@ -37,14 +39,89 @@ _NESTED: dict[str, tuple[type, ...]] = {
 }
 
 
+MAX_DEPTH = 32  # Slack's payloads nest a dozen levels; 3,000 would exhaust the stack
+_STRINGS = ("type", "command", "callback_id", "trigger_id", "event_id", "team_id", "user_id",
+            "channel_id", "text", "response_url")  # fmt: skip
+_INNER_STRINGS = {
+    "event": ("type", "subtype", "user", "channel", "ts", "thread_ts", "channel_type", "text"),
+    "view": ("type", "id", "callback_id"),
+    "container": ("type", "channel_id", "message_ts"),
+}
+_ACTION_STRINGS = ("action_id", "block_id", "type", "action_ts")
+# Kinds bolt reads a part of without looking first (IndexError / KeyError inside bolt).
+_NEEDS: dict[str, tuple[str, type]] = {
+    "workflow_step_edit": ("workflow_step", dict),
+    "view_submission": ("view", dict),
+    "view_closed": ("view", dict),
+}
+
+
 def check_shape(body: Any) -> None:
     """Raise Malformed unless `body` is an object whose well-known parts have Slack's types
-    (bolt's own middleware reads them before any listener runs)."""
+    (bolt's own middleware and matchers read them before any listener runs, and crash on an
+    `actions: []`, a `workflow_step_edit` without its step, or a number where a string goes)."""
     if not isinstance(body, dict) or not body:
         raise Malformed("not a JSON object")
+    if depth(body) > MAX_DEPTH:
+        raise Malformed("nested too deep")
     for name, kinds in _NESTED.items():
         if name in body and not isinstance(body[name], kinds):
             raise Malformed(f"{name} is not a {kinds[0].__name__}")
+    _check_strings(body, _STRINGS, "")
+    for part, names in _INNER_STRINGS.items():
+        _check_strings(body.get(part) or {}, names, f"{part}.")
+    _check_kind(body)
+
+
+def _check_kind(body: dict[str, Any]) -> None:
+    kind = body.get("type")
+    if kind in ("block_actions", "interactive_message"):
+        actions = body.get("actions")
+        if not actions or not all(isinstance(a, dict) for a in actions):
+            raise Malformed(f"{kind} without actions")
+        for action in actions:
+            _check_strings(action, _ACTION_STRINGS, "action.")
+    if kind in _NEEDS:
+        part, of = _NEEDS[kind]
+        if not isinstance(body.get(part), of):
+            raise Malformed(f"{kind} without {part}")
+    if "event" in body and not isinstance(body["event"].get("type"), str):
+        raise Malformed("event without a type")
+
+
+def _check_strings(data: dict[str, Any], names: tuple[str, ...], prefix: str) -> None:
+    for name in names:
+        if name in data and not isinstance(data[name], str | type(None)):
+            raise Malformed(f"{prefix}{name} is not a string")
+
+
+def depth(value: Any) -> int:
+    """How deeply lists and objects nest in `value` (iterative: no recursion to exhaust)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        if not isinstance(item, dict | list):
+            continue
+        deepest = max(deepest, level)
+        if level <= MAX_DEPTH:  # deeper is too deep already: no need to walk further
+            children = item.values() if isinstance(item, dict) else item
+            stack.extend((child, level + 1) for child in children)
+    return deepest
+
+
+def slack_kind(body: object) -> tuple[str, str | None]:
+    """(kind, Slack's id) of a payload, for a log line: never its text."""
+    if not isinstance(body, dict):
+        return "unreadable", None
+    kind = body.get("type")
+    event = body.get("event")
+    if kind == "event_callback" and isinstance(event, dict) and isinstance(event.get("type"), str):
+        kind = f"event:{event['type']}"
+    if "command" in body:
+        kind = "command"
+    ident = body.get("event_id") or body.get("trigger_id")
+    safe = str(kind)[:40] if isinstance(kind, str) else "unknown"
+    return safe, str(ident)[:64] if isinstance(ident, str) else None
 
 
 def message_event(body: dict[str, Any], *, bot_user_id: str | None) -> InboundEvent | None:
@@ -79,8 +156,11 @@ def mention_event(body: dict[str, Any], *, bot_user_id: str | None) -> InboundEv
 
 
 def command_event(body: dict[str, Any]) -> InboundEvent:
-    """`/pos status travel` -> command "status", text "travel" (no word: "help")."""
-    trigger = _str(body, "trigger_id")
+    """`/pos status travel` -> command "status", text "travel" (no word: "help").
+
+    The dedupe key is the `trigger_id`; Slack's older parameter list has none, and then it is
+    a digest of the whole body, whose `response_url` differs for every invocation."""
+    trigger = _opt(body.get("trigger_id")) or _digest(body)
     words = str(body.get("text") or "").strip().split(maxsplit=1)
     channel = _str(body, "channel_id")
     return InboundEvent(
@@ -164,6 +244,11 @@ def _message(
         is_direct=is_direct,
         mentions_bot=mentions_bot,
     )
+
+
+def _digest(body: dict[str, Any]) -> str:
+    text = json.dumps(body, sort_keys=True, default=str).encode()
+    return "h" + hashlib.sha256(text).hexdigest()[:40]
 
 
 def _mention(user_id: str) -> re.Pattern[str]:

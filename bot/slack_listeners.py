@@ -22,6 +22,7 @@ from bot import slack_events
 from bot.intake import Intake
 from orchestrator.canonical import InboundEvent
 from orchestrator.ingest import Unstorable
+from orchestrator.skipped import SkipCounter
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +38,7 @@ def translate(fn: Callable[..., InboundEvent | None], *args: Any, **kw: Any) -> 
         raise slack_events.Malformed(type(exc).__name__) from exc
 
 
-def register(app: AsyncApp, intake: Intake) -> None:
+def register(app: AsyncApp, intake: Intake, skipped: SkipCounter) -> None:
     """Attach ParallelOS's listeners (and its error handler) to a bolt app."""
 
     async def accept(event: InboundEvent | None) -> None:
@@ -58,30 +59,37 @@ def register(app: AsyncApp, intake: Intake) -> None:
         await accept(translate(slack_events.action_event, body))
         await ack()
 
-    async def on_other_event() -> None:
-        """Events we subscribe to but do not use: acknowledged, never 404."""
+    async def on_other_event(body: dict[str, Any]) -> None:
+        """Events we subscribe to but do not use: acknowledged (never 404), counted."""
+        _skip(skipped, body, "unused kind", logging.INFO)
 
     app.event("message")(on_message)
     app.event("app_mention")(on_mention)
     app.command(ANY)(on_command)
     app.block_action(ANY)(on_action)
     app.event(ANY)(on_other_event)
+
+    async def on_error(error: Exception, body: dict[str, Any]) -> BoltResponse:
+        """Unhandled kinds of request: 200; wrong shapes: 400; anything else (storage): 503."""
+        if isinstance(error, BoltUnhandledRequestError):
+            _skip(skipped, body, "unhandled kind", logging.INFO)
+            return BoltResponse(status=200, body="")
+        if isinstance(error, slack_events.Malformed):
+            _skip(skipped, body, f"malformed ({error})")
+            return malformed()
+        if isinstance(error, Unstorable):  # e.g. an id longer than its column: never stored
+            _skip(skipped, body, f"unstorable ({error})")
+            return malformed(str(error))
+        log.error("slack request not accepted (%s); Slack will deliver it again",
+                  type(error).__name__)  # fmt: skip
+        return BoltResponse(status=503, body={"error": "temporarily unavailable"})
+
     app.error(on_error)
 
 
-async def on_error(error: Exception) -> BoltResponse:
-    """Unhandled kinds of request: 200; wrong shapes: 400; anything else (storage): 503."""
-    if isinstance(error, BoltUnhandledRequestError):
-        log.debug("slack request of an unhandled kind acknowledged")
-        return BoltResponse(status=200, body="")
-    if isinstance(error, slack_events.Malformed):
-        log.warning("malformed slack payload: %s", error)
-        return malformed()
-    if isinstance(error, Unstorable):  # e.g. an id longer than its column: never stored
-        log.warning("slack payload refused: %s", error)
-        return malformed(str(error))
-    log.error("slack request not accepted; Slack will deliver it again", exc_info=error)
-    return BoltResponse(status=503, body={"error": "temporarily unavailable"})
+def _skip(skipped: SkipCounter, body: Any, reason: str, level: int = logging.WARNING) -> None:
+    kind, ident = slack_events.slack_kind(body)
+    skipped.skip("slack", reason, delivery=ident, kind=kind, level=level)
 
 
 def malformed(reason: str = "malformed request") -> BoltResponse:

@@ -140,27 +140,50 @@ class TelegramAdapter:
             return JSONResponse(
                 {"error": "webhook not in use: set TELEGRAM_WEBHOOK_SECRET"}, status_code=403
             )
-        update = parse_update(await request.body())
-        if update is None:
+        data = read_object(await request.body())
+        if data is None:
             return JSONResponse({"error": "malformed update"}, status_code=400)
+        update = self.parse(data)
+        if update is None:  # genuine (the secret matched) but unusable: 200, or it comes back
+            return JSONResponse({"ok": True})
         try:
             await self.ingest(update)
         except Unstorable as exc:  # e.g. an id longer than its column: never stored
-            log.warning("telegram update %s refused: %s", update.update_id, exc)
-            return JSONResponse({"error": str(exc)}, status_code=400)
+            self._skip(update.update_id, update_kind(data), f"unstorable ({exc})")
         except Exception as exc:  # the database is down: not acknowledged, Telegram retries
             log.warning("telegram update %s not stored: %s", update.update_id, type(exc).__name__)
             return JSONResponse({"error": "try again later"}, status_code=503)
         return JSONResponse({"ok": True})
 
-    async def store(self, updates: Sequence[Update]) -> None:
+    def parse(self, data: dict[str, Any]) -> Update | None:
+        """The update in a genuine body, or None (counted and logged) when PTB cannot read it:
+        Telegram sends shapes newer or older than the installed PTB knows (a Bot API field
+        made required, a doc example without `is_bot`), and a 400 would make it redeliver
+        the update for a day while holding the chat's later updates back."""
+        update_id = data.get("update_id")
+        if not isinstance(update_id, int) or isinstance(update_id, bool):
+            self._skip(None, update_kind(data), "no integer update_id")
+            return None
+        try:
+            return Update.de_json(data, None)
+        except Exception as exc:
+            self._skip(update_id, update_kind(data), f"unreadable by PTB ({type(exc).__name__})")
+            return None
+
+    def _skip(self, update_id: int | None, kind: str, reason: str) -> None:
+        self.svc.skipped.skip("telegram", reason, delivery=update_id, kind=kind)
+
+    async def store(self, updates: Sequence[Update | dict[str, Any]]) -> None:
         """A polled batch, in order; raises (and the offset stays) if any cannot be stored
-        now. One the database can never keep is logged and passed over."""
-        for update in updates:
+        now. One the database can never keep, or PTB cannot read, is counted and passed over."""
+        for item in updates:
+            update = self.parse(item) if isinstance(item, dict) else item
+            if update is None:
+                continue
             try:
                 await self.ingest(update)
             except Unstorable as exc:
-                log.warning("telegram update %s skipped: %s", update.update_id, exc)
+                self._skip(update.update_id, "update", f"unstorable ({exc})")
 
     async def ingest(self, update: Update) -> None:
         """Store one update (raises only when it cannot be stored, e.g. the database is down)."""
@@ -175,7 +198,7 @@ class TelegramAdapter:
         try:
             return to_event(update, self.me)
         except Exception as exc:
-            log.warning("telegram update %s skipped: %s", update.update_id, type(exc).__name__)
+            self._skip(update.update_id, "update", f"untranslatable ({type(exc).__name__})")
             return None
 
     async def _dismiss(self, query: str) -> None:
@@ -200,12 +223,17 @@ def _report_end(task: asyncio.Task[None]) -> None:
         log.error("telegram: the update loop died: %s", type(task.exception()).__name__)
 
 
-def parse_update(body: bytes) -> Update | None:
-    """The update in a webhook body, or None when it is not one."""
+def read_object(body: bytes) -> dict[str, Any] | None:
+    """The JSON object in a webhook body, or None when the body is not one (400)."""
     try:
         data = json.loads(body)
-        if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
-            return None
-        return Update.de_json(data, None)
-    except Exception:  # not JSON, or fields of the wrong shape
+    except (ValueError, RecursionError):  # not JSON (or not UTF-8), or absurdly nested
         return None
+    return data if isinstance(data, dict) else None
+
+
+def update_kind(data: dict[str, Any]) -> str:
+    """What an update carries (`message`, `business_message`…), for the log: the first key
+    besides `update_id`, cut short (it is data, not text we trust)."""
+    kind = next((k for k in data if k != "update_id"), "nothing")
+    return kind[:40] if kind.isidentifier() else "unknown"

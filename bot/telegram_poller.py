@@ -12,10 +12,13 @@ import asyncio
 import logging
 import random
 import time
+import warnings
 from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
 
-from telegram import Bot, Update
+from telegram import Bot
 from telegram.error import TelegramError
+from telegram.warnings import PTBUserWarning
 
 from bot.telegram_client import redact
 from bot.telegram_events import ALLOWED_UPDATES
@@ -24,9 +27,11 @@ log = logging.getLogger(__name__)
 
 POLL_TIMEOUT = 25  # seconds Telegram holds a getUpdates call open
 STALE_AFTER = POLL_TIMEOUT + 65.0  # no successful call for this long: report a problem
+READ_MARGIN = 10.0  # seconds past the long poll before a read gives up
 FAILING_AFTER = 3  # consecutive failed attempts before the loop reports a problem
 
-Store = Callable[[Sequence[Update]], Awaitable[None]]
+Raw = dict[str, Any]  # one update as Telegram sent it
+Store = Callable[[Sequence[Raw]], Awaitable[None]]
 
 
 class Poller:
@@ -67,20 +72,27 @@ class Poller:
                 log.info("telegram polling: working again after %d failures", self.failures)
             self.failures, self.last_error = 0, None
 
-    async def _fetch(self) -> tuple[Update, ...]:
+    async def _fetch(self) -> list[Raw]:
+        """The next batch as JSON objects: `Bot.get_updates` parses the whole batch and fails
+        it all (logging every message's text) when PTB cannot read one update, which would
+        stall polling on it for good; the adapter parses each update on its own."""
         offset = self.offset
-        updates = await self.bot.get_updates(
-            offset=offset, timeout=self.timeout, allowed_updates=list(ALLOWED_UPDATES)
-        )
+        kwargs = {"offset": offset, "timeout": self.timeout, "allowed_updates": ALLOWED_UPDATES}
+        with warnings.catch_warnings():  # "use Bot.get_updates": on purpose, see above
+            warnings.simplefilter("ignore", PTBUserWarning)
+            result = await self.bot.do_api_request(
+                "getUpdates", api_kwargs=kwargs, read_timeout=self.timeout + READ_MARGIN
+            )
         self.confirmed = offset
         self.last_ok = time.monotonic()
-        return updates
+        return [u for u in result if isinstance(u, dict)] if isinstance(result, list) else []
 
-    async def _store(self, updates: Sequence[Update]) -> None:
-        if not updates:
+    async def _store(self, updates: Sequence[Raw]) -> None:
+        ids = [u["update_id"] for u in updates if type(u.get("update_id")) is int]
+        if not ids:
             return
         await self.store(updates)  # durable first; only then may the offset confirm them
-        self.offset = max(u.update_id for u in updates) + 1
+        self.offset = max(ids) + 1
 
     async def _failed(self, exc: Exception) -> None:
         self.failures += 1

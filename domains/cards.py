@@ -10,13 +10,23 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from orchestrator.canonical import Button, Post, Target
+from orchestrator.canonical import Button, InboundEvent, Platform, Post, Target
 from orchestrator.models import OutboxRow
 from orchestrator.posting import PostBatch
 
-__all__ = ["age", "button_json", "edit_cards", "markdown_table", "post_cards", "when", "who"]
+__all__ = [
+    "age",
+    "button_json",
+    "clicked_on",
+    "edit_cards",
+    "markdown_table",
+    "post_cards",
+    "when",
+    "who",
+]
 
 
 def when(moment: datetime | None) -> str:
@@ -44,6 +54,31 @@ def edit_cards(session: Session, posts: PostBatch, card_ids: Iterable[int], card
         row = session.get(OutboxRow, card_id)
         if row is not None:
             posts.add(Target.model_validate(row.target), card, update_of=card_id)
+
+
+def clicked_on(session: Session, card_ids: Iterable[int], event: InboundEvent) -> bool:
+    """The click came from one of the card's own messages, on the platform it was posted to.
+
+    Button values are plain ids and Telegram lets a client send any callback data, so an
+    `approve:<id>` from another card, or from another platform, must not count. The dashboard
+    (a local click that names no message) acts on any card: it is the operator's own page,
+    reachable only from this machine or by a signed-in operator."""
+    if event.platform is Platform.LOCAL and not event.action_message_ref:
+        return True
+    ids = list(card_ids)
+    if not event.action_message_ref or not ids:
+        return False
+    rows = session.scalars(select(OutboxRow).where(OutboxRow.id.in_(ids)))
+    return any(_posted_as(row, event) for row in rows)
+
+
+def _posted_as(row: OutboxRow, event: InboundEvent) -> bool:
+    channel = row.sent_channel or row.target.get("channel")
+    return (
+        row.platform == event.platform.value
+        and row.sent_message_id == event.action_message_ref
+        and str(channel) == event.channel
+    )
 
 
 def who(name: str | None, identity: str | None) -> str:

@@ -26,6 +26,9 @@ if TYPE_CHECKING:
     from orchestrator.context import Context, Kernel
 
 MAX_COMMAND_CHARS = 256  # how much of a command's name and arguments is read (they are words)
+# Commands that show one domain's private state (`status finance`): in a Telegram group they
+# answer in that domain's own topic, never in the topic they were typed in (others see it).
+PRIVATE_COMMANDS = frozenset({"status", "inbox", "memory", "reminders"})
 
 
 class Handlers:
@@ -91,8 +94,24 @@ class Handlers:
         args = ctx.event.text[:MAX_COMMAND_CHARS].split()
         fn = self.commands.get(name)
         post = fn(ctx, args) if fn else Post(text=texts.unknown_command(name))
+        elsewhere = self._shown_elsewhere(ctx, name, args) if fn else None
+        if elsewhere is not None:
+            ctx.posts.to_domain(self.orch.settings, ctx.event.platform, elsewhere, post)
+            post = Post(text=texts.answered_in(elsewhere))
         self.reply_privately(ctx, post)
         return None
+
+    def _shown_elsewhere(self, ctx: Context, name: str, args: list[str]) -> str | None:
+        """The domain whose private state a Telegram group command shows, when it was typed
+        outside that domain's topic (Slack answers such commands ephemerally)."""
+        event = ctx.event
+        if event.platform is not Platform.TELEGRAM or event.is_direct or not args:
+            return None
+        domain = args[0].lower().lstrip("#")
+        if name not in PRIVATE_COMMANDS or domain not in self.orch.charters.names():
+            return None
+        home = self.orch.directory.domain_of(event.platform, event.channel, event.thread)
+        return None if home == domain else domain
 
     def reply_privately(self, ctx: Context, post: Post) -> None:
         """Slack slash commands answer ephemerally; elsewhere the answer goes in the chat."""

@@ -21,6 +21,7 @@ from orchestrator.pipeline import Orchestrator
 from orchestrator.provisioning import Provisioner
 from orchestrator.router import Router
 from orchestrator.settings import Settings
+from orchestrator.skipped import SkipCounter
 
 __all__ = ["Services"]
 
@@ -37,6 +38,7 @@ class Services:
     orchestrator: Orchestrator
     deliverer: Deliverer
     provisioners: dict[Platform, Provisioner] = field(default_factory=dict)
+    skipped: SkipCounter = field(default_factory=SkipCounter)  # deliveries acked, not used
 
     @property
     def charters(self) -> CharterSet:

@@ -49,6 +49,10 @@ def noted(domain: str) -> str:
     )
 
 
+def answered_in(domain: str) -> str:
+    return f"Answered in the {domain} topic: a domain's state stays in its own place."
+
+
 def stale_action() -> str:
     return "That button is no longer active."
 

@@ -106,15 +106,26 @@ class CoreDialogue:
         return Said(channel, ts, event, self.deliver(event))
 
     def click(self, action: str, value: str, *, user: str | None = None,
-              channel: str | None = None, external_id: str | None = None) -> None:  # fmt: skip
-        """A button click (a new Slack action_ts unless `external_id` repeats one)."""
-        n, user = next(_ids), user or self.user
+              channel: str | None = None, external_id: str | None = None,
+              message: str | None = None) -> None:  # fmt: skip
+        """A button click (a new Slack action_ts unless `external_id` repeats one) on the
+        latest post in the channel carrying that button, or on the `message` given."""
+        n, user, channel = next(_ids), user or self.user, channel or self.cards
         self.deliver(
             InboundEvent(platform=Platform.SLACK, external_id=external_id or f"act:{user}:{n}",
-                         kind=EventKind.ACTION, user=user, channel=channel or self.cards,
-                         action_id=action,
-                         action_value=value, action_callback_ref=f"https://hooks.test/{n}")
+                         kind=EventKind.ACTION, user=user, channel=channel,
+                         action_id=action, action_value=value,
+                         action_message_ref=message or self.card_with(channel, action, value),
+                         action_callback_ref=f"https://hooks.test/{n}")
         )  # fmt: skip
+
+    def card_with(self, channel: str, action: str, value: str) -> str | None:
+        """The message id of the latest post in `channel` with the button `action:value`."""
+        for sent in reversed(self.posts_in(channel)):
+            versions = [sent.post, *self.edits_of(sent)]
+            if any((b.action, b.value) == (action, value) for p in versions for b in p.buttons):
+                return sent.ref.message_id
+        return None
 
     def command(self, name: str, text: str = "", *, channel: str = "CELSEWHERE") -> Post:
         """`/pos name text`; returns the answer."""

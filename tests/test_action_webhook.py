@@ -207,7 +207,8 @@ def _store_click(c: Chat, public_id: str, user: str) -> int:
 
     event = InboundEvent(platform=Platform.SLACK, external_id=f"act:{user}:race",
                          kind=EventKind.ACTION, user=user, channel=TRAVEL, action_id="approve",
-                         action_value=public_id, action_callback_ref="https://hooks.test/r")  # fmt: skip
+                         action_value=public_id, action_callback_ref="https://hooks.test/r",
+                         action_message_ref=c.card_with(TRAVEL, "approve", public_id))  # fmt: skip
     (event_id,) = store_events(c.db, [event])
     assert event_id is not None
     return event_id

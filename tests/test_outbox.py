@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import timedelta
 
 from sqlalchemy import update
@@ -184,3 +186,36 @@ def test_an_answer_in_doubt_after_a_crash_is_not_shown_twice(db):
         s.execute(update(OutboxRow).values(lease_until=utcnow() - timedelta(seconds=1)))
     svc.deliverer.drain(key)
     assert sender.answers == [] and statuses(db) == ["sent"]
+
+
+def _dead_pid() -> int:
+    """The pid of a process on this machine that has exited."""
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    return child.pid
+
+
+def test_a_post_held_by_a_dead_worker_on_this_machine_is_taken_over_before_its_lease(db):
+    """The worker that claimed the head died: its lease still runs, yet the channel resumes now
+    (the reconciler lists it, the next drain recovers and sends it once)."""
+    svc, sender = setup(db)
+    queue_posts(db, 2)
+    outbox.claim_head(db, TARGET.channel_key())
+    dead = f"{outbox.HOST}:{_dead_pid()}:{'0' * 32}"
+    with db.session() as s:
+        s.execute(update(OutboxRow).where(OutboxRow.status == "sending").values(claim=dead))
+    assert outbox.due_channels(db) == [TARGET.channel_key()]
+    assert svc.deliverer.drain(TARGET.channel_key()) is None
+    assert [s.post.text for s in sender.sent] == ["p0", "p1"] and statuses(db) == ["sent"] * 2
+
+
+def test_a_live_or_remote_workers_claim_still_holds_the_channel(db):
+    """A claim from this live process, or from another machine, waits for its lease."""
+    queue_posts(db, 1)
+    outbox.claim_head(db, TARGET.channel_key())
+    assert isinstance(outbox.claim_head(db, TARGET.channel_key()), outbox.Busy)
+    remote = f"elsewhere:{_dead_pid()}:{'0' * 32}"
+    with db.session() as s:
+        s.execute(update(OutboxRow).values(claim=remote))
+    assert isinstance(outbox.claim_head(db, TARGET.channel_key()), outbox.Busy)
+    assert outbox.due_channels(db) == []

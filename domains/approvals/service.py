@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from domains import store
 from domains.approvals import cards
 from domains.approvals.models import ApprovalDecisionRow, ApprovalRow
-from domains.cards import edit_cards, when
+from domains.cards import clicked_on, edit_cards, when
 from domains.status_doc import apply_ops
 from domains.status_lines import SetDecision
 from orchestrator import statuses, texts
@@ -101,9 +101,17 @@ def find(session: Session, public_id: str) -> ApprovalRow | None:
     return session.scalars(select(ApprovalRow).where(ApprovalRow.public_id == public_id)).first()
 
 
+def find_clicked(ctx: Context, public_id: str) -> ApprovalRow | None:
+    """The approval whose own card was clicked; None for an unknown id or another card's."""
+    approval = find(ctx.session, public_id)
+    if approval is None or not clicked_on(ctx.session, approval.card_posts, ctx.event):
+        return None
+    return approval
+
+
 def decide(ctx: Context, public_id: str, outcome: ApprovalStatus) -> None:
     """An operator's Approve or Reject; every other case is a private answer, no change."""
-    approval = find(ctx.session, public_id)
+    approval = find_clicked(ctx, public_id)
     if approval is None:
         ctx.posts.answer(ctx.event, Post(text=texts.stale_action()))
         return

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from domains.approvals.cards import approval_card
 from domains.approvals.models import ApprovalRow
-from domains.approvals.service import find, log_event, may_decide
+from domains.approvals.service import find_clicked, log_event, may_decide
 from domains.cards import age, button_json, edit_cards, markdown_table, when
 from orchestrator import statuses, texts
 from orchestrator.canonical import Post
@@ -55,7 +55,7 @@ def approvals_command(ctx: Context, args: list[str]) -> Post:  # noqa: ARG001
 
 def retry(ctx: Context, public_id: str) -> None:
     """Retry (operators only): a failed delivery goes back to pending and is queued again."""
-    approval = find(ctx.session, public_id)
+    approval = find_clicked(ctx, public_id)
     if approval is None:
         ctx.posts.answer(ctx.event, Post(text=texts.stale_action()))
         return

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import case, select
 from sqlalchemy.orm import Session
 
-from domains.cards import age, edit_cards
+from domains.cards import age, clicked_on, edit_cards
 from domains.inbox import cards
 from domains.inbox.models import InboxEntryRow
 from domains.status_lines import Ask
@@ -104,7 +104,7 @@ def move(ctx: Context, value: str, new: InboxStatus) -> None:
     """Move an entry's status; an impossible move is answered privately and changes nothing."""
     known = value.isdigit() and len(value) <= 18  # a BIGINT, not any string of digits
     entry = ctx.session.get(InboxEntryRow, int(value)) if known else None
-    if entry is None:
+    if entry is None or not clicked_on(ctx.session, entry.card_posts, ctx.event):
         ctx.posts.answer(ctx.event, Post(text=texts.stale_action()))
         return
     old = InboxStatus(entry.status)
