@@ -21,12 +21,12 @@ from tests.charter_support import (
     use,
 )
 from tests.dialogue import LocalDialogue
-from tests.helpers import LOCAL_URL, LOOPBACK, make_services
+from tests.helpers import LocalClient, make_services
 
 
 def local_chat(db, domains: Path) -> TestClient:  # type: ignore[no-untyped-def]
     svc = make_services(db, senders=None, PARALLELOS_DOMAINS_DIR=str(domains))
-    return TestClient(create_app(svc), client=LOOPBACK, base_url=LOCAL_URL)
+    return LocalClient(create_app(svc))
 
 
 def test_list_history_and_first_version(db, tmp_path, monkeypatch, capsys):

@@ -18,7 +18,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
-from starlette.testclient import TestClient
 
 from bot.web import create_app
 from orchestrator.models import InboundEventRow
@@ -26,7 +25,7 @@ from orchestrator.statuses import EventStatus
 from tests import slack_support, telegram_support
 from tests.fakes import slack_payloads as payloads
 from tests.fakes.telegram_api import FakeTelegram
-from tests.helpers import make_services
+from tests.helpers import LocalClient, make_services
 from tests.slack_support import OPERATOR, FakeSlackHooks, signed, slack_services
 
 pytestmark = pytest.mark.slow
@@ -40,7 +39,7 @@ FINISHED = {EventStatus.DONE.value, EventStatus.IGNORED.value, EventStatus.FAILE
 
 # -- shapes --------------------------------------------------------------------------------
 scalars = st.one_of(
-    st.none(), st.booleans(), st.integers(-(2**70), 2**70), st.floats(allow_nan=False),
+    st.none(), st.booleans(), st.integers(-(2**70), 2**70), st.floats(allow_nan=False, allow_infinity=False),
     st.text(max_size=30),
 )  # fmt: skip
 anything = st.recursive(
@@ -211,7 +210,7 @@ def test_telegram_updates_of_random_shape_with_the_secret(db) -> None:  # type: 
 def test_the_local_chats_endpoints_with_random_bodies(db) -> None:  # type: ignore[no-untyped-def]
     """POST /api/chat and /api/chat/click with any JSON; GET messages with any parameters."""
     svc = make_services(db)
-    with TestClient(create_app(svc), raise_server_exceptions=False) as client:
+    with LocalClient(create_app(svc), raise_server_exceptions=False) as client:
 
         @FUZZ
         @given(st.sampled_from(["/api/chat", "/api/chat/click"]), anything,

@@ -17,7 +17,7 @@ from orchestrator import metrics
 from orchestrator.services import Services
 from tests.agent_support import KEY
 from tests.dialogue import SlackDialogue
-from tests.helpers import LOCAL_URL, LOOPBACK
+from tests.helpers import LOCAL_URL, LocalClient
 from tests.slack_support import FakeSlackHooks, slack_services
 from tests.test_agent_e2e import ASK, script
 from tests.test_resilience import start_worker, worker_env
@@ -34,7 +34,7 @@ def slack() -> Iterator[FakeSlackHooks]:
 @contextmanager
 def local_client(svc: Services) -> Iterator[TestClient]:
     """The web app as a client on this machine sees it (the Slack route takes it too)."""
-    with TestClient(create_app(svc), client=LOOPBACK, base_url=LOCAL_URL) as client:
+    with LocalClient(create_app(svc)) as client:
         yield client
 
 

@@ -8,7 +8,6 @@ import threading
 from datetime import timedelta
 
 import time_machine
-from starlette.testclient import TestClient
 
 from bot.web import create_app
 from domains import store
@@ -18,7 +17,7 @@ from orchestrator.canonical import Platform
 from orchestrator.export import export_all
 from orchestrator.statuses import ReminderStatus
 from tests.dialogue import LocalDialogue, verify_dialog
-from tests.helpers import LOCAL_URL, LOOPBACK, make_services
+from tests.helpers import LocalClient, make_services
 from tests.inbox_support import TRAVEL, Chat
 from tests.recording_sender import RecordingSender
 from tests.reminder_support import (
@@ -266,7 +265,7 @@ def test_local_chat_dashboard_and_export(db, tmp_path):
     """The local chat sets one; the dashboard lists it and, once posted, clicks Done on it;
     `reminders.md` is in the export."""
     svc = make_services(db, senders=None, PARALLELOS_TIMEZONE="Europe/Lisbon")
-    with TestClient(create_app(svc), client=LOOPBACK, base_url=LOCAL_URL) as client:
+    with LocalClient(create_app(svc)) as client:
         d = LocalDialogue(client)
         with time_machine.travel(MONDAY_10, tick=False):
             verify_dialog(d, [("Remind tomorrow: renew passport", "Reminder set for Tue 1 Dec")],
