@@ -160,7 +160,8 @@ def live_charters(settings: Settings, db: Database) -> LiveCharters:
     try:
         synced = sync_files(db, settings)
     except (OperationalError, ProgrammingError) as exc:
-        log.warning("charter versions unavailable (%s); running the files", type(exc).__name__)
+        # Not migrated yet (doctor, or before `make run` migrates): the files are the truth.
+        log.info("charter versions unavailable (%s); running the files", type(exc).__name__)
         return LiveCharters(load_charters(settings.domains_dir))
     source = DatabaseVersions(db, synced.charters.hub, synced.domains)
     return LiveCharters(synced.charters, source=source, stamp=synced.stamp)
