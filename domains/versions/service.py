@@ -7,6 +7,7 @@ its next piece of work) and is an event in the log: who, when, from which versio
 from __future__ import annotations
 
 import hashlib
+from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -53,11 +54,8 @@ def _bump(s: Session) -> None:
 def ensure_state(s: Session) -> None:
     """The counter row (the migration makes it; a database emptied by hand may lack it)."""
     if s.get(CharterStateRow, STATE_ROW) is None:
-        try:
-            with s.begin_nested():
-                s.add(CharterStateRow(id=STATE_ROW, stamp=0))
-        except IntegrityError:
-            pass  # made concurrently
+        with suppress(IntegrityError), s.begin_nested():  # a racing process made it first
+            s.add(CharterStateRow(id=STATE_ROW, stamp=0))
 
 
 def versions(s: Session, domain: str) -> list[CharterVersionRow]:
