@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import time
 from collections import defaultdict, deque
 from dataclasses import dataclass, field
 from email.parser import BytesParser
@@ -100,6 +101,7 @@ class FakeHTTPServer:
         self._failures: dict[str, deque[Reply]] = defaultdict(deque)
         self._delays: dict[str, float] = {}
         self._holds: dict[str, deque[float]] = defaultdict(deque)
+        self._storms: dict[str, tuple[float, Reply]] = {}  # method -> (until, its answer)
         self._stopping = threading.Event()
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
@@ -186,6 +188,12 @@ class FakeHTTPServer:
         with self._lock:
             self._holds[method].extend([seconds] * times)
 
+    def storm(self, method: str, reply: Reply, seconds: float) -> None:
+        """Answer every call of `method` with `reply` for the next `seconds` (an outage or a
+        rate-limit storm measured in time, not in calls), leaving state unchanged."""
+        with self._lock:
+            self._storms[method] = (time.monotonic() + seconds, reply)
+
     def _script(self, method: str, reply: Reply, times: int) -> None:
         with self._lock:
             self._failures[method].extend([reply] * times)
@@ -238,6 +246,9 @@ class FakeHTTPServer:
             scripted = self._failures.get(method)
             if scripted:
                 return scripted.popleft()
+            storm = self._storms.get(method)
+            if storm is not None and time.monotonic() < storm[0]:
+                return storm[1]
             try:
                 return self._handle(method, params, headers, path)
             except Exception as exc:  # a bug in the fake: answer 500 and name it
