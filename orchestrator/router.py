@@ -14,6 +14,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
+from orchestrator import boundary as licensed
 from orchestrator.charters import Boundary, Charter, CharterSet
 from orchestrator.routing_text import (
     STOPWORDS,
@@ -225,6 +226,14 @@ class Router:
     def _boundary(self, texts: tuple[str, ...]) -> _CompiledBoundary | None:
         return next((b for b in self._boundaries if b.matches(texts)), None)
 
+    def _decline(self, area: str) -> RouteDecision:
+        """A licensed-judgement request the general detector found, attributed to the domain
+        whose charter draws that line (when it is loaded)."""
+        domain = _AREA_DOMAIN[area]
+        return RouteDecision(
+            domain if domain in self.charters.charters else None, 1.0, False, _AREA_REASON[area]
+        )
+
     def check_reply(self, text: str) -> RouteDecision | None:
         """A model's reply checked against every charter's limits (the global boundaries):
         the decision to decline it, or None when it crosses none. Any domain's limit counts,
@@ -246,6 +255,9 @@ class Router:
         boundary = self._boundary((plain, fixed) if fixed != plain else (plain,))
         if boundary is not None:
             return RouteDecision(boundary.domain, 1.0, False, boundary.spec.description)
+        finding = licensed.detect(plain)
+        if finding is not None:
+            return self._decline(finding.area)
         mentioned = self.mentioned_domain(text)
         if mentioned is not None:
             return RouteDecision(mentioned, 1.0, True, f"You addressed the {mentioned} domain.")
@@ -265,6 +277,24 @@ class Router:
         title = self.charters.get(best).title
         reason = f"This looks like {title} work" + (f" ({cues})." if cues else ".")
         return RouteDecision(best, p1, True, reason, tuple(d for d, _ in ranked[:3]))
+
+
+_AREA_DOMAIN = {
+    "investment": "finance",
+    "clinical": "wellness",
+    "legal": "legal",
+    "safety": "travel",
+}
+_AREA_REASON = {
+    "investment": "That asks for investment advice (what to buy, sell or hold, whether to put "
+    "money in): a licensed financial adviser's judgement, which no domain gives.",
+    "clinical": "That asks for a clinical judgement (doses, symptoms, interactions, medication): "
+    "please ask a doctor or pharmacist; no domain gives medical advice.",
+    "legal": "That asks for a legal opinion (enforceability, liability, who would win): a "
+    "lawyer's judgement, which no domain gives.",
+    "safety": "That asks for a safety-critical go/no-go call (weather, hazards, unrest): follow "
+    "the official warnings and local authorities; no domain makes that call.",
+}
 
 
 def _no_match() -> str:
