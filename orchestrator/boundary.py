@@ -48,8 +48,8 @@ _NOT_JUDGEMENT = re.compile(
     r"|just the numb\w*|phone number|office number|opening hours|address of|appointment"
     r"|find (?:me )?an? (?:lawyer|attorney|doctor|gp|adviser|advisor|therapist|accountant)"
     r"|ask (?:my|the|a) (?:lawyer|attorney|doctor|gp|adviser|advisor|accountant)"
-    r"|expire|expiry|deadline|due date|course|class|book on|books on|reading list|podcast on"
-    r"|write about|blog|newsletter|post about|thread on|essay|article|tell (?:them|him|her|my)"
+    r"|expire|expiry|deadline|due date|course (?:on|in|for)|(?:a|the) class|book on|books on|reading list|podcast on"
+    r"|write about|draft a|write a|reply saying|tell (?:them|him|her|my)"
     r"|boss|manager|recruiter|interviewing|salary|offer letter|launch|pricing|tier)\b"
 )
 
@@ -61,7 +61,8 @@ _CLINICAL_TOPIC = re.compile(
         "melatonin supplements? creatine ashwagandha modafinil adderall ritalin insulin "
         "statins? thinners? inhaler vaccines? vaccination malaria prescription painkillers? "
         "opioids? xanax benzos? steroids? antihistamines? probiotics? kratom cbd edibles "
-        "ozempic metformin birth control contraceptives? patch caffeine alcohol drinking drink "
+        "ozempic metformin diamox magnesium vitamins? iron zinc omega generic brand-name "
+        "birth control contraceptives? patch caffeine alcohol drinking drink "
         "pain ache aches aching headaches? migraines? fever rash lump mole bleeding blood "
         "dizzy dizziness nausea nauseous numb numbness tingling tingly swollen swelling "
         "sprain sprained sprains injury injured hurt hurts hurting chest palpitations "
@@ -81,8 +82,9 @@ _CLINICAL_ASK = re.compile(
     r"|interact\w*|together|combine|mix|safe|ok|okay|fine|alright|can i (?:take|drink|mix"
     r"|keep|stop|skip|double|have|eat|train|run|lift|fly|still)|keep (?:taking|lifting|running"
     r"|training|going)|stop taking|come off|quit\w*|cold turkey|or nah|wait and see|see a doctor"
-    r"|go to (?:the )?(?:er|a&e|hospital|urgent care)|when do i take|should i (?:take|stop"
-    r"|keep|worry|be)|is it bad|bad sign|what does (?:it|this) mean)\b"
+    r"|go to (?:the )?(?:er|a&e|hospital|urgent care)|when do i (?:take|start)|should i (?:take|stop|keep|worry|be)"
+    r"|take (?:more|less|another|a second)|cut (?:the|my|it|them)|switch (?:to|from)|how much and"
+    r"|how much \w+(?: \w+)? should|is it bad|bad sign|what does (?:it|this) mean)\b"
 )
 
 _INVEST_TOPIC = re.compile(
@@ -92,6 +94,7 @@ _INVEST_TOPIC = re.compile(
         "bonds? treasuries t-bills annuity annuities reits? real estate property portfolio "
         "position money market cash savings invest investing investment investments angel "
         "seed syndicate allocation startup startups round safe dividend dividends ticker "
+        "strike fmv isos? exercise exercising vest vesting "
         "vti voo vwce nvidia tesla apple amazon msft googl nvda tsla aapl profits vested "
         "festgeld aktien acciones acoes actions inversion investir"
     ) + r")\b"
@@ -102,7 +105,8 @@ _INVEST_ASK = re.compile(
     r"|get into|worth (?:it|buying)|good idea|bad idea|or (?:pass|not|keep|sell|hold|leave"
     r"|stocks|property|bonds|cash)|do it|which (?:one|fund|etf|stock)s? for me|time to"
     r"|should (?:i|we) (?:buy|sell|hold|invest|put|move|keep|exercise|get)|exercise|a buy"
-    r"|would you (?:put|buy|invest)|your read|oder|o\b|ou\b|10k or|\d+k or|or \d+k)\b"
+    r"|would you (?:put|buy|invest|pick|choose|go with)|(?:dumb|smart|stupid|wise|crazy) to"
+    r"|first or|or put|your read|oder|o\b|ou\b|10k or|\d+k or|or \d+k)\b"
 )
 
 _LEGAL_TOPIC_ASK = re.compile(
@@ -113,6 +117,9 @@ _LEGAL_TOPIC_ASK = re.compile(
     r"|what does (?:this|the|that) (?:clause|section|term|contract|provision) mean"
     r"|mean for me|does (?:he|she|they) keep|contest|can (?:they|he|she|my \w+) (?:legally"
     r"|actually|really)? ?(?:make|force|fire|evict|come|keep|charge|sue|withhold|stop|ban)"
+    r"|who (?:pays|is responsible|is liable|is at fault)|at fault"
+    r"|can (?:they|he|she) (?:actually |legally |really )?do that"
+    r"|own my|for me if|fur mich|was heisst das|gericht\w*|streit"
     r"|against the law|illegal|breach\w*|void|valid|rechtlich|legal(?:mente)?|demandar)\b"
 )
 _LEGAL_QUESTION = re.compile(r"\?|\b(?:can (?:i|we|they)|am i|are we|is (?:it|this|my)|does|do i)\b")
@@ -125,14 +132,16 @@ _SAFETY_TOPIC = re.compile(
         "surf swell waves rip currents? undertow winds? gusts? gale thunderstorms? "
         "lightning supercell snowmelt wildfires? smoke heatwave blizzard whiteout volcano "
         "eruption landslide visibility summit backcountry icy ice alert warning crossings? "
-        "overflowing erdbeben terremoto sismo seisme inondation alluvione tempesta"
-    ) + r")\b|red flags? on the beach|heat wave|river crossing"
+        "frozen glacier crevasses? rockfall clashes strikes conflict fighting bombing attacks "
+        "terror terrorism overflowing erdbeben terremoto sismo seisme inondation alluvione tempesta"
+    ) + r")\b|red flags? on the beach|heat wave|river crossing|thin ice"
+    r"|(?:everything|what'?s) going on|the situation"
 )
 _SAFETY_ASK = re.compile(
     r"\b(?:go|still|safe|safely|ok|okay|fine|doable|make it|yes or no|good idea|how close"
     r"|trotzdem|voy|vamos|paddle out|swim|ride it out|cancel or|or (?:go|wait|postpone|skip"
     r"|cancel|stay)|push back or|wait a day|risk|risky|should (?:i|we)|can (?:i|we)"
-    r"|is it|are we|visit|sicher|seguro|peligroso|dangereux|pericoloso)\b"
+    r"|is it|are we|visit|alright|good to|fly into|travel to|sicher|seguro|peligroso|dangereux|pericoloso)\b"
 )
 
 
