@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from orchestrator import boundary as licensed
 from orchestrator.charters import Boundary, Charter, CharterSet
+from orchestrator.ownership import owners
 from orchestrator.routing_text import (
     STOPWORDS,
     SpellIndex,
@@ -31,6 +32,7 @@ from orchestrator.routing_text import (
 _WEIGHTS = {"name": 6.0, "title": 2.0, "keywords": 3.0, "examples": 1.0, "scope": 0.5}
 _ALPHA = 0.1  # additive smoothing
 _TEMPERATURE = 1.0  # softmax temperature over the weighted log-likelihoods
+OWNER_BONUS = 3.0  # log-score for the domain that owns the action asked for (ownership rules)
 MIN_CONFIDENCE = 0.5
 MIN_MARGIN = 0.1
 # The router reads at most this much of a message (a whole Telegram message, and more than any
@@ -163,13 +165,17 @@ class _NaiveBayes:
                 scored[token] = self.weight(feat) * lift
         return sorted(scored, key=lambda t: -scored[t])[:limit]
 
-    def posteriors(self, feats: list[str]) -> list[tuple[str, float]]:
-        """(domain, probability) best first; empty when no feature is known."""
+    def posteriors(
+        self, feats: list[str], bonus: dict[str, float] | None = None
+    ) -> list[tuple[str, float]]:
+        """(domain, probability) best first; empty when no feature is known. `bonus` adds to a
+        domain's log score (the owner of the action the message asks for)."""
         known = [f for f in feats if f in self.vocab]
-        if not known:
+        if not known and not bonus:
             return []
         scores = {
             d: sum(self.weight(f) * self.logp[d].get(f, self.unseen[d]) for f in known)
+            + (bonus or {}).get(d, 0.0)
             for d in self.domains
         }
         top = max(scores.values())
@@ -265,7 +271,8 @@ class Router:
 
     def _classify(self, corrected: str) -> RouteDecision:
         tokens = content_words(corrected)
-        ranked = self._model.posteriors(features(tokens))
+        bonus = {d: OWNER_BONUS for d in owners(corrected) if d in self.charters.charters}
+        ranked = self._model.posteriors(features(tokens), bonus)
         if not ranked:
             return RouteDecision(None, 0.0, True, _no_match())
         (best, p1), (runner, p2) = ranked[0], ranked[1] if len(ranked) > 1 else ("", 0.0)
