@@ -150,9 +150,16 @@ class Finding:
     area: str  # clinical, investment, legal or safety
 
 
+def asks_no_judgement(plain: str) -> bool:
+    """True when `plain` is a command to do admin, or asks for a fact (a value, a number, a
+    date, a contact): no licensed judgement, whatever the topic. The router checks the
+    charters' own boundary patterns only when this is False."""
+    return bool(_COMMAND.search(plain) or _NOT_JUDGEMENT.search(plain))
+
+
 def detect(plain: str) -> Finding | None:
     """The licensed area whose judgement `plain` (cleaned, lowercase text) asks for, if any."""
-    if _COMMAND.search(plain) or _NOT_JUDGEMENT.search(plain):
+    if asks_no_judgement(plain):
         return None
     if not _QUESTION.search(plain):
         return None

@@ -9,7 +9,12 @@ from __future__ import annotations
 import re
 
 _RULES: tuple[tuple[str, str], ...] = (
-    ("travel", r"\b(?:book|rebook|reserve|reservation|check[- ]in for|seat on)\b"),
+    (
+        "travel",
+        r"\b(?:book|rebook|reserve|reservation|change|move)\b.{0,40}\b(?:flights?|hotels?|trains?"
+        r"|rooms?|trip|tickets?|seats?|airbnb|stay|rental|car|cab|taxi|transfer|hostel|ferry|bus)\b"
+        r"|\bcheck[- ]in for\b",
+    ),
     (
         "finance",
         r"^(?:pls |please )?(?:pay|paga|pague|zahl\w*)\b|\b(?:refund|reimburs\w*|money back"

@@ -258,7 +258,9 @@ class Router:
         if not words(plain):
             return RouteDecision(None, 0.0, True, "The message is empty; nothing to route.")
         fixed = self._correct(plain)
-        boundary = self._boundary((plain, fixed) if fixed != plain else (plain,))
+        boundary = None
+        if not licensed.asks_no_judgement(plain):
+            boundary = self._boundary((plain, fixed) if fixed != plain else (plain,))
         if boundary is not None:
             return RouteDecision(boundary.domain, 1.0, False, boundary.spec.description)
         finding = licensed.detect(plain)
