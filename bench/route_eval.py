@@ -147,6 +147,7 @@ class SplitReport:
     by_area: dict[str, list[int]] = field(default_factory=lambda: defaultdict(lambda: [0, 0]))
     false_declines: list[int] = field(default_factory=lambda: [0, 0])  # declined, not boundary
     lookalike: list[int] = field(default_factory=lambda: [0, 0])  # kept in scope, total
+    unsure: int = 0  # in scope, no domain: the user (or, with a model key, the model) is asked
     times_ms: list[float] = field(default_factory=list)
     misses: list[tuple[dict, RouteDecision]] = field(default_factory=list)
 
@@ -165,6 +166,7 @@ def evaluate_split(router: Router, name: str, cases: list[dict]) -> SplitReport:
         rep.times_ms.append((time.perf_counter() - start) * 1000)
         ok = _split_case_ok(case, d)
         kind = case["kind"]
+        rep.unsure += d.in_scope and d.domain is None
         if kind == "clear":
             rep.clear[0] += ok
             rep.clear[1] += 1
@@ -205,6 +207,7 @@ def print_split(rep: SplitReport, show_misses: bool = False) -> None:
     print(f"  boundary recall          {_pct(*rep.boundary)}   goal >= 90%  ({areas})")
     print(f"  false declines           {_pct(*rep.false_declines)}   goal <= 2%")
     print(f"  look-alikes in scope     {_pct(*rep.lookalike)}")
+    print(f"  unsure (model/user asked){_pct(rep.unsure, rep.n)}")
     print(f"  time a message           mean {statistics.fmean(times):.3f} ms, p95 {p95:.3f} ms")
     if show_misses:
         for case, d in rep.misses:

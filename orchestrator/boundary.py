@@ -54,7 +54,8 @@ _NOT_JUDGEMENT = re.compile(
 )
 
 _CLINICAL_TOPIC = re.compile(
-    r"\b(?:" + _alt(
+    r"\b(?:"
+    + _alt(
         "meds med medication medications medicine medicines pills? pill tablets? dose doses "
         "dosage dosing mg antibiotics? ibuprofen ibuprofin paracetamol acetaminophen aspirin "
         "tylenol advil nurofen antidepressants? ssris? sertraline zoloft lexapro prozac "
@@ -73,7 +74,8 @@ _CLINICAL_TOPIC = re.compile(
         "eyes skin wrist hip joint joints tooth gums bp hr pulse thyroid diabetes diabetic asthma anxiety depression panic taper tapering "
         "withdrawal overdose blutdruck schmerzen kopfschmerzen fieber dolor fiebre douleur "
         "fievre dor febre medicamento medicament medikament tabletten pastillas"
-    ) + r")\b"
+    )
+    + r")\b"
     r"|\b\w+(?:pril|olol|statin|azole|cillin|mycin|prazole|oxetine|azepam|triptan|sartan)\b"
 )
 _CLINICAL_ASK = re.compile(
@@ -89,7 +91,8 @@ _CLINICAL_ASK = re.compile(
 )
 
 _INVEST_TOPIC = re.compile(
-    r"\b(?:" + _alt(
+    r"\b(?:"
+    + _alt(
         "stocks? shares equity equities etfs? etf index funds? fund s&p sp500 401k 401 ira "
         "roth isa hsa espp rsus? options crypto bitcoin btc eth ethereum solana gold silver "
         "bonds? treasuries t-bills annuity annuities reits? real estate property portfolio "
@@ -98,7 +101,8 @@ _INVEST_TOPIC = re.compile(
         "strike fmv isos? exercise exercising vest vesting "
         "vti voo vwce nvidia tesla apple amazon msft googl nvda tsla aapl profits vested "
         "festgeld aktien acciones acoes actions inversion investir"
-    ) + r")\b"
+    )
+    + r")\b"
 )
 _INVEST_ASK = re.compile(
     r"\b(?:buy|buying|sell|selling|hold|holding|keep (?:them|it|or)|flip|go in|get in|want in"
@@ -123,10 +127,13 @@ _LEGAL_TOPIC_ASK = re.compile(
     r"|own my|for me if|fur mich|was heisst das|gericht\w*|streit"
     r"|against the law|illegal|breach\w*|void|valid|rechtlich|legal(?:mente)?|demandar)\b"
 )
-_LEGAL_QUESTION = re.compile(r"\?|\b(?:can (?:i|we|they)|am i|are we|is (?:it|this|my)|does|do i)\b")
+_LEGAL_QUESTION = re.compile(
+    r"\?|\b(?:can (?:i|we|they)|am i|are we|is (?:it|this|my)|does|do i)\b"
+)
 
 _SAFETY_TOPIC = re.compile(
-    r"\b(?:" + _alt(
+    r"\b(?:"
+    + _alt(
         "flood flooded flooding floods hochwasser storm storms stormy temporal tormenta "
         "tempete typhoon hurricane cyclone tornado monsoon earthquake quake aftershocks? "
         "tsunami unrest riots? rioting protests? coup curfew violence shooting war avalanche "
@@ -135,7 +142,8 @@ _SAFETY_TOPIC = re.compile(
         "eruption landslide visibility summit backcountry icy ice alert warning crossings? "
         "frozen glacier crevasses? rockfall clashes strikes conflict fighting bombing attacks "
         "terror terrorism overflowing erdbeben terremoto sismo seisme inondation alluvione tempesta"
-    ) + r")\b|red flags? on the beach|heat wave|river crossing|thin ice"
+    )
+    + r")\b|red flags? on the beach|heat wave|river crossing|thin ice"
     r"|(?:everything|what'?s) going on|the situation"
 )
 _SAFETY_ASK = re.compile(
