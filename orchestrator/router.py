@@ -14,7 +14,9 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
+from orchestrator import boundary as licensed
 from orchestrator.charters import Boundary, Charter, CharterSet
+from orchestrator.ownership import owners
 from orchestrator.routing_text import (
     STOPWORDS,
     SpellIndex,
@@ -30,6 +32,7 @@ from orchestrator.routing_text import (
 _WEIGHTS = {"name": 6.0, "title": 2.0, "keywords": 3.0, "examples": 1.0, "scope": 0.5}
 _ALPHA = 0.1  # additive smoothing
 _TEMPERATURE = 1.0  # softmax temperature over the weighted log-likelihoods
+OWNER_BONUS = 3.0  # log-score for the domain that owns the action asked for (ownership rules)
 MIN_CONFIDENCE = 0.5
 MIN_MARGIN = 0.1
 # The router reads at most this much of a message (a whole Telegram message, and more than any
@@ -162,13 +165,17 @@ class _NaiveBayes:
                 scored[token] = self.weight(feat) * lift
         return sorted(scored, key=lambda t: -scored[t])[:limit]
 
-    def posteriors(self, feats: list[str]) -> list[tuple[str, float]]:
-        """(domain, probability) best first; empty when no feature is known."""
+    def posteriors(
+        self, feats: list[str], bonus: dict[str, float] | None = None
+    ) -> list[tuple[str, float]]:
+        """(domain, probability) best first; empty when no feature is known. `bonus` adds to a
+        domain's log score (the owner of the action the message asks for)."""
         known = [f for f in feats if f in self.vocab]
-        if not known:
+        if not known and not bonus:
             return []
         scores = {
             d: sum(self.weight(f) * self.logp[d].get(f, self.unseen[d]) for f in known)
+            + (bonus or {}).get(d, 0.0)
             for d in self.domains
         }
         top = max(scores.values())
@@ -225,6 +232,14 @@ class Router:
     def _boundary(self, texts: tuple[str, ...]) -> _CompiledBoundary | None:
         return next((b for b in self._boundaries if b.matches(texts)), None)
 
+    def _decline(self, area: str) -> RouteDecision:
+        """A licensed-judgement request the general detector found, attributed to the domain
+        whose charter draws that line (when it is loaded)."""
+        domain = _AREA_DOMAIN[area]
+        return RouteDecision(
+            domain if domain in self.charters.charters else None, 1.0, False, _AREA_REASON[area]
+        )
+
     def check_reply(self, text: str) -> RouteDecision | None:
         """A model's reply checked against every charter's limits (the global boundaries):
         the decision to decline it, or None when it crosses none. Any domain's limit counts,
@@ -243,9 +258,14 @@ class Router:
         if not words(plain):
             return RouteDecision(None, 0.0, True, "The message is empty; nothing to route.")
         fixed = self._correct(plain)
-        boundary = self._boundary((plain, fixed) if fixed != plain else (plain,))
+        boundary = None
+        if not licensed.asks_no_judgement(plain):
+            boundary = self._boundary((plain, fixed) if fixed != plain else (plain,))
         if boundary is not None:
             return RouteDecision(boundary.domain, 1.0, False, boundary.spec.description)
+        finding = licensed.detect(plain)
+        if finding is not None:
+            return self._decline(finding.area)
         mentioned = self.mentioned_domain(text)
         if mentioned is not None:
             return RouteDecision(mentioned, 1.0, True, f"You addressed the {mentioned} domain.")
@@ -253,7 +273,8 @@ class Router:
 
     def _classify(self, corrected: str) -> RouteDecision:
         tokens = content_words(corrected)
-        ranked = self._model.posteriors(features(tokens))
+        bonus = {d: OWNER_BONUS for d in owners(corrected) if d in self.charters.charters}
+        ranked = self._model.posteriors(features(tokens), bonus)
         if not ranked:
             return RouteDecision(None, 0.0, True, _no_match())
         (best, p1), (runner, p2) = ranked[0], ranked[1] if len(ranked) > 1 else ("", 0.0)
@@ -265,6 +286,24 @@ class Router:
         title = self.charters.get(best).title
         reason = f"This looks like {title} work" + (f" ({cues})." if cues else ".")
         return RouteDecision(best, p1, True, reason, tuple(d for d, _ in ranked[:3]))
+
+
+_AREA_DOMAIN = {
+    "investment": "finance",
+    "clinical": "wellness",
+    "legal": "legal",
+    "safety": "travel",
+}
+_AREA_REASON = {
+    "investment": "That asks for investment advice (what to buy, sell or hold, whether to put "
+    "money in): a licensed financial adviser's judgement, which no domain gives.",
+    "clinical": "That asks for a clinical judgement (doses, symptoms, interactions, medication): "
+    "please ask a doctor or pharmacist; no domain gives medical advice.",
+    "legal": "That asks for a legal opinion (enforceability, liability, who would win): a "
+    "lawyer's judgement, which no domain gives.",
+    "safety": "That asks for a safety-critical go/no-go call (weather, hazards, unrest): follow "
+    "the official warnings and local authorities; no domain makes that call.",
+}
 
 
 def _no_match() -> str:
