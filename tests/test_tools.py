@@ -4,14 +4,29 @@ side), the Messages API stand-in calling its tools through the real anthropic SD
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
 
 from domains.approvals import cards
+from domains.tools import client
 from domains.tools.service import run_effect
 from orchestrator.statuses import ApprovalStatus, ToolCallStatus
 from tests.agent_support import FINANCE, TRAVEL, agent_chat, events, turns
 from tests.inbox_support import MEMBER
 from tests.test_slack_e2e import HeldQueue
-from tests.tool_support import calls, notes, tool_charters  # noqa: F401  (fixture)
+from tests.tool_support import calls, tool_charters
+
+
+@pytest.fixture
+def notes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """The notes folder the server keeps (NOTES_DIR); every server stopped afterwards."""
+    folder = tmp_path / "notes"
+    folder.mkdir()
+    monkeypatch.setenv("NOTES_DIR", str(folder))
+    yield folder
+    client.shared().close()
 
 
 def tool_results(request: dict) -> list[dict]:

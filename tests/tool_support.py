@@ -5,14 +5,11 @@ from __future__ import annotations
 
 import shutil
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from sqlalchemy import select
 
 from domains.charter import SHIPPED_DIR
-from domains.tools import client
 from domains.tools.models import ToolCallRow
 from orchestrator.db import Database
 
@@ -39,16 +36,6 @@ def tool_charters(tmp_path: Path, timeout: float = 5) -> Path:
     travel = target / "travel.md"
     travel.write_text(travel.read_text().replace(ANCHOR, ANCHOR + servers_block(timeout), 1))
     return target
-
-
-@pytest.fixture
-def notes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """The notes folder the server keeps (NOTES_DIR); every server stopped afterwards."""
-    folder = tmp_path / "notes"
-    folder.mkdir()
-    monkeypatch.setenv("NOTES_DIR", str(folder))
-    yield folder
-    client.shared().close()
 
 
 def calls(db: Database) -> list[ToolCallRow]:
