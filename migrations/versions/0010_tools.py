@@ -50,7 +50,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("approvals") as batch:
-        batch.drop_column("kind")
+    op.execute("ALTER TABLE approvals DROP COLUMN kind")  # SQLite 3.35+, PostgreSQL
     op.drop_index("ix_tool_calls_domain", table_name="tool_calls")
     op.drop_table("tool_calls")
