@@ -3,17 +3,29 @@ side), the Messages API stand-in calling its tools through the real anthropic SD
 
 from __future__ import annotations
 
+import sys
 import threading
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
+import time_machine
+from sqlalchemy import update
 
 from domains.approvals import cards
 from domains.tools import client
+from domains.tools.models import ToolCallRow
 from domains.tools.service import run_effect
+from jobs.queue import SyncJobQueue
+from jobs.reconcile import reconcile
+from orchestrator.db import utcnow
 from orchestrator.statuses import ApprovalStatus, ToolCallStatus
+from parallelos.cli import main
 from tests.agent_support import FINANCE, TRAVEL, agent_chat, events, turns
+from tests.charter_support import use
+from tests.conftest import TEST_REDIS_URL
 from tests.inbox_support import MEMBER
 from tests.test_slack_e2e import HeldQueue
 from tests.tool_support import calls, tool_charters
@@ -178,3 +190,82 @@ def test_a_retried_turn_does_not_call_a_read_again(db, api, notes, tmp_path):
     assert turn.attempts >= 2 and turn.stop == "reply"  # it was retried, and finished
     assert len(calls(db)) == 1 and len(events(db, "tool.call")) == 1
     assert calls(db)[0].status == ToolCallStatus.OK
+
+
+class LosesToolJobs(HeldQueue):
+    """The `tool_effect` job is lost (Redis went away); every other job runs at once."""
+
+    def enqueue(self, name: str, *, job_id: str, delay: float = 0, **kwargs: Any) -> None:
+        if name == "tool_effect":
+            self.held.append((name, kwargs))
+            return
+        self._run(name, kwargs)
+
+
+def held_effect(c, api) -> None:  # type: ignore[no-untyped-def]
+    api.tools(("notes__add_note", {"name": "lost", "text": "once"}))
+    api.tools(("reply", {"text": "Waiting."}))
+    c.say("add once to the lost note")
+    c.click(cards.APPROVE, c.approval().public_id, channel=TRAVEL)
+
+
+def test_the_reconciler_runs_an_approved_effect_whose_job_was_lost_once(db, api, notes, tmp_path):
+    queue = LosesToolJobs()
+    c = chat_with_tools(db, tmp_path, queue=queue)
+    held_effect(c, api)
+    assert not (notes / "lost.md").exists() and calls(db)[0].status == ToolCallStatus.HELD
+    queue.held.clear()
+    with time_machine.travel(utcnow() + timedelta(minutes=5), tick=False):
+        c.svc.queue = SyncJobQueue()
+        assert reconcile(c.svc).tool_effects == 1
+        assert reconcile(c.svc).tool_effects == 0
+    assert (notes / "lost.md").read_text() == "once\n"
+
+
+def test_an_effect_left_running_by_a_dead_worker_is_never_run_again(db, api, notes, tmp_path):
+    queue = LosesToolJobs()
+    c = chat_with_tools(db, tmp_path, queue=queue)
+    held_effect(c, api)
+    with db.session() as s:  # the worker claimed it, then died before the call returned
+        s.execute(update(ToolCallRow).values(status="running", started_at=utcnow()))
+    c.svc.queue = SyncJobQueue()
+    run_effect(c.svc, c.approval().id)
+    assert not (notes / "lost.md").exists()
+    with time_machine.travel(utcnow() + timedelta(hours=1), tick=False):
+        reconcile(c.svc)
+    assert calls(db)[0].status == ToolCallStatus.UNKNOWN
+    assert not (notes / "lost.md").exists()
+    assert any("Tool outcome unknown" in p.post.text for p in c.posts_in(TRAVEL))
+
+
+def tools_cli(capsys, *args: str) -> tuple[int, str]:  # type: ignore[no-untyped-def]
+    capsys.readouterr()
+    code = main(list(args))
+    return code, capsys.readouterr().out
+
+
+def test_parallelos_tools_and_doctor_list_servers_tools_and_whether_they_answer(
+    db, notes, tmp_path, monkeypatch, capsys
+):
+    folder = tool_charters(tmp_path)
+    use(monkeypatch, db, folder)
+    code, out = tools_cli(capsys, "tools", "travel")
+    assert code == 0, out
+    lines = out.splitlines()
+    assert lines[0] == "travel:"
+    assert lines[1].startswith("  notes (stdio: ") and lines[1].endswith("): answers")
+    assert "    read_note: read" in lines and "    add_note: effect" in lines
+    code, out = tools_cli(capsys, "tools")
+    assert code == 0 and "finance: no tool servers" in out.splitlines()
+    monkeypatch.setenv("REDIS_URL", TEST_REDIS_URL)
+    code, out = tools_cli(capsys, "doctor")
+    assert "Tools travel/notes: answers (4 read, 1 effect)" in out.splitlines()
+
+    travel = folder / "travel.md"
+    travel.write_text(travel.read_text().replace(sys.executable, "/nonexistent/python", 1)
+                      .replace('version: "1.0.0"\nchangelog:\n', 'version: "1.0.1"\nchangelog:\n'
+                               '  - {version: "1.0.1", date: 2026-12-01, summary: broken}\n', 1))  # fmt: skip
+    code, out = tools_cli(capsys, "tools", "travel")
+    assert code == 1
+    assert "not answering — tool server notes could not start" in out
+    assert tools_cli(capsys, "tools", "nowhere")[0] == 2

@@ -29,13 +29,14 @@ from domains.approvals import service as approvals
 from domains.approvals.models import ApprovalRow
 from domains.cards import edit_cards
 from domains.tools import texts
-from domains.tools.client import CallOutcome, ServerPool, ToolServerError, shared
+from domains.tools.client import START_SECONDS, CallOutcome, ServerPool, ToolServerError, shared
 from domains.tools.models import ToolCallRow
 from orchestrator import statuses
 from orchestrator.canonical import Field_, Post, Target
 from orchestrator.charters import Charter, McpServerSpec
 from orchestrator.db import Database, utcnow
 from orchestrator.eventlog import record
+from orchestrator.handoff import schedule_delivery
 from orchestrator.posting import PostBatch
 from orchestrator.redact import redact
 from orchestrator.statuses import ApprovalStatus, ToolCallStatus
@@ -47,6 +48,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 READ, EFFECT = "read", "effect"
 STALE_MARGIN = timedelta(minutes=2)
+START_LIMIT = timedelta(
+    seconds=START_SECONDS + 600
+)  # the longest a call may take (a charter's most)
 
 
 @dataclass(frozen=True)
@@ -281,15 +285,17 @@ def _claim_effect(svc: Services, approval_id: int) -> tuple[int, Offered] | None
         return row.id, tool
 
 
-def _maybe_unknown(s: Any, approval: ApprovalRow, row: ToolCallRow) -> None:
-    """A call still `running` long after its time-out: its worker died; never run it again."""
-    spec_timeout = timedelta(seconds=600)
+def _maybe_unknown(s: Any, approval: ApprovalRow, row: ToolCallRow) -> bool:
+    """A call still `running` long after any time-out: its worker died; never run it again."""
     started = row.started_at or row.created_at
-    if utcnow() - started < spec_timeout + STALE_MARGIN:
-        return
-    statuses.move(s, ToolCallRow.status, ToolCallStatus.UNKNOWN, ToolCallRow.id == row.id,
-                  old=ToolCallStatus.RUNNING, finished_at=utcnow())  # fmt: skip
+    if utcnow() - started < START_LIMIT + STALE_MARGIN:
+        return False
+    if not statuses.move(s, ToolCallRow.status, ToolCallStatus.UNKNOWN, ToolCallRow.id == row.id,
+                         old=ToolCallStatus.RUNNING, finished_at=utcnow()):  # fmt: skip
+        return False
+    s.refresh(row)
     _event(s, "tool.unknown", row, approval=approval.public_id)
+    return True
 
 
 def _spec(svc: Services, domain: str, server: str) -> McpServerSpec | None:
@@ -313,3 +319,36 @@ def _event(s: Any, event_kind: str, row: ToolCallRow, **data: Any) -> None:
         data={"call": row.id, "server": row.server, "tool": row.tool, **data},
         charter_version=row.charter_version, source_event_id=row.source_event_id,
     )  # fmt: skip
+
+
+def sweep_effects(svc: Services, *, grace: timedelta = timedelta(minutes=1)) -> int:
+    """The reconciler's part: approved effects still `held` (their job was lost) are queued
+    again, and calls left `running` by a dead worker past their time become `unknown`."""
+    cutoff = utcnow() - grace
+    with svc.db.session() as s:
+        held = s.scalars(
+            select(ApprovalRow.id)
+            .join(ToolCallRow, ToolCallRow.approval_id == ApprovalRow.id)
+            .where(
+                ToolCallRow.status == ToolCallStatus.HELD,
+                ApprovalRow.status == ApprovalStatus.APPROVED,
+                ApprovalRow.decided_at <= cutoff,
+            )  # fmt: skip
+        ).all()
+        stuck = s.scalars(
+            select(ToolCallRow).where(
+                ToolCallRow.status == ToolCallStatus.RUNNING, ToolCallRow.kind == EFFECT
+            )  # fmt: skip
+        ).all()
+        keys: set[str] = set()
+        for row in stuck:
+            approval = s.get(ApprovalRow, row.approval_id) if row.approval_id else None
+            if approval is not None and _maybe_unknown(s, approval, row):
+                line = texts.call_line(row.server, row.tool, row.arguments)
+                keys |= _announce(s, approval, row, texts.unknown_outcome(line))
+    for approval_id in held:
+        svc.queue.enqueue("tool_effect", job_id=f"tool_effect-{approval_id}-r",
+                          approval_id=approval_id)  # fmt: skip
+    for key in sorted(keys):
+        schedule_delivery(svc, key)
+    return len(held)
