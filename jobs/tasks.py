@@ -8,7 +8,7 @@ from typing import Any
 from domains.approvals.delivery import run_delivery
 from domains.tools.service import run_effect
 from jobs import reconcile as reconciler
-from jobs.agent_tasks import agent_route, agent_turn, brief_summary  # noqa: F401  (jobs)
+from jobs.agent_tasks import agent_route, agent_shadow, agent_turn, brief_summary  # noqa: F401
 from jobs.runtime import current
 from orchestrator.handoff import deliver_channel
 from orchestrator.settings import redacted
