@@ -8,9 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from bot.web import create_app
 from domains.tools import client
 from tests.agent_support import KEY
-from tests.dialogue import SlackDialogue, TelegramDialogue, actions
+from tests.dialogue import LocalDialogue, SlackDialogue, TelegramDialogue, actions
+from tests.helpers import LocalClient, make_services
 from tests.slack_support import FakeSlackHooks, slack_services
 from tests.slack_support import running as slack_running
 from tests.telegram_support import FORUM, fake_telegram, telegram_services
@@ -64,3 +66,19 @@ def test_telegram_approve_runs_the_effect_once_and_posts_its_result(db, api, not
         private = [m["text"] for m in tg.messages(TG_OPERATOR)]  # asked in the private chat
     assert (notes / "trip.md").read_text() == "book the 9:40\n"
     assert any(t.startswith("Tool done: notes.add_note") for t in private)
+
+
+def test_local_chat_approve_runs_the_effect_once_and_posts_its_result(db, api, notes, tmp_path):
+    svc = make_services(db, senders=None, ANTHROPIC_API_KEY=KEY,
+                        PARALLELOS_DOMAINS_DIR=str(tool_charters(tmp_path)))  # fmt: skip
+    with LocalClient(create_app(svc)) as web:
+        script(api)
+        chat = LocalDialogue(web)
+        said = chat.say("add 'book the 9:40' to my trip note", channel="local-travel")
+        (card,) = [m for m in chat.posts("local-travel")
+                   if m["post"].get("buttons") and not m["update_of"] and "notes.add_note" in m["post"]["text"]]  # fmt: skip
+        assert not (notes / "trip.md").exists()
+        chat.click(card, "Approve")
+        replies = chat.replies(said)
+    assert (notes / "trip.md").read_text() == "book the 9:40\n"
+    assert any(r.startswith("Tool done: notes.add_note") for r in replies)
