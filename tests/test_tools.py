@@ -269,3 +269,15 @@ def test_parallelos_tools_and_doctor_list_servers_tools_and_whether_they_answer(
     assert code == 1
     assert "not answering — tool server notes could not start" in out
     assert tools_cli(capsys, "tools", "nowhere")[0] == 2
+
+
+def test_a_read_result_is_redacted_and_capped_before_the_model_sees_it(db, api, notes, tmp_path):
+    (notes / "card.md").write_text("pay with 4111 1111 1111 1111\n" + "x" * 2000)
+    c = chat_with_tools(db, tmp_path)
+    api.tools(("notes__read_note", {"name": "card"}))
+    api.text("Done.")
+    c.say("read my card note")
+    (result,) = tool_results(api.requests()[1])
+    assert "4111 1111 1111 1111" not in result["content"]
+    assert "[… cut: " in result["content"] and len(result["content"]) < 800
+    assert "4111 1111 1111 1111" not in (calls(db)[0].result or "")
