@@ -28,6 +28,23 @@ def agent_turn(event_id: int, domain: str) -> None:
     finished = turn.run(svc, event_id=event_id, domain=domain)
     if finished is not None:
         _after(svc, finished.channel_keys, finished.jobs, f"turn-{event_id}-{domain}")
+        _queue_shadow(svc, event_id, domain)
+
+
+def agent_shadow(event_id: int, domain: str) -> None:
+    """A shadow candidate's turn on a live message: recorded, never posted or applied."""
+    from domains.agent import shadow_turn
+
+    shadow_turn.run(current(), event_id=event_id, domain=domain)
+
+
+def _queue_shadow(svc: Services, event_id: int, domain: str) -> None:
+    from domains.agent import shadow_turn
+
+    try:
+        shadow_turn.queue_if_shadowed(svc, event_id, domain)
+    except Exception as exc:  # a shadow must never fail the live turn's job
+        log.warning("shadow turn not queued (%s)", type(exc).__name__)
 
 
 def agent_route(event_id: int) -> None:

@@ -19,6 +19,7 @@ from sqlalchemy import Update, func, select, update
 from sqlalchemy.orm import Session
 
 from domains.approvals.delivery import sweep
+from domains.tools.service import sweep_effects
 from jobs.agent_tasks import requeue_stale_turns
 from orchestrator import metrics, outbox, statuses
 from orchestrator.db import rowcount, utcnow
@@ -41,6 +42,7 @@ class Reconciled:
     expired: int = 0  # approvals past their expiry, marked expired
     webhooks: int = 0  # approved actions whose delivery was due again
     agent_turns: int = 0  # agent turns queued or running too long, queued again
+    tool_effects: int = 0  # approved MCP effects whose job was lost, queued again
 
 
 def reconcile(svc: Services, *, grace: timedelta = GRACE) -> Reconciled:
@@ -53,6 +55,7 @@ def reconcile(svc: Services, *, grace: timedelta = GRACE) -> Reconciled:
         result.channels += 1
     result.expired, result.webhooks = sweep(svc)
     result.agent_turns = requeue_stale_turns(svc)
+    result.tool_effects = sweep_effects(svc)
     if result.events or result.channels or result.expired or result.webhooks:
         log.info(
             "reconciler: %d events re-queued, %d channels to deliver, "

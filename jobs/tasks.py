@@ -6,8 +6,9 @@ import logging
 from typing import Any
 
 from domains.approvals.delivery import run_delivery
+from domains.tools.service import run_effect
 from jobs import reconcile as reconciler
-from jobs.agent_tasks import agent_route, agent_turn, brief_summary  # noqa: F401  (jobs)
+from jobs.agent_tasks import agent_route, agent_shadow, agent_turn, brief_summary  # noqa: F401
 from jobs.runtime import current
 from orchestrator.handoff import deliver_channel
 from orchestrator.settings import redacted
@@ -65,3 +66,10 @@ def deliver_webhook(approval_id: int, flag: str | None = None) -> None:
     if flag:
         svc.queue.clear_flag(flag)
     run_delivery(svc, approval_id)
+
+
+def tool_effect(approval_id: int) -> None:
+    """Call one approved MCP effect tool, once, and post its result (domains.tools)."""
+    svc = current()
+    for channel_key in sorted(run_effect(svc, approval_id)):
+        deliver_channel(svc, channel_key)

@@ -188,6 +188,50 @@ class Boundary(_Strict):
         return [_PLACEHOLDER.sub(expand, p) for p in getattr(self, field)]
 
 
+_REFERENCE = re.compile(r"^\$\{([A-Z][A-Z0-9_]*)\}$")
+SETTING_REF = re.compile(r"\$\{([A-Z][A-Z0-9_]*)\}")
+ToolKind = Literal["read", "effect"]
+
+
+def _reference(v: str) -> str:
+    if not _REFERENCE.match(v):
+        raise ValueError("should be a ${SETTING} reference, never the secret itself")
+    return v
+
+
+class McpServerSpec(_Strict):
+    """One MCP server a domain's agent may use (issue 13): started by `command` (stdio) or
+    reached at `url` (streamable HTTP). `env` and `headers` values are `${SETTING}` references,
+    read from the environment when the server starts; `${SETTING}` may also appear in `args`
+    and `url`. `tools` names every tool offered, each `read` (the agent calls it on its own) or
+    `effect` (the call waits for an operator's Approve); a tool not listed is not offered."""
+
+    name: Name
+    command: str | None = None
+    args: list[str] = Field(default_factory=list)
+    env: dict[str, Annotated[str, AfterValidator(_reference)]] = Field(default_factory=dict)
+    cwd: str | None = None
+    url: str | None = None
+    headers: dict[str, Annotated[str, AfterValidator(_reference)]] = Field(default_factory=dict)
+    timeout_seconds: float = Field(20.0, gt=0, le=600)
+    max_result_chars: int = Field(4000, ge=100, le=100_000)
+    tools: dict[str, ToolKind] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _one_transport(self) -> McpServerSpec:
+        if (self.command is None) == (self.url is None):
+            raise ValueError("needs exactly one of command (stdio) or url (streamable HTTP)")
+        if self.url is not None and not re.match(r"^https?://", self.url):
+            raise ValueError("url should start with http:// or https://")
+        return self
+
+    def settings_needed(self) -> list[str]:
+        """Every `${SETTING}` the server reads, in order, once each."""
+        texts = [*self.args, *self.env.values(), *self.headers.values(), self.url or ""]
+        names = [m.group(1) for t in texts for m in SETTING_REF.finditer(t)]
+        return list(dict.fromkeys(names))
+
+
 class Routing(_Strict):
     keywords: list[str] = Field(default_factory=list)
     examples: list[str] = Field(default_factory=list)
@@ -227,8 +271,17 @@ class Charter(_Strict):
     changelog: list[ChangelogEntry] = Field(min_length=1)
     tests: list[CharterTest] = Field(default_factory=list)
     routing: Routing = Field(default_factory=Routing)
+    mcp_servers: list[McpServerSpec] = Field(default_factory=list)
     body: str = ""
     path: Path
+
+    @field_validator("mcp_servers")
+    @classmethod
+    def _unique_servers(cls, v: list[McpServerSpec]) -> list[McpServerSpec]:
+        names = [s.name for s in v]
+        if len(names) != len(set(names)):
+            raise ValueError("two servers have the same name")
+        return v
 
     @field_validator("name")
     @classmethod

@@ -90,6 +90,20 @@ class DeliveryStatus(StrEnum):
     FAILED = "failed"  # gave up; an operator's Retry puts it back to pending
 
 
+class ToolCallStatus(StrEnum):
+    """An MCP tool call (`tool_calls.status`). A read runs at once; an effect waits for an
+    operator (`held`), then runs once. `unknown`: the worker stopped during the effect's call,
+    which is never repeated."""
+
+    HELD = "held"  # an effect waiting for its approval
+    RUNNING = "running"
+    OK = "ok"
+    ERROR = "error"  # the tool said it failed, or the server broke or timed out
+    REJECTED = "rejected"  # its approval was rejected or expired: never run
+    UNKNOWN = "unknown"
+    RECORDED = "recorded"  # a shadow's call: recorded, never run
+
+
 class TurnStatus(StrEnum):
     """An agent turn (`agent_turns.status`)."""
 
@@ -192,6 +206,15 @@ LIFECYCLES: dict[type[StrEnum], Lifecycle[Any]] = {
             TurnStatus.QUEUED: _({TurnStatus.RUNNING}),
             TurnStatus.RUNNING: _(
                 {TurnStatus.RUNNING, TurnStatus.QUEUED, TurnStatus.DONE, TurnStatus.FAILED}
+            ),
+        },
+    ),
+    ToolCallStatus: Lifecycle(
+        born=_({ToolCallStatus.HELD, ToolCallStatus.RUNNING, ToolCallStatus.RECORDED}),
+        moves={
+            ToolCallStatus.HELD: _({ToolCallStatus.RUNNING, ToolCallStatus.REJECTED}),
+            ToolCallStatus.RUNNING: _(
+                {ToolCallStatus.OK, ToolCallStatus.ERROR, ToolCallStatus.UNKNOWN}
             ),
         },
     ),

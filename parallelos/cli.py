@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from orchestrator.logs import configure as configure_logging
 from orchestrator.settings import Settings, SettingsError, load_settings
-from parallelos import cli_backup, cli_charter, cli_setup
+from parallelos import cli_backup, cli_charter, cli_setup, cli_tools
 from parallelos.cli_doctor import doctor_lines
 
 if TYPE_CHECKING:
@@ -66,6 +66,11 @@ def _parser() -> argparse.ArgumentParser:
     e.set_defaults(func=_export)
     d = sub.add_parser("doctor", help="say what is configured and reachable")
     d.set_defaults(func=_doctor)
+    tl = sub.add_parser(
+        "tools", help="each domain's MCP servers and tools, and whether they answer"
+    )
+    tl.add_argument("domain", nargs="?")
+    tl.set_defaults(func=cli_tools.tools_command)
     bl = sub.add_parser("briefs", help="list brief kinds with next due time and last run")
     bl.set_defaults(func=_briefs)
     b = sub.add_parser("brief", help="post a brief now (on demand), or print it with --dry-run")
@@ -217,7 +222,8 @@ def _doctor(args: argparse.Namespace) -> int:
     print("Telegram: " + ("configured" if settings.telegram_enabled else "not configured"))
     print("Language model: " + ("configured" if not settings.offline else "offline mode"))
     print(_failed_events_line(settings.database_url))
-    for line in [*doctor_lines(settings), *cli_setup.doctor_lines(settings)]:
+    lines = [*doctor_lines(settings), *cli_tools.doctor_lines(settings)]
+    for line in [*lines, *cli_setup.doctor_lines(settings)]:
         print(line)
     return 0
 

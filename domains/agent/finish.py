@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 
-from domains.agent import budget, memory, profile, texts
+from domains.agent import budget, mcp_tools, memory, profile, texts
 from domains.agent.loop import LoopResult
 from domains.agent.models import AgentTurnRow, Claimed, close_turn
 from domains.agent.toolbox import Effects
@@ -84,6 +84,7 @@ def _apply(ctx: Context, claimed: Claimed, effects: Effects) -> list[str]:
     for note in effects.notes:
         memory.remember(ctx.session, domain=claimed.domain, kind="note", text_=note,
                         source_event_id=claimed.event_id)  # fmt: skip
+    lines += mcp_tools.hold_all(ctx, claimed.domain, claimed.turn_id, effects.tool_effects)
     return [line for line in lines if line]
 
 

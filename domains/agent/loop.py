@@ -144,7 +144,7 @@ class Loop:
         for block in message.content:
             if block.type != "tool_use":
                 continue
-            content, is_error = self.toolbox.run(block.name, block.input)
+            content, is_error = self.toolbox.run(block.name, block.input, block.id)
             blocks.append(
                 {
                     "type": "tool_result",
@@ -185,4 +185,4 @@ def replay(toolbox: Toolbox, messages: list[dict[str, Any]]) -> None:
             continue
         for block in message["content"]:
             if block.get("type") == "tool_use":
-                toolbox.run(block["name"], block["input"])
+                toolbox.run(block["name"], block["input"], block.get("id"))

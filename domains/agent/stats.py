@@ -29,7 +29,8 @@ class Usage:
     output_tokens: int = 0
     cache_read_tokens: int = 0
     cache_write_tokens: int = 0
-    cost_usd: float = 0.0
+    cost_usd: float = 0.0  # live calls only
+    shadow_usd: float = 0.0  # a shadow candidate's calls: charged to the budget, shown apart
 
     @property
     def cache_hit_rate(self) -> float | None:
@@ -38,6 +39,9 @@ class Usage:
 
     def add(self, event: LogEvent) -> None:
         data = event.data or {}
+        if data.get("purpose") == "shadow":
+            self.shadow_usd += event.cost_usd or 0.0
+            return
         self.calls += 1
         self.input_tokens += int(data.get("input_tokens", 0))
         self.output_tokens += int(data.get("output_tokens", 0))
@@ -97,6 +101,8 @@ def spend(charters: CharterSet, session: Session) -> list[dict[str, object]]:
             "spent_usd": round(st.spent_usd, 4),
             "budget_usd": round(st.limit_usd, 2),
             "calls": u.calls,
+            "live_usd": round(u.cost_usd, 4),
+            "shadow_usd": round(u.shadow_usd, 4),
             "cache_hit_rate": None if rate is None else round(rate, 3),
         })  # fmt: skip
     return rows

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
 
+from domains.agent.mcp_tools import Held, McpTools
 from domains.agent.memory import Memory
 from domains.agent.profile import MAX_FACTS, FactChange
 from domains.agent.prompt import Snapshot, data_block
@@ -50,12 +51,16 @@ class Effects:
     proposals: list[ProposeAction] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     facts: list[FactChange] = field(default_factory=list)
+    tool_effects: list[Held] = field(default_factory=list)  # MCP effects, held for approval
     reply: str | None = None
     log: list[dict[str, Any]] = field(default_factory=list)  # every tool call, for the event log
 
     @property
     def empty(self) -> bool:
-        return not (self.ops or self.handoffs or self.proposals or self.notes or self.facts)
+        return not (
+            self.ops or self.handoffs or self.proposals or self.notes or self.facts
+            or self.tool_effects
+        )  # fmt: skip
 
 
 class Toolbox:
@@ -68,9 +73,14 @@ class Toolbox:
         self.recall = recall
         self.effects = Effects()
         self.facts: list[int | None] = [f.id for f in snap.facts]  # by number; None: forgotten
+        self.mcp: McpTools | None = None  # the charter's MCP tools (domains.agent.mcp_tools)
 
-    def run(self, name: str, raw: Any) -> tuple[str, bool]:
-        """(result text, is_error) for one tool call."""
+    def run(self, name: str, raw: Any, use_id: str | None = None) -> tuple[str, bool]:
+        """(result text, is_error) for one tool call (`use_id`: the model's tool_use id)."""
+        if self.mcp is not None and self.mcp.has(name):
+            content, is_error = self.mcp.run(name, raw, use_id, self.effects.tool_effects)
+            self.effects.log.append({"tool": name, "ok": not is_error})
+            return content, is_error
         try:
             parsed = validate(name, raw, self.toolset)
             result = self._apply(parsed)

@@ -17,13 +17,14 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
-from domains.agent import budget, finish, llm, memory, snapshot
+from domains.agent import budget, finish, llm, mcp_tools, memory, snapshot
 from domains.agent import loop as loop_
 from domains.agent.loop import Checkpoint, Loop, LoopResult, Request
 from domains.agent.models import AgentTurnRow, Claimed, TurnKind
 from domains.agent.prompt import Snapshot, first_message, system_blocks
 from domains.agent.toolbox import Effects, Toolbox
 from domains.agent.tools import ToolSet
+from domains.tools.client import shared
 from orchestrator import statuses
 from orchestrator.db import utcnow
 from orchestrator.ingest import stored_event
@@ -105,6 +106,10 @@ def _toolbox(svc: Services, claimed: Claimed, snap: Snapshot) -> Toolbox:
             return memory.search(s, claimed.domain, query, skip_event=claimed.event_id)
 
     box = Toolbox(ToolSet(claimed.domain, others, svc.settings.timezone), snap, recall)
+    box.mcp = mcp_tools.load(
+        svc.db, shared(), svc.charters.get(claimed.domain), turn_id=claimed.turn_id,
+        event_id=claimed.event_id, charter_version=svc.charters.revision(claimed.domain),
+    )  # fmt: skip
     if claimed.checkpoint is not None:
         loop_.replay(box, claimed.checkpoint["messages"])
     return box
@@ -125,7 +130,7 @@ def _think(svc: Services, claimed: Claimed, box: Toolbox) -> LoopResult:
         with svc.db.session() as s:
             return budget.state(s, svc.charters, claimed.domain).allows()
 
-    tools = box.toolset.params()
+    tools = box.toolset.params() + (box.mcp.params() if box.mcp is not None else [])
     with llm.make_client(svc.settings) as client:
         loop = Loop(
             client=client,

@@ -40,6 +40,9 @@ class ApprovalRow(Base):
     public_id: Mapped[str] = mapped_column(String(16))  # buttons, Idempotency-Key
     domain: Mapped[str] = mapped_column(String(64))
     action: Mapped[str] = mapped_column(Text)
+    # "action" (carried out as the Latest decision and the webhook) or "tool" (an MCP effect:
+    # Approve queues the one `tool_effect` job that calls it; domains.tools)
+    kind: Mapped[str] = mapped_column(String(16), default="action", server_default="action")
     proposed_by: Mapped[str] = mapped_column(String(128))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(DateTime)

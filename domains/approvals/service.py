@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from orchestrator.context import Context
 
 SYSTEM = "system"
+TOOL_KIND = "tool"  # an approval whose effect is an MCP tool call (domains.tools)
 _ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
 
 
@@ -55,6 +56,14 @@ def new_public_id() -> str:
 # -- proposing --------------------------------------------------------------------------------
 def propose(ctx: Context, domain: str, action: str) -> str:
     """A pending approval and its card, in the thread it was proposed in."""
+    approval = create(ctx, domain, action)
+    return texts.proposed(approval.public_id, ctx.orch.charters.get(domain).approval_expiry_days)
+
+
+def create(
+    ctx: Context, domain: str, action: str, *, kind: str = "action", card: Post | None = None
+) -> ApprovalRow:
+    """The pending approval row and its card (`card`, or the standard one), posted."""
     days = ctx.orch.charters.get(domain).approval_expiry_days
     now = utcnow()
     approval = ApprovalRow(
@@ -71,17 +80,18 @@ def propose(ctx: Context, domain: str, action: str) -> str:
         origin=dump(reply_target(ctx.event)),
         card_posts=[],
         source_event_id=ctx.event_id,
+        kind=kind,
     )
     ctx.session.add(approval)
     ctx.session.flush()
-    card = cards.approval_card(approval)
+    card = card or cards.approval_card(approval)
     if _is_home(ctx, domain):
         rows = [ctx.posts.add(reply_target(ctx.event), card)]
     else:
         rows = ctx.posts.to_domain(ctx.orch.settings, ctx.event.platform, domain, card)
     approval.card_posts = [row.id for row in rows]
     log_event(ctx.session, approval, "approval.proposed", ctx.actor, ctx.event_id, action=action)
-    return texts.proposed(approval.public_id, days)
+    return approval
 
 
 def _is_home(ctx: Context, domain: str) -> bool:
@@ -176,6 +186,9 @@ def _carry_out(ctx: Context, approval: ApprovalRow) -> None:
         store.save_doc(ctx.session, new, changes, actor=ctx.actor,
                        source_event_id=ctx.event_id,
                        charter_version=ctx.orch.charters.revision(approval.domain))  # fmt: skip
+    if approval.kind == TOOL_KIND:  # the tool call is the effect: one job makes it
+        ctx.jobs.append(("tool_effect", {"approval_id": approval.id}))
+        return
     if ctx.orch.settings.action_webhook_url is None:
         return
     statuses.move(

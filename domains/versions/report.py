@@ -24,6 +24,7 @@ class Report:
     total: int
     agreed: int
     differences: list[ShadowResultRow]
+    shadow_cost_usd: float = 0.0
 
     @property
     def rate(self) -> float:
@@ -43,6 +44,9 @@ class Report:
 
     def lines(self) -> list[str]:
         out = [self.summary()]
+        if self.shadow_cost_usd:
+            out.append(f"Shadow model cost: ${self.shadow_cost_usd:.4f} (charged to the budget, "
+                       "apart from the live cost).")  # fmt: skip
         for row in self.differences[:MAX_LISTED]:
             out.append(f"- “{_short(row.text)}” — active: {_said(row.active)}; "
                        f"shadow: {_said(row.shadow)}")  # fmt: skip
@@ -62,7 +66,8 @@ def build(s: Session, domain: str, number: int | None = None) -> Report:
         ShadowResultRow.domain == domain, ShadowResultRow.version == number
     ).order_by(ShadowResultRow.id)))  # fmt: skip
     differ = [r for r in rows if not r.agrees]
-    return Report(domain, number, head.active, len(rows), len(rows) - len(differ), differ)
+    cost = sum(float(((r.shadow or {}).get("agent") or {}).get("cost_usd", 0.0)) for r in rows)
+    return Report(domain, number, head.active, len(rows), len(rows) - len(differ), differ, cost)
 
 
 def card(report: Report) -> Post:
@@ -88,7 +93,12 @@ def _said(side: dict[str, Any]) -> str:
     outcome = side.get("outcome")
     text = "declined" if outcome == "decline" else f"{outcome} ({side.get('confidence')})"
     ops = (side.get("parse") or {}).get("ops")
-    return text + (f", lines: {', '.join(ops)}" if ops else "")
+    text += f", lines: {', '.join(ops)}" if ops else ""
+    agent = side.get("agent")
+    if agent:
+        tools = ", ".join(agent.get("tools") or []) or "none"
+        text += f", tools: {tools}, reply: “{_short(str(agent.get('reply', '')), 80)}”"
+    return text
 
 
 def _short(text: str, limit: int = 120) -> str:
