@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from domains import store
 from domains.approvals import cards
+from domains.approvals.effect import effect_of
 from domains.approvals.models import ApprovalDecisionRow, ApprovalRow
 from domains.cards import clicked_on, edit_cards, when
 from domains.status_doc import apply_ops
@@ -71,6 +72,7 @@ def propose(ctx: Context, domain: str, action: str) -> str:
         origin=dump(reply_target(ctx.event)),
         card_posts=[],
         source_event_id=ctx.event_id,
+        effect=effect_of(ctx.orch.settings.action_webhook_url),
     )
     ctx.session.add(approval)
     ctx.session.flush()
@@ -176,6 +178,7 @@ def _carry_out(ctx: Context, approval: ApprovalRow) -> None:
         store.save_doc(ctx.session, new, changes, actor=ctx.actor,
                        source_event_id=ctx.event_id,
                        charter_version=ctx.orch.charters.revision(approval.domain))  # fmt: skip
+    approval.effect = effect_of(ctx.orch.settings.action_webhook_url)  # what happens now
     if ctx.orch.settings.action_webhook_url is None:
         return
     statuses.move(
