@@ -141,12 +141,25 @@ def already_decided(status: str, who: str | None, when: str | None) -> str:
     return f"Already {status} by {who} at {when}. Nothing changed."
 
 
-DELIVERY_LINES = {
-    "pending": "sending to the action webhook…",
-    "sending": "sending to the action webhook…",
-    "delivered": "sent to the action webhook",
-    "failed": "delivery to the action webhook failed",
-}
+def approval_effect(domain: str, host: str | None, body: str | None) -> str:
+    """What approving will do, on the pending card."""
+    decision = f"It becomes *{domain}*'s latest decision"
+    if host is None or body is None:
+        return f"{decision}. Nothing is sent outside: `ACTION_WEBHOOK_URL` is not set."
+    return f"{decision}, then it is POSTed to `{host}` as signed JSON: `{body}`"
+
+
+def delivery_line(status: str, host: str | None, attempts: int, detail: str | None) -> str:
+    """The action webhook's result on the card: sending, retrying (after what), sent, failed."""
+    where = f" at {host}" if host else ""
+    tries = f"attempt {attempts}" if attempts == 1 else f"{attempts} attempts"
+    if status == "delivered":
+        return f"sent to the action webhook{where}: {detail or 'OK'} ({tries})"
+    if status == "failed":
+        return f"delivery to the action webhook{where} failed: {detail or 'unknown'} ({tries})"
+    if attempts and detail:  # a passing failure, retried with backoff
+        return f"attempt {attempts} got {detail}; sending again to the action webhook{where}…"
+    return f"sending to the action webhook{where}…"
 
 
 def delivery_failed(domain: str, public_id: str, action: str, error: str) -> str:

@@ -12,6 +12,7 @@ from sqlalchemy import func, select, update
 from domains.approvals import delivery as webhook_tasks
 from domains.approvals import service as approvals
 from domains.approvals import webhook as action_webhook
+from domains.approvals.effect import host_of
 from domains.approvals.models import ApprovalDecisionRow, ApprovalRow
 from jobs import tasks
 from jobs.queue import SyncJobQueue
@@ -77,6 +78,40 @@ def test_an_approved_action_is_posted_once_signed_with_its_idempotency_key(db, r
     reconcile(c.svc)
     assert len(receiver.posts()) == 1
     assert [e.kind for e in c.events("approval.")][-1] == "approval.delivered"
+
+
+def test_the_card_shows_the_exact_effect_and_then_every_result(db, receiver, fast_retries):
+    """Pending: the latest decision, the webhook's host and the body's fields with their known
+    values. Approved: each result edits the card in place — retrying after a 503, then sent
+    with the receiver's status and the number of attempts."""
+    receiver.fail_next(503, retry_after=0)
+    c = hooked(db, receiver)
+    c.say("Propose: book the 9:40 flight to Lisbon")
+    public_id = c.approval().public_id
+    pending = c.posts_in(TRAVEL)[0].post
+    (effect,) = [f.value for f in pending.fields if f.label == "If approved"]
+    assert "*travel*'s latest decision" in effect and f"`{host_of(receiver.url)}`" in effect
+    for name in action_webhook.BODY_FIELDS:
+        assert f'"{name}"' in effect
+    assert f'"approval_id": "{public_id}"' in effect and f"{receiver.url}" not in effect
+    c.click("approve", public_id, channel=TRAVEL)
+    wait_until(lambda: delivery(c) == DeliveryStatus.DELIVERED, what="delivered")
+    wait_until(lambda: len(card_edits(c)) == 3, what="three card edits")
+    lines = [e.fields[-1].value for e in card_edits(c)]
+    assert lines[0].startswith("sending to the action webhook at ")
+    assert lines[1].startswith("attempt 1 got HTTP 503; sending again")
+    assert (
+        lines[2] == f"sent to the action webhook at {host_of(receiver.url)}: HTTP 200 (2 attempts)"
+    )
+    assert set(verified(receiver.posts()[-1])) == set(action_webhook.BODY_FIELDS)
+    assert c.approval().webhook_result == "HTTP 200"
+
+
+def test_without_a_webhook_the_card_says_nothing_is_sent(db):
+    c = chat(db)
+    c.say("Propose: book the 9:40 flight to Lisbon")
+    (effect,) = [f.value for f in c.posts_in(TRAVEL)[0].post.fields if f.label == "If approved"]
+    assert "Nothing is sent outside" in effect and "ACTION_WEBHOOK_URL" in effect
 
 
 def test_a_wrong_secret_fails_verification(db, receiver):

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 import time_machine
 
+from domains.approvals.effect import host_of
 from orchestrator.canonical import Platform, Target
 from orchestrator.services import Services
 from tests.dialogue import SlackDialogue, actions, verify_dialog
@@ -101,6 +102,8 @@ def test_an_approval_is_decided_once_by_an_operator(db, slack) -> None:  # type:
             proposal = d.say("Propose: book the 9:40 flight to Lisbon", channel=travel)
             card, _confirmation = d.thread(proposal)
             assert labels(card) == ["Approve", "Reject"]
+            assert f"POSTed to `{host_of(receiver.url)}`" in shown(card)  # the exact effect
+            assert '"action": "book the 9:40 flight to Lisbon"' in shown(card)
 
             d.click(card, "Approve", user=MEMBER)
             assert slack.calls("chat.update") == []
@@ -111,7 +114,7 @@ def test_an_approval_is_decided_once_by_an_operator(db, slack) -> None:  # type:
             d.click(card, "Reject")  # a second click, a new action
             card = [m for m in d.posts(travel) if m["ts"] == card["ts"]][0]
         assert labels(card) == [] and "Approved by" in shown(card)
-        assert "sent to the action webhook" in shown(card)
+        assert "sent to the action webhook" in shown(card) and "HTTP 200" in shown(card)
         assert len(slack.calls("chat.update")) == 2  # approved; then sent
         assert d.private_answers()[-1].startswith("Already approved by")
         assert stored_events(db) == 4  # the proposal and three distinct clicks
@@ -131,10 +134,12 @@ def test_a_failed_delivery_shows_on_the_card_and_retry_delivers(db, slack) -> No
             d.click(card, "Approve")
             card = next(m for m in d.posts(travel) if m["ts"] == card["ts"])
             assert labels(card) == ["Retry"] and "delivery failed" in shown(card)
+            assert "failed: HTTP 400" in shown(card)  # why, on the card itself
             assert any("could not be delivered" in m["text"] for m in d.posts(travel))
             d.click(card, "Retry")
             card = next(m for m in d.posts(travel) if m["ts"] == card["ts"])
         assert labels(card) == [] and "sent to the action webhook" in shown(card)
+        assert "HTTP 200" in shown(card) and "HTTP 400" not in shown(card)
         first, second = receiver.posts()
         assert first.headers["idempotency-key"] == second.headers["idempotency-key"]
         assert [first.status, second.status] == [400, 200]

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 import time_machine
 
+from domains.approvals.effect import host_of
 from orchestrator.canonical import Platform, Target
 from orchestrator.services import Services
 from tests.dialogue import TelegramDialogue, verify_dialog
@@ -88,6 +89,8 @@ def test_an_approval_card_in_the_topic_is_decided_once(db, tg) -> None:  # type:
             proposal = d.say("Propose: book the 9:40 flight to Lisbon", topic=travel)
             card, _confirmation = d.thread(proposal)
             assert labels(card) == ["Approve", "Reject"]
+            assert host_of(receiver.url) in card["text"]  # the exact effect, before the click
+            assert '"action": "book the 9:40 flight to Lisbon"' in card["text"]
 
             member = d.click(card, "Approve", user=MEMBER)
             stranger = d.click(card, "Approve", user=STRANGER)
@@ -105,7 +108,7 @@ def test_an_approval_card_in_the_topic_is_decided_once(db, tg) -> None:  # type:
         assert told[operator["callback_query"]["id"]] == ""
         assert told[again["callback_query"]["id"]].startswith("Already approved")
         assert labels(card) == [] and "Approved by" in card["text"]
-        assert "sent to the action webhook" in card["text"]
+        assert "sent to the action webhook" in card["text"] and "HTTP 200" in card["text"]
         (post,) = receiver.posts()
         verified(post)
 

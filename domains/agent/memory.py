@@ -36,6 +36,7 @@ class Line:
 
     who: str  # "user" or "assistant"
     text: str
+    event_id: int = 0  # the message it is (or answers)
 
 
 def remember(
@@ -104,6 +105,14 @@ def thread(
     Only messages that went to `domain`: a DM thread can hold turns of several domains, and
     one domain's turn must never see another's text (DESIGN rule 5).
     """
+    return history(session, event_id, event, domain, limit=limit)[-2 * limit :]
+
+
+def history(
+    session: Session, event_id: int, event: InboundEvent, domain: str, limit: int = THREAD_SCAN
+) -> list[Line]:
+    """Like `thread`, the last `limit` messages (all it can see by default), each line with
+    its message's event id (what a long thread's summary is keyed on)."""
     key = event.thread or event.message_ref
     rows = session.scalars(
         select(InboundEventRow)
@@ -120,9 +129,9 @@ def thread(
     answers = _answers(session, [r.id for r in earlier], event.channel)
     lines: list[Line] = []
     for row in reversed(earlier):
-        lines.append(Line("user", str(row.payload.get("text", ""))))
-        lines += [Line("assistant", t) for t in answers.get(row.id, [])]
-    return lines[-2 * limit :]
+        lines.append(Line("user", str(row.payload.get("text", "")), row.id))
+        lines += [Line("assistant", t, row.id) for t in answers.get(row.id, [])]
+    return lines
 
 
 def _in_thread(payload: dict, channel: str, key: str | None) -> bool:

@@ -129,3 +129,24 @@ class AgentFactRow(Base):
     source_event_id: Mapped[int | None] = mapped_column(BigId, nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class ThreadSummaryRow(Base):
+    """The summary of a long thread's older turns in one domain (never another's), used in
+    place of them; `up_to_event_id` is the last message it covers."""
+
+    __tablename__ = "agent_thread_summaries"
+    __table_args__ = (
+        UniqueConstraint("domain", "platform", "channel", "thread", name="uq_agent_thread_summary"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    domain: Mapped[str] = mapped_column(String(64))
+    platform: Mapped[str] = mapped_column(String(16))
+    channel: Mapped[str] = mapped_column(String(255))
+    thread: Mapped[str] = mapped_column(String(255))
+    text: Mapped[str] = mapped_column(Text)
+    up_to_event_id: Mapped[int] = mapped_column(BigId)
+    messages: Mapped[int] = mapped_column(Integer, default=0)  # how many it covers
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

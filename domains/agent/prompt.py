@@ -57,6 +57,7 @@ class Snapshot:
     memories: list[Memory] = field(default_factory=list)
     now: datetime | None = None  # aware, in the operator's time zone
     facts: list[Fact] = field(default_factory=list)  # the domain's profile, numbered from 1
+    thread_summary: str = ""  # the thread's older turns, summarised (`domains.agent.summary`)
 
 
 def quote(text: str) -> str:
@@ -97,6 +98,7 @@ def first_message(snap: Snapshot) -> dict[str, Any]:
             data_block("inbox_for_you", _inbox(snap.inbox)),
             data_block("profile", _facts(snap.facts)),
             data_block("memory", _memories(snap.memories)),
+            *([data_block("thread_summary", snap.thread_summary)] if snap.thread_summary else []),
             data_block("thread", _thread(snap.thread)),
         ]
     )

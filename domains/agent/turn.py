@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
-from domains.agent import budget, finish, llm, mcp_tools, memory, snapshot
+from domains.agent import budget, finish, llm, mcp_tools, memory, snapshot, summary
 from domains.agent import loop as loop_
 from domains.agent.loop import Checkpoint, Loop, LoopResult, Request
 from domains.agent.models import AgentTurnRow, Claimed, TurnKind
@@ -92,10 +92,12 @@ def _claim(svc: Services, event_id: int, domain: str) -> Claimed | None:
 
 def _snapshot(svc: Services, claimed: Claimed) -> Snapshot:
     with svc.db.session() as s:
-        return snapshot.load(
+        snap = snapshot.load(
             s, svc.charters, claimed.domain, claimed.event, claimed.event_id, claimed.text,
             zone=svc.settings.zone,
         )  # fmt: skip
+        thread = summary.view(s, claimed.event_id, claimed.event, claimed.domain)
+    return summary.use(svc, claimed, snap, thread)  # a long thread's older turns, summarised
 
 
 def _toolbox(svc: Services, claimed: Claimed, snap: Snapshot) -> Toolbox:

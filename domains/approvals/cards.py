@@ -1,7 +1,13 @@
-"""The approval's card: what each status looks like, and its buttons (Approve, Reject, Retry)."""
+"""The approval's card: what each status looks like, and its buttons (Approve, Reject, Retry).
+
+A pending card says what approving will do (`effect`): the latest decision, and the action
+webhook's host and JSON body. Once approved it shows the webhook's result, edited in place on
+every outcome: sending, retrying (with the status that failed), sent, or failed with why.
+"""
 
 from __future__ import annotations
 
+from domains.approvals.effect import body_preview
 from domains.approvals.models import ApprovalRow
 from domains.cards import when, who
 from orchestrator import texts
@@ -24,12 +30,26 @@ def approval_card(approval: ApprovalRow) -> Post:
     )
 
 
+def effect_text(approval: ApprovalRow) -> str:
+    """What approving does, from the effect stored when it was proposed."""
+    hook = (approval.effect or {}).get("webhook")
+    if not hook:
+        return texts.approval_effect(approval.domain, None, None)
+    body = body_preview(hook["fields"], public_id=approval.public_id, domain=approval.domain,
+                        action=approval.action)  # fmt: skip
+    return texts.approval_effect(approval.domain, hook["host"], body)
+
+
 def _approval_fields(
     approval: ApprovalRow, status: ApprovalStatus, delivery: DeliveryStatus
 ) -> list[Field_]:
     fields = [Field_(label="Proposed by", value=approval.proposed_by)]
     if status is ApprovalStatus.PENDING:
-        return [*fields, Field_(label="Expires", value=when(approval.expires_at))]
+        return [
+            *fields,
+            Field_(label="If approved", value=effect_text(approval)),
+            Field_(label="Expires", value=when(approval.expires_at)),
+        ]
     if status is ApprovalStatus.EXPIRED:
         return [
             *fields,
@@ -39,11 +59,15 @@ def _approval_fields(
     fields.append(Field_(label="Status", value=texts.decided_line(status.value, decider,
                                                                   when(approval.decided_at))))  # fmt: skip
     if delivery is not DeliveryStatus.NONE:
-        line = texts.DELIVERY_LINES[delivery.value]
-        if delivery is DeliveryStatus.FAILED and approval.webhook_error:
-            line += f" ({approval.webhook_error})"
-        fields.append(Field_(label="Action webhook", value=line))
+        fields.append(Field_(label="Action webhook", value=_delivery(approval, delivery)))
     return fields
+
+
+def _delivery(approval: ApprovalRow, delivery: DeliveryStatus) -> str:
+    hook = (approval.effect or {}).get("webhook") or {}
+    detail = approval.webhook_result if delivery is DeliveryStatus.DELIVERED else None
+    return texts.delivery_line(delivery.value, hook.get("host"), approval.webhook_attempts,
+                               detail or approval.webhook_error)  # fmt: skip
 
 
 def _approval_buttons(public_id: str, status: ApprovalStatus, failed: bool) -> list[Button]:

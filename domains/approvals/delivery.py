@@ -119,6 +119,7 @@ def _finish(
         if delay is not None:
             values["webhook_next_at"] = utcnow() + timedelta(seconds=delay)
         values["webhook_error"] = None if status is DeliveryStatus.DELIVERED else outcome.detail
+        values["webhook_result"] = outcome.detail[:64] or None
         held = statuses.move(
             s, ApprovalRow.webhook_status, status, ApprovalRow.id == approval_id,
             ApprovalRow.webhook_claim == token, old=DeliveryStatus.SENDING, **values,
@@ -152,9 +153,9 @@ def _report(
     record(s, kind=kind, actor=approvals.SYSTEM, domain=row.domain,
            subject=f"approval:{row.public_id}",
            data={"attempt": row.webhook_attempts, "detail": outcome.detail})  # fmt: skip
+    edit_cards(s, posts, row.card_posts, cards.approval_card(row))  # retrying, sent or failed
     if status is DeliveryStatus.PENDING:
         return
-    edit_cards(s, posts, row.card_posts, cards.approval_card(row))
     if status is DeliveryStatus.FAILED:
         log.error("approval %s: action webhook failed: %s", row.public_id, outcome.detail)
         notice = texts.delivery_failed(row.domain, row.public_id, row.action, outcome.detail)

@@ -56,6 +56,8 @@ class ApprovalRow(Base):
     webhook_lease_until: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     webhook_claim: Mapped[str | None] = mapped_column(String(64), nullable=True)
     webhook_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    webhook_result: Mapped[str | None] = mapped_column(String(64), nullable=True)  # "HTTP 200"
+    effect: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)  # see effect.py
     platform: Mapped[str] = mapped_column(String(16))
     origin: Mapped[dict[str, Any]] = mapped_column(JSON)  # where it was proposed (a Target)
     card_posts: Mapped[list[int]] = mapped_column(JSON, default=list)

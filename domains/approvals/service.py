@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from domains import store
 from domains.approvals import cards
+from domains.approvals.effect import effect_of
 from domains.approvals.models import ApprovalDecisionRow, ApprovalRow
 from domains.cards import clicked_on, edit_cards, when
 from domains.status_doc import apply_ops
@@ -81,6 +82,7 @@ def create(
         card_posts=[],
         source_event_id=ctx.event_id,
         kind=kind,
+        effect=None if kind == TOOL_KIND else effect_of(ctx.orch.settings.action_webhook_url),
     )
     ctx.session.add(approval)
     ctx.session.flush()
@@ -189,6 +191,7 @@ def _carry_out(ctx: Context, approval: ApprovalRow) -> None:
     if approval.kind == TOOL_KIND:  # the tool call is the effect: one job makes it
         ctx.jobs.append(("tool_effect", {"approval_id": approval.id}))
         return
+    approval.effect = effect_of(ctx.orch.settings.action_webhook_url)  # what happens now
     if ctx.orch.settings.action_webhook_url is None:
         return
     statuses.move(

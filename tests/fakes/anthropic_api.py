@@ -8,7 +8,7 @@ with FakeAnthropic() as api:
     assert api.requests()[0]["system"][0]["cache_control"] == {"type": "ephemeral"}
 
 Answers are served in the order scripted; when none is left, a plain text answer. Failures
-(`fail`, `rate_limited`, `overloaded`) come before answers and carry `retry-after-ms: 1`, so
+(`fail`, `rate_limited`, `overloaded`) come before answers (`fail_in_order` puts one among them) and carry `retry-after-ms: 1`, so
 the SDK's own retries do not wait. Usage is computed from the request: a request whose
 `tools` + `system` carry a `cache_control` breakpoint writes that prefix to the cache the
 first time and reads it afterwards, like the real API.
@@ -41,6 +41,7 @@ class Answer:
     stop_reason: str = "end_turn"
     usage: dict[str, int] | None = None  # overrides the computed usage
     model: str | None = None
+    status: int = 200  # an error in the scripted order (`fail_in_order`)
 
 
 @dataclass
@@ -101,6 +102,10 @@ class FakeAnthropic(FakeHTTPServer):
         headers = {"retry-after-ms": str(retry_after_ms)}
         self._script("messages", Reply(body, status=status, headers=headers), times)
 
+    def fail_in_order(self, status: int, times: int = 1) -> None:
+        """Like `fail`, but in the order of the scripted answers: after those scripted so far."""
+        self._answers.extend(Answer([], status=status) for _ in range(times))
+
     def rate_limited(self, times: int = 1) -> None:
         self.fail(429, times)
 
@@ -129,6 +134,11 @@ class FakeAnthropic(FakeHTTPServer):
             return Reply({"type": "error", "error": {"type": "authentication_error",
                                                      "message": "no key"}}, status=401)  # fmt: skip
         answer = self._answers.popleft() if self._answers else self._default()
+        if answer.status != 200:
+            error = {"type": ERROR_TYPES.get(answer.status, "api_error"),
+                     "message": f"scripted {answer.status}"}  # fmt: skip
+            return Reply({"type": "error", "error": error}, status=answer.status,
+                         headers={"retry-after-ms": "1"})  # fmt: skip
         return Reply(
             {
                 "id": f"msg_{next(self._ids):06d}",
