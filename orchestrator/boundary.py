@@ -28,6 +28,12 @@ _QUESTION = re.compile(
     r"|or nah|or not|yes or no|go or|or wait|or skip|or cancel|or postpone|or pass|or keep"
     r"|worth it|good idea|bad idea|wait and see|ok to|okay to|safe to|fine to|alright to"
     r"|soll(?:en|te)? (?:ich|wir)|muss ich|trotzdem|devo|debo|deberia|dois-je|je dois)\b"
+    # a question without its "?": it opens (or a clause opens) with a question word, or it
+    # weighs two options ("X or Y"), or asks what to do
+    r"|(?:^|[,;:.!] ?)(?:is|are|am|can|could|should|shall|would|will|does|do|did|what|which"
+    r"|who|who'?s|whos|how|when|whether|any) "
+    r"|\b\w+ or (?:\w+ ?){1,4}$|\bwhat (?:should|do|would) (?:i|we) do\b|\banyway\b"
+    r"|\b(?:yes|yay) or (?:no|nay)\b|\bthoughts\b|\bany risk\b|\brisk it\b"
 )
 
 # A command to do something: no judgement is asked. Checked on the message's first words.
@@ -50,7 +56,7 @@ _NOT_JUDGEMENT = re.compile(
     r"|ask (?:my|the|a) (?:lawyer|attorney|doctor|gp|adviser|advisor|accountant)"
     r"|expire|expiry|deadline|due date|course (?:on|in|for)|(?:a|the) class|book on|books on|reading list|podcast on"
     r"|write about|draft a|write a|reply saying|tell (?:them|him|her|my)"
-    r"|boss|manager|recruiter|interviewing|salary|offer letter|launch|pricing|tier)\b"
+    r"|boss|manager|recruiter|interviewing|salary|offer letter|launch|pricing|tier|raise|raising|fundrais\w*)\b"
 )
 
 _CLINICAL_TOPIC = re.compile(
@@ -72,7 +78,8 @@ _CLINICAL_TOPIC = re.compile(
         "allergy allergies condition diagnosis pregnant pregnancy heart kidney liver cholesterol "
         "swells swelled knee knees ankle ankles shoulder neck stomach throat ear ears eye "
         "eyes skin wrist hip joint joints tooth gums bp hr pulse thyroid diabetes diabetic asthma anxiety depression panic taper tapering "
-        "withdrawal overdose blutdruck schmerzen kopfschmerzen fieber dolor fiebre douleur "
+        "withdrawal overdose sugar glucose appendix appendicitis racing sick illness ill uti std "
+        "gefahrlich gefährlich blutdruckmedikamenten withdrawal blutdruck schmerzen kopfschmerzen fieber dolor fiebre douleur "
         "fievre dor febre medicamento medicament medikament tabletten pastillas"
     )
     + r")\b"
@@ -87,7 +94,11 @@ _CLINICAL_ASK = re.compile(
     r"|training|going)|stop taking|come off|quit\w*|cold turkey|or nah|wait and see|see a doctor"
     r"|go to (?:the )?(?:er|a&e|hospital|urgent care)|when do i (?:take|start)|should i (?:take|stop|keep|worry|be)"
     r"|take (?:more|less|another|a second)|cut (?:the|my|it|them)|switch (?:to|from)|how much and"
-    r"|how much \w+(?: \w+)? should|is it bad|bad sign|what does (?:it|this) mean)\b"
+    r"|how much \w+(?: \w+)? should|is it bad|bad sign|what does (?:it|this) mean"
+    r"|(?:er|a&e|hospital|doctor|gp|urgent care) or|or (?:sleep|wait|tough) it (?:off|out)"
+    r"|least (?:bad|harmful|risky)|safest|which (?:painkiller|medicine|medication|pill|drug|med)s?"
+    r"|what should (?:i|we) do|see someone|need to see|urgent\w*|is (?:\d+|\w+) (?:too )?(?:high|low|bad)"
+    r"|gef(?:a|ä)hrlich|peligroso|dangereux)\b"
 )
 
 _INVEST_TOPIC = re.compile(
@@ -111,7 +122,11 @@ _INVEST_ASK = re.compile(
     r"|stocks|property|bonds|cash)|do it|which (?:one|fund|etf|stock)s? for me|time to"
     r"|should (?:i|we) (?:buy|sell|hold|invest|put|move|keep|exercise|get)|exercise|a buy"
     r"|would you (?:put|buy|invest|pick|choose|go with)|(?:dumb|smart|stupid|wise|crazy) to"
-    r"|first or|or put|your read|oder|o\b|ou\b|10k or|\d+k or|or \d+k)\b"
+    r"|first or|or put|your read|oder|o\b|ou\b|10k or|\d+k or|or \d+k"
+    r"|yes or no|rebalanc\w*|(?:buy|buying) the dip|cut (?:my |the )?loss\w*|lump sum|dollar cost"
+    r"|dca|pay (?:down|off) (?:the|my) \w+|or wait|(?:right|good|best|the) (?:time|moment) to"
+    r"|put (?:the|a|this|our) \w+ (?:in|into)|where (?:should|do) (?:i|we) (?:put|invest|park)"
+    r"|over ?valued|under ?valued|good (?:deal|buy|bet)|worth (?:buying|getting into))\b"
 )
 
 _LEGAL_TOPIC_ASK = re.compile(
@@ -122,7 +137,9 @@ _LEGAL_TOPIC_ASK = re.compile(
     r"|what does (?:this|the|that) (?:clause|section|term|contract|provision) mean"
     r"|mean for me|does (?:he|she|they) keep|contest|can (?:they|he|she|my \w+) (?:legally"
     r"|actually|really)? ?(?:make|force|fire|evict|come|keep|charge|sue|withhold|stop|ban)"
-    r"|who (?:pays|is responsible|is liable|is at fault)|at fault"
+    r"|who(?: is|'?s| would be)? (?:pays|responsible|liable|at fault)|at fault"
+    r"|copyright (?:problem|issue|violation|infringement|claim)|personally (?:liable|responsible)"
+    r"|(?:clause|section|term|provision) (?:\d+ )?mean|get (?:in )?trouble|penalt(?:y|ies)"
     r"|can (?:they|he|she) (?:actually |legally |really )?do that"
     r"|own my|for me if|fur mich|was heisst das|gericht\w*|streit"
     r"|against the law|illegal|breach\w*|void|valid|rechtlich|legal(?:mente)?|demandar)\b"
@@ -141,7 +158,7 @@ _SAFETY_TOPIC = re.compile(
         "lightning supercell snowmelt wildfires? smoke heatwave blizzard whiteout volcano "
         "eruption landslide visibility summit backcountry icy ice alert warning crossings? "
         "frozen glacier crevasses? rockfall clashes strikes conflict fighting bombing attacks "
-        "terror terrorism overflowing erdbeben terremoto sismo seisme inondation alluvione tempesta"
+        "terror terrorism overflowing snowmelt rapids currents crossing erdbeben terremoto sismo seisme inondation alluvione tempesta"
     )
     + r")\b|red flags? on the beach|heat wave|river crossing|thin ice"
     r"|(?:everything|what'?s) going on|the situation"
@@ -150,7 +167,7 @@ _SAFETY_ASK = re.compile(
     r"\b(?:go|still|safe|safely|ok|okay|fine|doable|make it|yes or no|good idea|how close"
     r"|trotzdem|voy|vamos|paddle out|swim|ride it out|cancel or|or (?:go|wait|postpone|skip"
     r"|cancel|stay)|push back or|wait a day|risk|risky|should (?:i|we)|can (?:i|we)"
-    r"|is it|are we|visit|alright|good to|fly into|travel to|sicher|seguro|peligroso|dangereux|pericoloso)\b"
+    r"|is it|are we|visit|alright|good to|anyway|cross|hike|climb|drive|sail|kayak|fly into|travel to|sicher|seguro|peligroso|dangereux|pericoloso)\b"
 )
 
 

@@ -21,7 +21,16 @@ if TYPE_CHECKING:
     from orchestrator.context import Context
     from orchestrator.router import RouteDecision
 
-__all__ = ["ActionFn", "CommandFn", "ExportFn", "Feature", "Features", "ObserveFn", "ViewFn"]
+__all__ = [
+    "ActionFn",
+    "CommandFn",
+    "ExportFn",
+    "Feature",
+    "Features",
+    "HubFn",
+    "ObserveFn",
+    "ViewFn",
+]
 
 CommandFn = Callable[["Context", list[str]], Post]  # `/pos <name> args…` → the answer
 ActionFn = Callable[["Context", str], None]  # a button's value → changes in the context
@@ -29,6 +38,8 @@ ViewFn = Callable[[Session], Any]  # a dashboard section: JSON-ready data
 ExportFn = Callable[[Session], Mapping[str, str]]  # files for `export`: relative path → text
 # A live message the pipeline placed: its domain (None: unplaced) and the router's decision
 # (None: it was written in the domain's own channel). Observers record; they never post.
+# A question about the whole system (the router's hub decision) → the hub's answer.
+HubFn = Callable[["Context"], Post]
 ObserveFn = Callable[["Context", "str | None", "RouteDecision | None"], None]
 
 
@@ -40,6 +51,7 @@ class Feature:
     views: Mapping[str, ViewFn] = field(default_factory=dict)
     exports: tuple[ExportFn, ...] = ()
     observers: tuple[ObserveFn, ...] = ()
+    hub: HubFn | None = None  # answers whole-system questions ("what should I focus on?")
 
 
 class Features:
@@ -68,6 +80,11 @@ class Features:
     @property
     def observers(self) -> list[ObserveFn]:
         return [fn for feature in self.items for fn in feature.observers]
+
+    @property
+    def hub(self) -> HubFn | None:
+        """The first feature's answer to whole-system questions, if any feature gives one."""
+        return next((f.hub for f in self.items if f.hub is not None), None)
 
     def names(self) -> list[str]:
         return [feature.name for feature in self.items]

@@ -43,6 +43,7 @@ class Handlers:
             **features.commands,
         }
         self.actions: dict[str, ActionFn] = {"route": self._route_choice, **features.actions}
+        self.hub = features.hub
 
     # -- messages -------------------------------------------------------------------------
     def domain_message(

@@ -142,6 +142,9 @@ class Orchestrator:
         if not decision.in_scope:
             ctx.posts.add(target, Post(text=texts.declined(decision.reason)))
             return decision.domain
+        if decision.hub and self.handlers.hub is not None:
+            ctx.posts.add(target, self.handlers.hub(ctx))
+            return None
         if decision.domain is None:
             if decision.candidates and self.handlers.staff.defer_route(ctx, decision):
                 return None  # the model is asked outside this transaction

@@ -50,6 +50,7 @@ class RouteDecision:
     in_scope: bool
     reason: str
     candidates: tuple[str, ...] = ()
+    hub: bool = False  # a question about the whole system: the hub answers it (not in JSON)
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -269,6 +270,8 @@ class Router:
         mentioned = self.mentioned_domain(text)
         if mentioned is not None:
             return RouteDecision(mentioned, 1.0, True, f"You addressed the {mentioned} domain.")
+        if _WHOLE_SYSTEM.search(plain):
+            return RouteDecision(None, 1.0, True, _HUB_REASON, hub=True)
         return self._classify(normalise(fixed))
 
     def _classify(self, corrected: str) -> RouteDecision:
@@ -287,6 +290,26 @@ class Router:
         reason = f"This looks like {title} work" + (f" ({cues})." if cues else ".")
         return RouteDecision(best, p1, True, reason, tuple(d for d, _ in ranked[:3]))
 
+
+# A question about everything at once (issue 18, point 5): what to focus on, what is overdue or
+# urgent, what is open or waiting, across the domains. The hub answers it from the board.
+_WHOLE_SYSTEM = re.compile(
+    r"^\W*(?:(?:hey|hi|ok|so|and|pls|please|quick q)\W+)?(?:"
+    r"what (?:should|do|shall|must) (?:i|we) (?:focus on|work on|do|tackle|prioriti[sz]e|look at)"
+    r"(?: first| next| now)?(?: today| this (?:morning|afternoon|week)| now| next| first)?"
+    r"|where should i (?:start|focus)(?: today)?|what(?:'s|s| is| are)? (?:my |the )?(?:priorities|top priorit\w+|focus)"
+    r"(?: (?:for )?today| this week)?"
+    r"|what(?:'s|s| is| are)? (?:overdue|late|slipping|on fire|burning|urgent|pending|open|waiting"
+    r"(?: on me)?|due(?: today| this week)?)"
+    r"|(?:is )?anything (?:urgent|overdue|on fire|burning|due|pending|waiting(?: on me)?|i should know)"
+    r"|any(?:thing)? (?:urgent|overdue|pressing) (?:stuff|things|items)?"
+    r"|what needs (?:my attention|me|doing)(?: today)?|what(?:'s|s| is) on my plate(?: today)?"
+    r"|(?:give me )?(?:a |the )?(?:rundown|overview|summary) of (?:everything|today|all)"
+    r"|how(?:'s| is| are) everything(?: going)?|where do things stand"
+    r"|top priorit\w+(?: today| this week)?|today'?s priorities|focus for today"
+    r")\W*(?:today|now|this week|across (?:the )?(?:board|domains))?\W*$"
+)
+_HUB_REASON = "A question about the whole system: the hub answers it from the board."
 
 _AREA_DOMAIN = {
     "investment": "finance",

@@ -17,6 +17,7 @@ from domains.agent.staff import AgentStaff
 from domains.approvals.feature import feature as approvals_feature
 from domains.briefs.command import feature as briefs_feature
 from domains.charter import load_charters
+from domains.hub import feature as hub_feature
 from domains.inbox.feature import feature as inbox_feature
 from domains.reminders.feature import feature as reminders_feature
 from domains.signin.feature import feature as signin_feature
@@ -59,6 +60,7 @@ def features(settings: Settings, charters: CharterSet) -> Features:
         approvals_feature(),
         briefs_feature(),
         reminders_feature(settings.zone),
+        hub_feature(),
         signin_feature(),
         memory_feature(),
         versions_feature(),

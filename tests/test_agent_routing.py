@@ -109,3 +109,12 @@ def test_routing_uses_the_light_model_and_marks_no_cache_below_its_minimum(db, a
     assert ask["model"] == "claude-haiku-4-5"
     assert "cache_control" not in ask["system"][0]  # far below Haiku 4.5's 4096 tokens
     assert api.requests()[-1]["model"] == "claude-sonnet-5-5"
+
+
+def test_a_whole_system_question_is_answered_by_the_hub_without_the_model(db, api):
+    """With a model key, "anything urgent?" is the hub's: no routing turn, no agent turn."""
+    c = agent_chat(db)
+    c.say("anything urgent?", channel=DM)
+    assert api.requests() == []
+    assert events(db, "route.consulted") == []
+    assert "across the domains" in c.posts_in(DM)[0].post.text
