@@ -208,3 +208,17 @@ HUB_GUIDE = (
     "Message me anywhere else and I route it to the right domain's channel.\n"
     "Commands: `board`, `domains`, `inbox`, `approvals`, `brief weekly`, `help`."
 )
+
+
+def unsupported(what: str) -> str:
+    """The answer to something sent that nothing here can use (a sticker, a location...)."""
+    if what == "an edit":
+        return "I do not apply edits; nothing changed. Please send the change as a new message."
+    return f"I cannot use {what} here; nothing changed. Please write it as a message."
+
+
+ANONYMOUS = (
+    "This was posted anonymously, as the group, so I cannot tell which operator wrote it: "
+    'nothing changed. Please post as yourself (turn off "Remain anonymous" in your admin '
+    "rights) and send it again."
+)
