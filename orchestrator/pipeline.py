@@ -181,4 +181,6 @@ class Orchestrator:
             Button(label=n, action="route", value=f"{ctx.event_id}:{n}", style=ButtonStyle.DEFAULT)
             for n in names[:8]
         ]
-        return Post(text=texts.unsure(candidates), buttons=buttons)
+        files = ", ".join(a.label() for a in ctx.event.attachments)
+        text = texts.unsure(candidates) + (f"\n{texts.files_wait(files)}" if files else "")
+        return Post(text=text, buttons=buttons)

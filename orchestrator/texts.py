@@ -30,6 +30,10 @@ def unsure(candidates: list[str]) -> str:
     return f"I'm not sure where this belongs ({names}). Which domain should take it?"
 
 
+def files_wait(files: str) -> str:
+    return f"I kept {files}; it goes with the message to the domain you pick."
+
+
 def chosen(domain: str) -> str:
     return f"Got it — *{domain}* takes this one."
 
