@@ -15,7 +15,6 @@ from sqlalchemy import select
 
 from orchestrator.models import InboundEventRow, OutboxRow
 from orchestrator.statuses import EventStatus
-
 from tests import slack_support, telegram_support
 from tests.fakes import slack_payloads as payloads
 from tests.fakes.telegram_api import FakeTelegram
