@@ -14,6 +14,7 @@ import re
 from typing import Any
 
 from bot.actions import decode_action
+from bot.slack_files import files_of, shared_text
 from orchestrator.canonical import EventKind, InboundEvent, Platform
 
 COMMAND_DEFAULT = "help"
@@ -231,13 +232,15 @@ def _message(
     is_direct: bool,
     mentions_bot: bool,
 ) -> InboundEvent:
+    shared = shared_text(event)
     return InboundEvent(
         platform=Platform.SLACK,
         external_id=_str(body, "event_id"),
         kind=EventKind.MESSAGE,
         user=user,
         channel=_str(event, "channel"),
-        text=text,
+        text="\n\n".join(part for part in (text, shared) if part),
+        attachments=files_of(event),
         thread=_opt(event.get("thread_ts")),
         message_ref=_str(event, "ts"),
         workspace=_opt(body.get("team_id") or event.get("team")),

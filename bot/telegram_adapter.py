@@ -196,10 +196,14 @@ class TelegramAdapter:
     def _translate(self, update: Update) -> InboundEvent | None:
         """Never raises: an update we cannot read is logged and skipped, not retried forever."""
         try:
-            return to_event(update, self.me)
+            event = to_event(update, self.me)
         except Exception as exc:
             self._skip(update.update_id, "update", f"untranslatable ({type(exc).__name__})")
             return None
+        if event is None and not _ours(update):  # a channel post, a business message...
+            self.svc.skipped.skip("telegram", "unused kind", delivery=update.update_id,
+                                  kind=update_kind(update.to_dict()), level=logging.INFO)  # fmt: skip
+        return event
 
     async def _dismiss(self, query: str) -> None:
         """Answer a click nobody else will answer (no text: the spinner just stops)."""
@@ -221,6 +225,11 @@ class TelegramAdapter:
 def _report_end(task: asyncio.Task[None]) -> None:
     if not task.cancelled() and task.exception() is not None:
         log.error("telegram: the update loop died: %s", type(task.exception()).__name__)
+
+
+def _ours(update: Update) -> bool:
+    """An update of a kind the bot asks for (its None is a bot's post or a service message)."""
+    return any(getattr(update, kind, None) is not None for kind in ALLOWED_UPDATES)
 
 
 def read_object(body: bytes) -> dict[str, Any] | None:

@@ -15,9 +15,11 @@ from typing import Any
 from telegram import CallbackQuery, Message, Update
 
 from bot.actions import decode_action
+from bot.telegram_media import media_of
 from orchestrator.canonical import EventKind, InboundEvent, Platform
 
-ALLOWED_UPDATES = ("message", "callback_query")
+ALLOWED_UPDATES = ("message", "edited_message", "callback_query")
+EDIT = "an edit"  # an edited message: answered, not applied
 _COMMAND = re.compile(r"^/(?P<name>[A-Za-z0-9_]{1,32})(?:@(?P<bot>[A-Za-z0-9_]+))?(?:\s+|$)")
 ALIASES = {"start": "help"}  # Telegram sends /start when a user first opens the bot
 
@@ -40,6 +42,8 @@ def to_event(update: Update, me: BotIdentity) -> InboundEvent | None:
     """The canonical event for an update, or None when it is nothing for the orchestrator."""
     if update.message is not None:
         return message_event(update.update_id, update.message, me)
+    if update.edited_message is not None:
+        return edit_event(update.update_id, update.edited_message, me)
     if update.callback_query is not None:
         return callback_event(update.update_id, update.callback_query, me)
     return None
@@ -51,32 +55,68 @@ def callback_id(update: Update) -> str | None:
 
 
 def message_event(update_id: int, message: Message, me: BotIdentity) -> InboundEvent | None:
+    """A person's message: its text (or caption), its files, or what it has that is unusable.
+
+    A message from an anonymous admin (`sender_chat` is the group itself; `from` is Telegram's
+    GroupAnonymousBot, a bot) becomes an event marked `anonymous`: it is answered, never
+    applied. One posted on behalf of a channel, or by a bot, becomes None."""
     sender = message.from_user
-    text = message.text or message.caption
-    if sender is None or sender.is_bot or sender.id == me.id or message.via_bot or not text:
+    if message.sender_chat is not None:
+        if message.sender_chat.id != message.chat.id or sender is None:
+            return None  # posted on behalf of a channel, not by a person
+        return _event(update_id, message, me, anonymous=True)
+    if sender is None or sender.is_bot or sender.id == me.id or message.via_bot:
         return None
-    if message.sender_chat is not None and message.sender_chat.id != message.chat.id:
-        return None  # posted on behalf of a channel, not by a person
-    direct = message.chat.type == "private"
-    base: dict[str, Any] = dict(
-        platform=Platform.TELEGRAM,
-        external_id=str(update_id),
-        user=str(sender.id),
-        user_name=sender.full_name or sender.username,
-        channel=str(message.chat.id),
-        thread=topic_of(message),
-        message_ref=str(message.message_id),
-        is_direct=direct,
-    )
-    command = parse_command(text, me)
+    files, unsupported = media_of(message)
+    text = message.text or message.caption or ""
+    if not text and not files and unsupported is None:
+        return None  # a service message (a member joined, a topic was created...)
+    command = parse_command(text, me) if not files and unsupported is None else None
     if command is not None:
         name, args = command
         if not name:
             return None  # a command addressed to another bot
-        return InboundEvent(kind=EventKind.COMMAND, command=name, text=args, **base)
-    mentioned = not direct and (mentions(text, me) or replies_to_bot(message, me))
+        return _event(update_id, message, me, kind=EventKind.COMMAND, command=name, text=args)
+    return _event(update_id, message, me, attachments=files, unsupported=unsupported)
+
+
+def edit_event(update_id: int, message: Message, me: BotIdentity) -> InboundEvent | None:
+    """An edited message: answered with one line (edits are not applied), like an unusable
+    message; a bot's edit, or a channel's, becomes None."""
+    sender = message.from_user
+    if sender is None or sender.is_bot or message.sender_chat is not None:
+        return None
+    return _event(update_id, message, me, unsupported=EDIT)
+
+
+def _event(
+    update_id: int,
+    message: Message,
+    me: BotIdentity,
+    *,
+    kind: EventKind = EventKind.MESSAGE,
+    text: str | None = None,
+    **extra: Any,
+) -> InboundEvent:
+    sender = message.from_user
+    assert sender is not None
+    direct = message.chat.type == "private"
+    raw = message.text or message.caption or ""
+    anonymous = bool(extra.get("anonymous"))
+    mentioned = not direct and (mentions(raw, me) or replies_to_bot(message, me))
     return InboundEvent(
-        kind=EventKind.MESSAGE, text=strip_mention(text, me), mentions_bot=mentioned, **base
+        platform=Platform.TELEGRAM,
+        external_id=str(update_id),
+        kind=kind,
+        user=str(sender.id),
+        user_name=None if anonymous else sender.full_name or sender.username,
+        channel=str(message.chat.id),
+        thread=topic_of(message),
+        message_ref=str(message.message_id),
+        is_direct=direct,
+        text=text if text is not None else strip_mention(raw, me),
+        mentions_bot=mentioned if kind is EventKind.MESSAGE else False,
+        **extra,
     )
 
 

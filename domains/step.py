@@ -15,7 +15,7 @@ from domains.inbox import service as inbox
 from domains.reminders import service as reminders
 from domains.status_doc import apply_ops, confirmation_text
 from domains.status_lines import Ask, Op, Propose, Remind, parse_status_lines, refusal_text
-from orchestrator import texts
+from orchestrator import attachments, texts
 from orchestrator.canonical import InboundEvent, Post
 from orchestrator.db import utcnow
 from orchestrator.eventlog import record
@@ -51,13 +51,14 @@ def offline_step(
     addressed = in_home or orch.router.mentioned_domain(event.text) == domain
     names, zone = orch.charters.names(), orch.settings.zone
     parsed = parse_status_lines(event.text, names, zone=zone) if addressed else None
+    files = attachments.summary(event.attachments, model=False)
     if parsed is None or not parsed.ops and not parsed.errors:
         keep_note(ctx, domain, event, orch.charters.revision(domain))
-        return Post(text=texts.noted(domain))
+        return Post(text="\n".join(line for line in (texts.noted(domain), files) if line))
     if parsed.errors:
         return Post(text=refusal_text(parsed.errors))
     lines = apply_status_ops(orch, ctx, domain, event, parsed.ops)
-    return Post(text="\n".join(line for line in lines if line))
+    return Post(text="\n".join(line for line in [*lines, files] if line))
 
 
 def apply_status_ops(
@@ -104,7 +105,16 @@ def keep_note(ctx: Context, domain: str, event: InboundEvent, version: str | Non
         actor=event.identity,
         domain=domain,
         subject=f"event:{ctx.event_id}",
-        data={"text": event.text[:4000]},
+        data={"text": event.text[:4000], **_files(event)},
         charter_version=version,
         source_event_id=ctx.event_id,
     )
+
+
+def _files(event: InboundEvent) -> dict[str, object]:
+    """The note's file references (ids, names, types, sizes: never the files themselves)."""
+    if not event.attachments:
+        return {}
+    return {
+        "attachments": [a.model_dump(mode="json", exclude_none=True) for a in event.attachments]
+    }

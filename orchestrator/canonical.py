@@ -25,6 +25,42 @@ class EventKind(StrEnum):
     ACTION = "action"  # a button click
 
 
+class AttachmentKind(StrEnum):
+    IMAGE = "image"
+    DOCUMENT = "document"
+    VOICE = "voice"
+    AUDIO = "audio"
+    VIDEO = "video"
+
+
+class Attachment(BaseModel):
+    """A file sent with a message, kept as a reference: the platform's id, never its bytes.
+
+    `file_id` is what the platform needs to fetch it again (Telegram's `file_id`, Slack's
+    `F…` id); the edge's file fetcher turns it back into bytes at turn time."""
+
+    model_config = ConfigDict(frozen=True)
+
+    kind: AttachmentKind
+    file_id: str = Field(max_length=256)
+    name: str | None = Field(None, max_length=256)
+    mime: str | None = Field(None, max_length=128)
+    size: int | None = None  # bytes, as the platform reported it
+
+    def label(self) -> str:
+        """`report.pdf` or `a voice note`: how a reply names it."""
+        return self.name or _UNNAMED[self.kind]
+
+
+_UNNAMED = {
+    AttachmentKind.IMAGE: "a photo",
+    AttachmentKind.DOCUMENT: "a file",
+    AttachmentKind.VOICE: "a voice note",
+    AttachmentKind.AUDIO: "an audio file",
+    AttachmentKind.VIDEO: "a video",
+}
+
+
 class InboundEvent(BaseModel):
     """One thing a person did, on any platform, as the core sees it."""
 
@@ -47,6 +83,11 @@ class InboundEvent(BaseModel):
     action_message_ref: str | None = None  # for ACTION: the message carrying the button
     action_callback_ref: str | None = None  # Telegram callback_query id / Slack response_url
     user_name: str | None = None
+    attachments: tuple[Attachment, ...] = ()
+    # What was sent that nothing here can use ("a sticker", "a location", "an edit"): the
+    # kernel answers it with one line and changes nothing.
+    unsupported: str | None = None
+    anonymous: bool = False  # posted as the group (an anonymous admin): no operator to tie it to
 
     @property
     def identity(self) -> str:

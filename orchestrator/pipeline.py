@@ -34,6 +34,15 @@ from orchestrator.statuses import EventStatus
 log = logging.getLogger(__name__)
 
 
+def _refusal(event: InboundEvent) -> str | None:
+    """The one-line answer to a message nothing can use (an anonymous admin's, a sticker)."""
+    if event.anonymous:
+        return texts.ANONYMOUS
+    if event.unsupported:
+        return texts.unsupported(event.unsupported)
+    return None
+
+
 class AlreadyDone(Exception):
     """Another worker finished this event first."""
 
@@ -112,6 +121,11 @@ class Orchestrator:
         decision: RouteDecision | None = None
         event = ctx.event
         home = self.directory.domain_of(event.platform, event.channel, event.thread)
+        refusal = _refusal(event)
+        if refusal is not None:
+            if home is not None or event.is_direct or event.mentions_bot:  # said to us
+                ctx.posts.add(reply_target(event), Post(text=refusal))  # and nothing changes
+            return None
         if home is not None and home != HUB:
             domain: str | None = home
         elif event.is_direct or event.mentions_bot or home == HUB:
@@ -170,4 +184,6 @@ class Orchestrator:
             Button(label=n, action="route", value=f"{ctx.event_id}:{n}", style=ButtonStyle.DEFAULT)
             for n in names[:8]
         ]
-        return Post(text=texts.unsure(candidates), buttons=buttons)
+        files = ", ".join(a.label() for a in ctx.event.attachments)
+        text = texts.unsure(candidates) + (f"\n{texts.files_wait(files)}" if files else "")
+        return Post(text=text, buttons=buttons)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from orchestrator.attachments import FileFetcher
 from orchestrator.canonical import Platform
 from orchestrator.channels import ChannelDirectory
 from orchestrator.charters import CharterSet
@@ -39,6 +40,7 @@ class Services:
     deliverer: Deliverer
     provisioners: dict[Platform, Provisioner] = field(default_factory=dict)
     skipped: SkipCounter = field(default_factory=SkipCounter)  # deliveries acked, not used
+    files: dict[Platform, FileFetcher] = field(default_factory=dict)  # files, at turn time
 
     @property
     def charters(self) -> CharterSet:

@@ -30,6 +30,10 @@ def unsure(candidates: list[str]) -> str:
     return f"I'm not sure where this belongs ({names}). Which domain should take it?"
 
 
+def files_wait(files: str) -> str:
+    return f"I kept {files}; it goes with the message to the domain you pick."
+
+
 def chosen(domain: str) -> str:
     return f"Got it — *{domain}* takes this one."
 
@@ -220,4 +224,18 @@ HUB_GUIDE = (
     "*hub*: cross-domain briefs land here (`brief weekly`), with every domain's headline.\n"
     "Message me anywhere else and I route it to the right domain's channel.\n"
     "Commands: `board`, `domains`, `inbox`, `approvals`, `brief weekly`, `help`."
+)
+
+
+def unsupported(what: str) -> str:
+    """The answer to something sent that nothing here can use (a sticker, a location...)."""
+    if what == "an edit":
+        return "I do not apply edits; nothing changed. Please send the change as a new message."
+    return f"I cannot use {what} here; nothing changed. Please write it as a message."
+
+
+ANONYMOUS = (
+    "This was posted anonymously, as the group, so I cannot tell which operator wrote it: "
+    'nothing changed. Please post as yourself (turn off "Remain anonymous" in your admin '
+    "rights) and send it again."
 )

@@ -29,6 +29,7 @@ from domains.versions.sync import sync_files
 from jobs.queue import InlineJobQueue, RQJobQueue, connect_redis
 from jobs.runtime import install
 from orchestrator import logs, metrics
+from orchestrator.attachments import FileFetcher
 from orchestrator.canonical import Platform
 from orchestrator.channels import ChannelDirectory
 from orchestrator.charters import CharterSet
@@ -86,6 +87,20 @@ def build_senders(settings: Settings) -> dict[Platform, Sender]:
 
         senders[Platform.TELEGRAM] = TelegramSender(settings)
     return senders
+
+
+def build_fetchers(settings: Settings) -> dict[Platform, FileFetcher]:
+    """Each platform's file fetcher (files reach the agent at turn time, through them)."""
+    fetchers: dict[Platform, FileFetcher] = {}
+    if settings.slack_enabled:
+        from bot.file_fetch import SlackFiles
+
+        fetchers[Platform.SLACK] = SlackFiles(settings)
+    if settings.telegram_enabled:
+        from bot.file_fetch import TelegramFiles
+
+        fetchers[Platform.TELEGRAM] = TelegramFiles(settings)
+    return fetchers
 
 
 def build_provisioners(
@@ -153,6 +168,7 @@ def build_services(
         orchestrator=orchestrator,
         deliverer=Deliverer(db, senders, directory),
         provisioners=build_provisioners(settings, senders),
+        files=build_fetchers(settings) if settings.anthropic_api_key is not None else {},
     )
 
 

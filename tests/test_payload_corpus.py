@@ -11,7 +11,10 @@ from typing import Any
 from urllib.parse import urlencode
 
 import pytest
+from sqlalchemy import select
 
+from orchestrator.models import InboundEventRow, OutboxRow
+from orchestrator.statuses import EventStatus
 from tests import slack_support, telegram_support
 from tests.fakes import slack_payloads as payloads
 from tests.fakes.telegram_api import FakeTelegram
@@ -29,7 +32,7 @@ def by(platform: str) -> list[Path]:
 
 
 def test_every_corpus_file_names_its_source_and_expectation() -> None:
-    assert len(CORPUS) >= 15
+    assert len(CORPUS) >= 33
     for path in CORPUS:
         case = load(path)
         assert case["source"] and case["expect"]["status"] in (200, 400), path.name
@@ -55,6 +58,7 @@ def test_slack_corpus(db, slack_client, path: Path) -> None:  # type: ignore[no-
     if response.status_code == 400:
         assert response.headers.get("x-slack-no-retry") == "1"
     assert slack_support.stored_events(db) == case["expect"]["stored"]
+    answered(db, case)
 
 
 @pytest.mark.parametrize("path", by("telegram"), ids=lambda p: p.stem)
@@ -67,3 +71,15 @@ def test_telegram_corpus(db, path: Path) -> None:  # type: ignore[no-untyped-def
             response = telegram_support.post_update(client, case["body"])
     assert response.status_code == case["expect"]["status"], response.text
     assert telegram_support.stored_events(db) == case["expect"]["stored"]
+    answered(db, case)
+
+
+def answered(db, case: dict[str, Any]) -> None:  # type: ignore[no-untyped-def]
+    """Where the case names a reply, the bot said it (nothing silently dropped); every stored
+    event was finished, none left waiting or failed."""
+    with db.session() as s:
+        statuses = list(s.scalars(select(InboundEventRow.status)))
+        posts = [row.post.get("text", "") for row in s.scalars(select(OutboxRow))]
+    assert all(status == EventStatus.DONE for status in statuses), statuses
+    if "reply" in case["expect"]:
+        assert any(case["expect"]["reply"] in text for text in posts), posts

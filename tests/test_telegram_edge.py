@@ -112,10 +112,12 @@ def test_ignored_updates():
     service = tp.message_update(4, FORUM, OPERATOR, "x", 12, "supergroup")
     del service["message"]["text"]
     assert event(service) is None
-    assert (
-        event({"update_id": 5, "edited_message": tp.message_update(5, 1, 1, "x")["message"]})
-        is None
-    )
+
+
+def test_an_edit_is_answered_not_applied():
+    """An edited message becomes an event marked unsupported (answered with one line)."""
+    edited = event({"update_id": 5, "edited_message": tp.message_update(5, 1, 1, "x")["message"]})
+    assert edited is not None and edited.unsupported == "an edit"
 
 
 def test_callback_query_is_an_action():

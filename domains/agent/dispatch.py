@@ -16,6 +16,7 @@ from domains.agent import budget, memory, texts
 from domains.agent.models import AgentTurnRow, TurnKind
 from domains.status_lines import parse_status_lines, refusal_text
 from domains.step import apply_status_ops, keep_note
+from orchestrator import attachments
 from orchestrator import texts as core_texts
 from orchestrator.canonical import InboundEvent, Post
 from orchestrator.models import InboundEventRow, OutboxRow
@@ -38,12 +39,19 @@ def agent_step(
         return Post(text=refusal_text(parsed.errors))
     lines = apply_status_ops(orch, ctx, domain, event, parsed.ops) if parsed and parsed.ops else []
     free = parsed.other_text if parsed is not None else event.text
-    if not free.strip():
+    files = attachments.summary(event.attachments, model=True)
+    lines = [*lines, files]
+    readable = attachments.readable_ones(event.attachments)
+    if not free.strip() and not readable:
+        if event.attachments:
+            keep_note(ctx, domain, event, orch.charters.revision(domain))
         return Post(text=_join(lines) or texts.empty_answer(domain))
     event_id = message_event_id(ctx, event)
     keep_note(ctx, domain, event, orch.charters.revision(domain))
-    memory.remember(ctx.session, domain=domain, kind="message", text_=free,
-                    source_event_id=event_id)  # fmt: skip
+    if free.strip():
+        memory.remember(ctx.session, domain=domain, kind="message", text_=free,
+                        source_event_id=event_id)  # fmt: skip
+    free = free if free.strip() else texts.FILES_ONLY
     decision = orch.router.route(free)
     if not decision.in_scope:
         return Post(text=_join([*lines, core_texts.declined(decision.reason)]))

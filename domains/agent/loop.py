@@ -21,6 +21,7 @@ import anthropic
 from anthropic.types import Message
 
 from domains.agent import llm
+from domains.agent.files import FILE_BLOCKS
 from domains.agent.prompt import CACHE, worth_caching
 from domains.agent.toolbox import Toolbox
 from orchestrator.db import Database
@@ -80,8 +81,9 @@ class Loop:
     def run(self) -> LoopResult:
         result = LoopResult(stop="limit")
         messages = [self.request.first]
-        if self.resume is not None:
-            messages = self.resume.messages
+        if self.resume is not None:  # the saved turn, with the files fetched anew
+            first, *rest = self.resume.messages
+            messages = [with_files_of(first, self.request.first), *rest]
             result.calls, result.cost_usd = self.resume.calls, self.resume.cost_usd
             result.tokens = list(self.resume.tokens)
         while result.calls < self.max_calls:
@@ -106,7 +108,8 @@ class Loop:
             messages += [_assistant(message), results]
             if worth_caching(self.request.model, self.request.tools, self.request.system, messages):
                 results["content"][-1]["cache_control"] = CACHE
-            self.save(Checkpoint(messages, result.calls, result.cost_usd, list(result.tokens)))
+            kept = [text_only(messages[0]), *messages[1:]]  # no file bytes in the database
+            self.save(Checkpoint(kept, result.calls, result.cost_usd, list(result.tokens)))
         return result
 
     def _call(
@@ -167,6 +170,22 @@ def _assistant(message: Message) -> dict[str, Any]:
         elif b.type in ("thinking", "redacted_thinking"):
             content.append(b.model_dump(exclude_none=True))
     return {"role": "assistant", "content": content}
+
+
+def text_only(message: dict[str, Any]) -> dict[str, Any]:
+    """The user turn without its image and document blocks (what a checkpoint keeps)."""
+    content = [b for b in message["content"] if b.get("type") not in FILE_BLOCKS]
+    return {**message, "content": content}
+
+
+def with_files_of(saved: dict[str, Any], fresh: dict[str, Any]) -> dict[str, Any]:
+    """A checkpoint's user turn with the file blocks of `fresh` back after its context."""
+    files = [b for b in fresh["content"] if b.get("type") in FILE_BLOCKS]
+    saved = text_only(saved)
+    if not files:
+        return saved
+    context, *rest = saved["content"]
+    return {**saved, "content": [context, *files, *rest]}
 
 
 def _drop_cache_marks(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 THINKING = "_Thinking…_"
+FILES_ONLY = "(no text: the operator sent the attached files; look at them and answer.)"
 
 GLOBAL_RULES = """\
 You are one domain agent of ParallelOS, a personal operating system run by its operator.

@@ -13,12 +13,13 @@ A refusal discards the turn's collected effects: nothing the agent did in it is 
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
 from domains.agent import budget, finish, llm, mcp_tools, memory, snapshot, summary
 from domains.agent import loop as loop_
+from domains.agent.files import content_blocks
 from domains.agent.loop import Checkpoint, Loop, LoopResult, Request
 from domains.agent.models import AgentTurnRow, Claimed, TurnKind
 from domains.agent.prompt import Snapshot, first_message, system_blocks
@@ -142,7 +143,9 @@ def _think(svc: Services, claimed: Claimed, box: Toolbox) -> LoopResult:
                 model=svc.settings.model,
                 system=system_blocks(charter, svc.settings.model, tools),
                 tools=tools,
-                first=first_message(box.snap),
+                first=_with_files(
+                    first_message(box.snap), content_blocks(svc.files, claimed.event)
+                ),
             ),
             toolbox=box,
             max_calls=charter.budget.max_tool_iterations,
@@ -152,6 +155,14 @@ def _think(svc: Services, claimed: Claimed, box: Toolbox) -> LoopResult:
             resume=Checkpoint(**claimed.checkpoint) if claimed.checkpoint else None,
         )
         return loop.run()
+
+
+def _with_files(first: dict[str, Any], blocks: list[dict[str, Any]]) -> dict[str, Any]:
+    """The user turn with the message's files between the context and the instruction."""
+    if not blocks:
+        return first
+    context, *ask = first["content"]
+    return {**first, "content": [context, *blocks, *ask]}
 
 
 def _save(svc: Services, claimed: Claimed, checkpoint: Checkpoint) -> None:

@@ -27,11 +27,12 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Reply:
-    """One HTTP answer: status, JSON body, extra headers."""
+    """One HTTP answer: status, JSON body, extra headers; `raw` bytes instead (a file)."""
 
     body: dict[str, Any]
     status: int = 200
     headers: dict[str, str] = field(default_factory=dict)
+    raw: bytes | None = None
 
 
 @dataclass(frozen=True)
@@ -257,10 +258,11 @@ class FakeHTTPServer:
 
     @staticmethod
     def _write(request: _Handler, reply: Reply) -> None:
-        data = json.dumps(reply.body).encode()
+        data = reply.raw if reply.raw is not None else json.dumps(reply.body).encode()
+        kind = "application/octet-stream" if reply.raw is not None else "application/json"
         try:
             request.send_response(reply.status)
-            request.send_header("Content-Type", "application/json; charset=utf-8")
+            request.send_header("Content-Type", f"{kind}; charset=utf-8")
             request.send_header("Content-Length", str(len(data)))
             for name, value in reply.headers.items():
                 request.send_header(name, value)

@@ -13,6 +13,7 @@ import copy
 from collections.abc import Callable
 from typing import Any
 
+from tests.fakes.files import FileStore, slack_file
 from tests.fakes.http import FakeHTTPServer, Reply
 from tests.fakes.slack_chat import ChatMethods
 from tests.fakes.slack_convs import ConversationMethods
@@ -20,6 +21,9 @@ from tests.fakes.slack_state import Channel, Ids, SlackError, TsClock, user_json
 
 Handler = Callable[[dict[str, Any]], dict[str, Any]]
 BOT_TOKEN, APP_TOKEN = "xoxb-", "xapp-"
+
+
+FILE_DOWNLOAD = "files.download"  # not an API method: a file's url_private_download
 
 
 class FakeSlack(ChatMethods, ConversationMethods, FakeHTTPServer):
@@ -49,9 +53,11 @@ class FakeSlack(ChatMethods, ConversationMethods, FakeHTTPServer):
             bot_user_id: user_json(bot_user_id, bot_name, is_bot=True)
         }
         self.views: list[dict[str, Any]] = []
+        self.files = FileStore()  # files.info and the downloads behind url_private_download
         self._methods: dict[str, Handler] = {
             **self._chat_methods(),
             **self._conversation_methods(),
+            "files.info": self._files_info,
         }
 
     @property
@@ -167,11 +173,15 @@ class FakeSlack(ChatMethods, ConversationMethods, FakeHTTPServer):
 
     # serving ---------------------------------------------------------------------------
     def _route(self, path: str) -> str | None:
+        if path.startswith("/files-pri/"):
+            return FILE_DOWNLOAD
         return path.removeprefix("/api/") if path.startswith("/api/") else None
 
     def _handle(
         self, method: str, params: dict[str, Any], headers: dict[str, str], path: str
     ) -> Reply:
+        if method == FILE_DOWNLOAD:
+            return self._download(path, headers)
         handler = self._methods.get(method)
         if handler is None:
             return Reply({"ok": False, "error": "unknown_method", "req_method": method}, 404)
@@ -197,6 +207,26 @@ class FakeSlack(ChatMethods, ConversationMethods, FakeHTTPServer):
             raise SlackError("not_allowed_token_type" if is_other else "invalid_auth")
         if wanted is not None and token != wanted:
             raise SlackError("invalid_auth")
+
+    def add_file(self, data: bytes, *, name: str, mime: str) -> dict[str, Any]:
+        """A file someone shared: its files.info object (the event's `files` entry)."""
+        return slack_file(self.files.add(data, prefix="F0", name=name, mime=mime), self.origin)
+
+    def _files_info(self, params: dict[str, Any]) -> dict[str, Any]:
+        stored = self.files.get(str(params.get("file") or ""))
+        if stored is None:
+            raise SlackError("file_not_found")
+        return {"file": slack_file(stored, self.origin)}
+
+    def _download(self, path: str, headers: dict[str, str]) -> Reply:
+        """url_private_download: only with the bot token (else Slack answers its login page)."""
+        auth = headers.get("authorization", "")
+        if not auth.startswith("Bearer " + BOT_TOKEN) or (
+            self.token is not None and auth != f"Bearer {self.token}"
+        ):
+            return Reply({"ok": False, "error": "not_authed"}, 403)
+        file_id = path.split("/")[2].split("-", 1)[-1]
+        return self.files.download(self.files.get(file_id))
 
     # helpers shared with the conversation methods --------------------------------------
     def _store_channel(self, channel: Channel) -> str:

@@ -18,12 +18,15 @@ from collections.abc import Callable
 from typing import Any
 
 from tests.fakes import telegram_payloads
+from tests.fakes.files import FileStore, telegram_file
 from tests.fakes.http import DEFAULT_WAIT, FakeHTTPServer, Reply
 from tests.fakes.telegram_admin import AdminMethods
 from tests.fakes.telegram_msgs import MessageMethods
 from tests.fakes.telegram_state import DESCRIPTIONS, TelegramError, decode
 
 _PATH = re.compile(r"^/bot(?P<token>[^/]+)/(?P<method>[A-Za-z]+)$")
+_FILE_PATH = re.compile(r"^/file/bot(?P<token>[^/]+)/(?P<path>.+)$")
+FILE_DOWNLOAD = "file"  # not a Bot API method: a download from the file URL
 CONFLICT_WEBHOOK = (
     "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to "
     "delete the webhook first"
@@ -75,7 +78,9 @@ class FakeTelegram(MessageMethods, AdminMethods, FakeHTTPServer):
             **self._message_methods(),
             **self._admin_methods(),
             "getUpdates": self._get_updates,
+            "getFile": self._get_file,
         }
+        self.files = FileStore()  # getFile and the downloads from /file/bot<token>/<path>
         self._canonical = {name.lower(): name for name in self._methods}
 
     @property
@@ -176,6 +181,8 @@ class FakeTelegram(MessageMethods, AdminMethods, FakeHTTPServer):
 
     # serving ---------------------------------------------------------------------------
     def _route(self, path: str) -> str | None:
+        if _FILE_PATH.match(path):
+            return FILE_DOWNLOAD
         match = _PATH.match(path)
         if not match:
             return None
@@ -184,6 +191,8 @@ class FakeTelegram(MessageMethods, AdminMethods, FakeHTTPServer):
     def _handle(
         self, method: str, params: dict[str, Any], headers: dict[str, str], path: str
     ) -> Reply:
+        if method == FILE_DOWNLOAD:
+            return self._download(path)
         token = _PATH.match(path)["token"]  # type: ignore[index]
         try:
             if self.token is not None and token != self.token:
@@ -194,6 +203,25 @@ class FakeTelegram(MessageMethods, AdminMethods, FakeHTTPServer):
             return Reply({"ok": True, "result": handler(decode(params))})
         except TelegramError as exc:
             return Reply(exc.body(), exc.error_code)
+
+    def add_file(self, data: bytes, *, name: str | None = None, mime: str | None = None) -> str:
+        """A file a user sent: its file_id (getFile then serves it, as the Bot API)."""
+        return self.files.add(data, prefix="AgAD", name=name, mime=mime).file_id
+
+    def _get_file(self, params: dict[str, Any]) -> dict[str, Any]:
+        stored = self.files.get(str(params.get("file_id") or ""))
+        if stored is None:
+            raise TelegramError("Bad Request: invalid file_id", 400)
+        if len(stored.data) > 20 * 1024 * 1024 and not self.local_server:
+            raise TelegramError("Bad Request: file is too big", 400)
+        return telegram_file(stored)
+
+    def _download(self, path: str) -> Reply:
+        match = _FILE_PATH.match(path)
+        assert match is not None
+        if self.token is not None and match["token"] != self.token:
+            return Reply({"ok": False, "error_code": 401, "description": "Unauthorized"}, 401)
+        return self.files.download(self.files.by_path(match["path"]))
 
     def _remember(self, chat: dict[str, Any]) -> None:
         known = self._chats.setdefault(chat["id"], copy.deepcopy(chat))
