@@ -4,7 +4,8 @@
 headings bold lines, lists `•`/`1.` lines, quotes `>` lines, code fences and tables
 triple-backtick blocks. Every text is escaped (`&`, `<`, `>`), so nothing the model or a user
 wrote can ping `<!channel>` or forge a link; only links Markdown itself made are `<u|t>`.
-A piece never cuts a span or a code block: long lines are cut between spans (each span
+A backtick Markdown left literal (unmatched) shows as `ˋ`, so it cannot open a Slack code
+span. A piece never cuts a span or a code block: long lines are cut between spans (each span
 carries its own markers) and long code blocks into several fenced blocks.
 """
 
@@ -58,7 +59,7 @@ def span(piece: Span) -> str:
         return escape(text)
     before, after = text[: len(text) - len(text.lstrip())], text[len(text.rstrip()) :]
     code = "code" in piece.styles
-    inner = f"`{escape(core.replace('`', 'ʹ'))}`" if code else escape(core)
+    inner = f"`{escape(core.replace('`', 'ʹ'))}`" if code else escape(core.replace("`", "ˋ"))
     if piece.href and piece.href.startswith(("http://", "https://", "mailto:")):
         inner = f"<{_url(piece.href)}|{inner.replace('|', '¦')}>"
     for style in ("s", "i", "b"):
