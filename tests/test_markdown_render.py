@@ -16,7 +16,6 @@ from bot.telegram_sender import TelegramSender
 from orchestrator.canonical import Field_, Post
 from orchestrator.outbound import Destination
 from tests.fakes.slack_blocks import block_errors
-from tests.fakes.telegram_api import FakeTelegram
 from tests.fakes.telegram_html import parse_html
 from tests.helpers import make_settings
 from tests.telegram_support import OPERATOR, fake_telegram
