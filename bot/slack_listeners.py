@@ -21,6 +21,7 @@ from slack_bolt.error import BoltUnhandledRequestError
 
 from bot import slack_events
 from bot.intake import Intake
+from bot.slack_home import HomeSurface
 from bot.slack_names import SlackNames
 from orchestrator.canonical import InboundEvent
 from orchestrator.ingest import Unstorable
@@ -44,6 +45,7 @@ def register(app: AsyncApp, intake: Intake, skipped: SkipCounter) -> None:
     """Attach ParallelOS's listeners (and its error handler) to a bolt app."""
 
     names = SlackNames()
+    home = HomeSurface(intake.svc)
 
     async def accept(event: InboundEvent | None, context: AsyncBoltContext) -> None:
         if event is not None and intake.allowed(event):  # strangers cost no users.info
@@ -65,6 +67,9 @@ def register(app: AsyncApp, intake: Intake, skipped: SkipCounter) -> None:
         await accept(translate(slack_events.action_event, body), context)
         await ack()
 
+    async def on_home_opened(body: dict[str, Any], context: AsyncBoltContext) -> None:
+        home.opened(slack_events.inner_event(body), context.client)
+
     async def on_other_event(body: dict[str, Any]) -> None:
         """Events we subscribe to but do not use: acknowledged (never 404), counted."""
         _skip(skipped, body, "unused kind", logging.INFO)
@@ -73,6 +78,7 @@ def register(app: AsyncApp, intake: Intake, skipped: SkipCounter) -> None:
     app.event("app_mention")(on_mention)
     app.command(ANY)(on_command)
     app.block_action(ANY)(on_action)
+    app.event("app_home_opened")(on_home_opened)
     app.event(ANY)(on_other_event)
 
     async def on_error(error: Exception, body: dict[str, Any]) -> BoltResponse:
