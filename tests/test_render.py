@@ -182,7 +182,9 @@ def test_telegram_splits_over_4096_in_order_with_buttons_last() -> None:
     assert len(messages) > 2 and all(len(m.text) <= 4096 for m in messages)
     assert [m.reply_markup is not None for m in messages] == [False] * (len(messages) - 1) + [True]
     visible = "\n".join(parse_html(m.text) for m in messages)
-    assert visible == "Brief\n" + "\n".join(line.rstrip() for line in text.replace("*", "").split("\n"))
+    assert visible == "Brief\n" + "\n".join(
+        line.rstrip() for line in text.replace("*", "").split("\n")
+    )
 
 
 def test_telegram_overlong_line_closes_and_reopens_tags() -> None:
