@@ -7,6 +7,8 @@ from collections.abc import Iterator
 
 import pytest
 
+from domains.status_commands import board_rows
+from orchestrator.canonical import Platform, Target
 from tests.dialogue import SlackDialogue
 from tests.slack_support import OPERATOR, FakeSlackHooks, running, slack_services
 
@@ -45,3 +47,16 @@ def test_slack_users_info_failure_falls_back_to_the_id(db, slack) -> None:  # ty
     assert said.response.status_code == 200
     (mirror, _answer) = slack.messages("pos-travel")
     assert OPERATOR in mirror["text"] and "flights to lisbon" in mirror["text"]
+
+
+def test_board_owner_is_the_display_name(db, slack) -> None:  # type: ignore[no-untyped-def]
+    """A status line from Ana makes the board's owner column read her name, not her id."""
+    slack.add_user("Ana Operator", user_id=OPERATOR)
+    svc = slack_services(db, slack)
+    with running(svc) as client:
+        d = SlackDialogue(client, slack)
+        travel = svc.directory.resolve(Target(platform=Platform.SLACK, domain="travel")).channel
+        d.say("Headline: green booked", channel=travel)
+    with db.session() as session:
+        (row,) = [r for r in board_rows(session, svc.charters) if r.domain == "travel"]
+    assert row.owner == "Ana Operator"
