@@ -258,6 +258,11 @@ def _mention(user_id: str) -> re.Pattern[str]:
     return re.compile(rf"<@{re.escape(user_id)}(?:\|[^>]*)?>")
 
 
+def inner_event(body: dict[str, Any]) -> dict[str, Any]:
+    """The `event` of an event_callback; Malformed without one."""
+    return _inner(body)
+
+
 def _inner(body: dict[str, Any]) -> dict[str, Any]:
     event = body.get("event")
     if not isinstance(event, dict):

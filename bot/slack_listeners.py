@@ -2,7 +2,8 @@
 
 Bolt runs with `process_before_response=True`, so Slack's 200 is sent only after the listener
 returned: the event is in the database (and queued) before Slack hears back. Nothing else
-happens in the request. Errors map to statuses here too: a payload of the wrong shape, or one
+happens in the request, except one cached `users.info` per person an hour (`bot.slack_names`,
+at most a second), so stored events carry display names, not ids. Errors map to statuses here too: a payload of the wrong shape, or one
 the database cannot keep (an id too long for its column), is 400 (with `x-slack-no-retry`), a
 storage failure 503 so Slack delivers it again.
 """
@@ -20,6 +21,8 @@ from slack_bolt.error import BoltUnhandledRequestError
 
 from bot import slack_events
 from bot.intake import Intake
+from bot.slack_home import HomeSurface
+from bot.slack_names import SlackNames
 from orchestrator.canonical import InboundEvent
 from orchestrator.ingest import Unstorable
 from orchestrator.skipped import SkipCounter
@@ -41,23 +44,31 @@ def translate(fn: Callable[..., InboundEvent | None], *args: Any, **kw: Any) -> 
 def register(app: AsyncApp, intake: Intake, skipped: SkipCounter) -> None:
     """Attach ParallelOS's listeners (and its error handler) to a bolt app."""
 
-    async def accept(event: InboundEvent | None) -> None:
-        if event is not None:
-            await intake.accept_async(event)
+    names = SlackNames()
+    home = HomeSurface(intake.svc)
+
+    async def accept(event: InboundEvent | None, context: AsyncBoltContext) -> None:
+        if event is not None and intake.allowed(event):  # strangers cost no users.info
+            await intake.accept_async(await names.named(event, context.client))
 
     async def on_message(body: dict[str, Any], context: AsyncBoltContext) -> None:
-        await accept(translate(slack_events.message_event, body, bot_user_id=context.bot_user_id))
+        event = translate(slack_events.message_event, body, bot_user_id=context.bot_user_id)
+        await accept(event, context)
 
     async def on_mention(body: dict[str, Any], context: AsyncBoltContext) -> None:
-        await accept(translate(slack_events.mention_event, body, bot_user_id=context.bot_user_id))
+        event = translate(slack_events.mention_event, body, bot_user_id=context.bot_user_id)
+        await accept(event, context)
 
-    async def on_command(body: dict[str, Any], ack: AsyncAck) -> None:
-        await accept(translate(slack_events.command_event, body))
+    async def on_command(body: dict[str, Any], ack: AsyncAck, context: AsyncBoltContext) -> None:
+        await accept(translate(slack_events.command_event, body), context)
         await ack()
 
-    async def on_action(body: dict[str, Any], ack: AsyncAck) -> None:
-        await accept(translate(slack_events.action_event, body))
+    async def on_action(body: dict[str, Any], ack: AsyncAck, context: AsyncBoltContext) -> None:
+        await accept(translate(slack_events.action_event, body), context)
         await ack()
+
+    async def on_home_opened(body: dict[str, Any], context: AsyncBoltContext) -> None:
+        home.opened(slack_events.inner_event(body), context.client)
 
     async def on_other_event(body: dict[str, Any]) -> None:
         """Events we subscribe to but do not use: acknowledged (never 404), counted."""
@@ -67,6 +78,7 @@ def register(app: AsyncApp, intake: Intake, skipped: SkipCounter) -> None:
     app.event("app_mention")(on_mention)
     app.command(ANY)(on_command)
     app.block_action(ANY)(on_action)
+    app.event("app_home_opened")(on_home_opened)
     app.event(ANY)(on_other_event)
 
     async def on_error(error: Exception, body: dict[str, Any]) -> BoltResponse:

@@ -1,8 +1,9 @@
 """Canonical `Post` -> Block Kit kwargs for chat.postMessage / chat.update.
 
 Layout: header (title), sections (text, then each `Post.sections` entry), field sections,
-one actions block, a context footer. Limits (FACTS §1.5) are met by splitting or trimming,
-never by raising: section text is split on line boundaries at 3000 characters, fields go ten
+one actions block, a context footer. Text and section bodies are Markdown, converted to mrkdwn
+by `bot.slack_mrkdwn` (so `**bold**`, links, lists, code fences and tables look right). Limits (FACTS §1.5) are met by splitting or trimming,
+never by raising: section text is packed from whole lines and code blocks up to 3000 characters, fields go ten
 to a section, and a post that would pass 50 blocks keeps its first blocks plus a context line
 "…(n more lines)" (before the buttons and footer, which are always kept).
 
@@ -19,6 +20,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.actions import encode_action
+from bot.markdown import plain
+from bot.slack_mrkdwn import escape, mrkdwn_pieces
 from orchestrator.canonical import Button, ButtonStyle, Post
 
 log = logging.getLogger(__name__)
@@ -41,11 +44,6 @@ class _Body:
     lines: int  # how many source lines it shows, for the "(n more lines)" note
 
 
-def escape(text: str) -> str:
-    """Slack's three control characters; mrkdwn markers (*, _, `) pass through."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
 def render_slack(post: Post) -> dict[str, Any]:
     """`{"text": fallback, "blocks": [...]}` for chat.postMessage / chat.update."""
     head = [_header(post.title)] if post.title and post.title.strip() else []
@@ -62,10 +60,10 @@ def render_slack(post: Post) -> dict[str, Any]:
 
 
 def _body(post: Post) -> list[_Body]:
-    parts = [_section(chunk) for chunk in split_text(escape(post.text), SECTION_TEXT)]
+    parts = [_section(chunk) for chunk in pack(mrkdwn_pieces(post.text, SECTION_TEXT))]
     for section in post.sections:
-        text = f"*{escape(section.label)}*\n{escape(section.value)}"
-        parts += [_section(chunk) for chunk in split_text(text, SECTION_TEXT)]
+        units = [f"*{escape(section.label)}*", *mrkdwn_pieces(section.value, SECTION_TEXT)]
+        parts += [_section(chunk) for chunk in pack(units)]
     fields = [clip(f"*{escape(f.label)}*\n{escape(f.value)}", FIELD_TEXT) for f in post.fields]
     for start in range(0, len(fields), FIELDS_PER_SECTION):
         chunk = fields[start : start + FIELDS_PER_SECTION]
@@ -119,10 +117,25 @@ def _actions(buttons: list[Button]) -> dict[str, Any]:
 
 def _fallback(post: Post) -> str:
     """Notification / accessibility text: title and text, else any label, never empty."""
-    parts = [p.strip() for p in (post.title, post.text) if p and p.strip()]
+    parts = [p.strip() for p in (post.title, plain(post.text)) if p and p.strip()]
     if not parts:
         parts = [s.label for s in post.sections] or [b.label for b in post.buttons] or ["…"]
     return clip(escape("\n".join(parts)), FALLBACK_TEXT)
+
+
+def pack(units: list[str], limit: int = SECTION_TEXT) -> list[str]:
+    """Join mrkdwn units (each within `limit`) into section texts of at most `limit`."""
+    chunks: list[str] = []
+    current: str | None = None
+    for unit in units:
+        if current is not None and len(current) + 1 + len(unit) > limit:
+            chunks.append(current)
+            current = unit
+        else:
+            current = unit if current is None else f"{current}\n{unit}"
+    if current is not None:
+        chunks.append(current)
+    return [c.strip("\n") for c in chunks if c.strip()]
 
 
 def split_text(text: str, limit: int) -> list[str]:

@@ -6,6 +6,8 @@ Each post carries its outbox key in message metadata (`parallelos_post`), so aft
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -13,10 +15,12 @@ from typing import Any
 from urllib.error import URLError
 
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook import WebhookClient
 
 from bot.slack_calls import Refused, Uncertain, call, classify, header
 from bot.slack_channels import ensure_channel
+from bot.slack_home import home_view
 from bot.slack_render import render_slack
 from bot.slack_setup import pin
 from orchestrator.canonical import Platform, Post, SentRef
@@ -65,6 +69,7 @@ class SlackSender:
         self.operators = [
             op.split(":", 1)[1] for op in settings.operators if op.startswith("slack:")
         ]
+        self._home_shown = ""  # digest of the Home tab last published (this process)
 
     # -- Sender -------------------------------------------------------------------------
     def send(self, post: Post, dest: Destination, *, key: str) -> SentRef:
@@ -123,6 +128,20 @@ class SlackSender:
         except _TooMuchHistory:
             return UNKNOWN
         return None
+
+    def refresh_home(self, data: dict[str, Any]) -> None:
+        """Publish the operators' Home tab from the dashboard's data, when it changed."""
+        view = home_view(data)
+        digest = hashlib.sha256(json.dumps(view, sort_keys=True).encode()).hexdigest()
+        if digest == self._home_shown:
+            return
+        for user in self.operators:
+            try:
+                self.client.views_publish(user_id=user, view=view)
+            except (SlackApiError, OSError, TimeoutError, URLError) as exc:
+                log.warning("views.publish for %s failed (%s)", user, type(exc).__name__)
+                return
+        self._home_shown = digest
 
     def ensure_channel(self, *, domain: str, name: str) -> tuple[str, str | None]:
         return ensure_channel(self.client, name, invite=self.operators), None

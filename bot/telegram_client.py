@@ -137,6 +137,11 @@ def is_stale_query(exc: TelegramError) -> bool:
     return isinstance(exc, BadRequest) and ("query is too old" in text or "query id" in text)
 
 
+def is_bad_entities(exc: TelegramError) -> bool:
+    """Telegram refused the message's HTML ("Bad Request: can't parse entities: ...")."""
+    return isinstance(exc, BadRequest) and "can't parse entities" in exc.message.lower()
+
+
 def delivery_error(exc: TelegramError, *, token: str, sending: bool = False) -> Exception:
     """The outbox's view of a Bot API error.
 

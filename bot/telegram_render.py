@@ -1,10 +1,12 @@
 """Canonical `Post` -> Telegram messages in HTML parse mode with an inline keyboard.
 
-The title is a bold first line; `Post.text`'s light markdown becomes tags (*bold* -> <b>,
-_italic_ -> <i>, `code` -> <code>), everything else is HTML-escaped, and a marker without a
-partner stays literal, so the output is always well-formed. Markup never spans lines, so a post
-over 4096 characters is split between lines into several messages (a single overlong line is
-cut between words, its open tags closed and reopened). Only the last message carries the
+The title is a bold first line; `Post.text` is Markdown (`bot.markdown`: CommonMark, GFM tables,
+the core's `*bold*`), rendered as <b>, <i>, <s>, <code>, <pre> and <a>; every text is
+HTML-escaped, and each span carries its own tags, so the output is always well-formed. Markup
+never spans lines, so a post over 4096 characters (UTF-16 units, as Telegram counts) is split
+between lines and code blocks into several messages (a long line between spans or words, a long
+code block into several <pre>). `plain` is the same text without markup, the fallback the
+sender uses when Telegram still refuses the entities. Only the last message carries the
 buttons, three to a row, with `callback_data = encode_action(action, value)` (<= 64 bytes).
 The sender turns `reply_markup` into PTB's `InlineKeyboardMarkup.de_json(...)`.
 """
@@ -13,9 +15,10 @@ from __future__ import annotations
 
 import html
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
+from bot import markdown as md
 from bot.actions import encode_action
 from orchestrator.canonical import Button, Post
 
@@ -24,9 +27,8 @@ MAX_CALLBACK_DATA = 64  # bytes of UTF-8
 BUTTONS_PER_ROW = 3
 EMPTY = "…"  # Telegram refuses empty text
 
-_CODE = re.compile(r"`([^`\n]+)`")
-_BOLD = re.compile(r"(?<![\w*])\*([^\s*](?:[^*]*?[^\s*])?)\*(?![\w*])")
-_ITALIC = re.compile(r"(?<![\w_])_([^\s_](?:[^_]*?[^\s_])?)_(?![\w_])")
+QUOTE = "┃ "
+_TAG = re.compile(r"<[^>]+>")
 _ATOM = re.compile(r"</?[a-z]+>|&#?\w+;|.", re.S)
 
 
@@ -36,7 +38,13 @@ class TelegramMessage:
 
     text: str
     reply_markup: dict[str, Any] | None = None
-    parse_mode: str = field(default="HTML")
+    plain: str = ""  # the same text without markup, if Telegram refuses the entities
+    parse_mode: str | None = field(default="HTML")
+
+    def as_plain(self) -> TelegramMessage:
+        """The same message with no markup at all (parse_mode None)."""
+        return replace(self, text=self.plain or to_plain(self.text), parse_mode=None)
+
     link_preview: bool = True
 
 
@@ -46,7 +54,9 @@ def render_telegram(post: Post) -> list[TelegramMessage]:
     texts = pack(_lines(post), MAX_TEXT) or [EMPTY]
     last = len(texts) - 1
     return [
-        TelegramMessage(t, markup if i == last else None, link_preview=post.link_preview)
+        TelegramMessage(
+            t, markup if i == last else None, to_plain(t), link_preview=post.link_preview
+        )
         for i, t in enumerate(texts)
     ]
 
@@ -54,43 +64,89 @@ def render_telegram(post: Post) -> list[TelegramMessage]:
 def _lines(post: Post) -> list[str]:
     title = " ".join((post.title or "").split())
     lines = [f"<b>{escape(title)}</b>"] if title else []
-    lines += [markdown(line) for line in post.text.splitlines()]
+    lines += units(post.text, MAX_TEXT)
     for section in post.sections:
         lines += ["", f"<b>{escape(section.label)}</b>"]
-        lines += [markdown(line) for line in section.value.splitlines()]
+        lines += units(section.value, MAX_TEXT)
     if post.fields:
         lines.append("")
     for item in post.fields:
-        first, *rest = item.value.splitlines() or [""]
-        lines.append(f"<b>{escape(item.label)}:</b> {markdown(first)}".rstrip())
-        lines += [markdown(line) for line in rest]
+        first, *rest = units(item.value, MAX_TEXT // 2) or [""]
+        lines.append(f"<b>{escape(item.label)}:</b> {first}".rstrip())
+        lines += rest
     if post.context:
         lines += [""] + [f"<i>{escape(line)}</i>" for line in post.context.splitlines() if line]
     return lines
+
+
+def to_plain(text: str) -> str:
+    """What an HTML message shows, as plain text (for parse_mode None)."""
+    return html.unescape(_TAG.sub("", text)).strip() or EMPTY
 
 
 def escape(text: str) -> str:
     return html.escape(text, quote=False)
 
 
-def markdown(line: str) -> str:
-    """One line of light markdown as Telegram HTML; unmatched markers stay literal."""
-    out, pos = [], 0
-    for match in _CODE.finditer(line):
-        out.append(_emphasis(escape(line[pos : match.start()])))
-        out.append(f"<code>{escape(match[1])}</code>")
-        pos = match.end()
-    out.append(_emphasis(escape(line[pos:])))
-    return "".join(out)
+def markdown(text: str) -> str:
+    """Markdown as Telegram HTML, one message's worth or more (see `units` for the pieces)."""
+    return "\n".join(units(text, MAX_TEXT))
 
 
-def _emphasis(text: str) -> str:
-    pieces = _BOLD.split(text)  # outside, inside, outside, ...: italics never cross a <b>
-    return "".join(f"<b>{_italic(p)}</b>" if i % 2 else _italic(p) for i, p in enumerate(pieces))
+def units(text: str, limit: int) -> list[str]:
+    """Markdown as balanced HTML units (a line, or a whole `<pre>`) of at most `limit`."""
+    out: list[str] = []
+    for block in md.parse(text):
+        if isinstance(block, md.Pre):
+            out += _pre(block, limit)
+            continue
+        lead = QUOTE if block.quote else ""
+        for line in block.lines:
+            parts = md.fit_line(line, _size, limit - len(lead))
+            out += [lead + "".join(map(span, p)) for p in parts] or [lead.rstrip()]
+    return out
 
 
-def _italic(text: str) -> str:
-    return _ITALIC.sub(r"<i>\1</i>", text)
+def span(piece: md.Span) -> str:
+    """One span as balanced tags: <a> outside, then <s>, <i>, <b>; <code> alone (Telegram
+    lets no other entity contain or be contained in a code entity)."""
+    inner = escape(piece.text)
+    if "code" in piece.styles and not piece.href:
+        return f"<code>{inner}</code>"
+    for tag in ("s", "i", "b"):
+        if tag in piece.styles:
+            inner = f"<{tag}>{inner}</{tag}>"
+    if piece.href and piece.href.startswith(("http://", "https://", "tg://", "mailto:")):
+        inner = f'<a href="{html.escape(piece.href, quote=True)}">{inner}</a>'
+    return inner
+
+
+def _size(piece: md.Span) -> int:
+    return _length(span(piece))
+
+
+def _length(text: str) -> int:
+    """Characters as Telegram counts them (UTF-16 code units): the markup counted too."""
+    return len(text) + sum(1 for c in text if ord(c) > 0xFFFF)
+
+
+def _pre(block: md.Pre, limit: int) -> list[str]:
+    lang = re.sub(r"[^\w+#-]", "", block.lang)[:32]
+    head = f'<pre><code class="language-{lang}">' if lang else "<pre>"
+    tail = "</code></pre>" if lang else "</pre>"
+    room = limit - len(head) - len(tail)
+    pieces: list[str] = []
+    current = ""
+    for line in block.text.split("\n"):
+        for part in md.fit_line((md.Span(line),), lambda s: _length(escape(s.text)), room) or [()]:
+            text = escape(part[0].text) if part else ""
+            if current and _length(current) + 1 + _length(text) > room:
+                pieces.append(current)
+                current = text
+            else:
+                current = f"{current}\n{text}" if current else text
+    pieces.append(current)
+    return [head + p + tail for p in pieces if p.strip()]
 
 
 def keyboard(buttons: list[Button]) -> dict[str, Any] | None:
@@ -115,8 +171,8 @@ def pack(lines: list[str], limit: int) -> list[str]:
     texts: list[str] = []
     current = ""
     for line in lines:
-        for piece in split_html(line, limit) if len(line) > limit else [line]:
-            if current and len(current) + 1 + len(piece) > limit:
+        for piece in split_html(line, limit) if _length(line) > limit else [line]:
+            if current and _length(current) + 1 + _length(piece) > limit:
                 texts.append(current)
                 current = piece
             else:

@@ -12,13 +12,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import html
 import logging
 import os
-import re
 import threading
 import time
 from collections.abc import Coroutine
+from dataclasses import replace
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -26,7 +25,8 @@ from telegram import Bot, InlineKeyboardMarkup, LinkPreviewOptions, Message, Rep
 from telegram.error import TelegramError
 
 from bot import telegram_client as client
-from bot.telegram_render import TelegramMessage, markdown, render_telegram
+from bot.markdown import plain as plain_text
+from bot.telegram_render import TelegramMessage, render_telegram
 from orchestrator.canonical import Platform, Post, SentRef
 from orchestrator.outbound import (
     UNKNOWN,
@@ -45,7 +45,6 @@ CALL_TIMEOUT = 30.0  # seconds a job waits for one Bot API call
 ANSWER_MAX = 200  # characters of an answerCallbackQuery text
 HUB = "hub"
 TAIL_WAIT = 30.0  # seconds a long post's later parts may wait out rate limits in the job
-_TAG = re.compile(r"<[^>]+>")
 
 
 class _BotThread:
@@ -106,7 +105,7 @@ class TelegramSender:
     # -- Sender protocol ----------------------------------------------------------------
     def send(self, post: Post, dest: Destination, *, key: str) -> SentRef:
         parts = self._render(post)
-        first = self._call(self._send_part(parts[0], dest, reply=True), sending=True)
+        first = self._send_first(parts[0], dest)
         if post.pin:
             self._pin(dest.channel, first.message_id)
         last = first
@@ -121,19 +120,14 @@ class TelegramSender:
         parts = self._render(post)
         if len(parts) > 1:
             log.warning("an edit of message %s is longer than one message; cut", ref.message_id)
-        text, markup = parts[0].text, parts[-1].reply_markup
-
-        def make(bot: Bot) -> Coroutine[Any, Any, Any]:
-            return bot.edit_message_text(
-                text=text,
-                chat_id=ref.channel,
-                message_id=int(ref.message_id),
-                parse_mode=parts[0].parse_mode,
-                reply_markup=_markup(markup),
-            )
-
+        part = replace(parts[0], reply_markup=parts[-1].reply_markup)
         with contextlib.suppress(_NotModified):  # the message already says this
-            self._call(make)
+            try:
+                self._call(self._edit_part(part, ref))
+            except _BadEntities:
+                log.warning("Telegram refused the HTML of an edit of %s; sent as plain text",
+                            ref.message_id)  # fmt: skip
+                self._call(self._edit_part(part.as_plain(), ref))
         return ref
 
     def answer(self, post: Post, callback_ref: str, user: str, dest: Destination) -> None:
@@ -186,6 +180,27 @@ class TelegramSender:
         except ValueError as exc:
             raise PermanentFailure(f"cannot render for Telegram: {exc}") from exc
 
+    def _send_first(self, part: TelegramMessage, dest: Destination) -> Any:
+        """The first message; if Telegram refuses its HTML entities (nothing was sent), the
+        same text again without markup, so the user still gets the answer."""
+        try:
+            return self._call(self._send_part(part, dest, reply=True), sending=True)
+        except _BadEntities:
+            log.warning("Telegram refused a message's HTML in %s; sent as plain text", dest.channel)
+            return self._call(self._send_part(part.as_plain(), dest, reply=True), sending=True)
+
+    def _edit_part(self, part: TelegramMessage, ref: SentRef) -> Any:
+        def make(bot: Bot) -> Coroutine[Any, Any, Any]:
+            return bot.edit_message_text(
+                text=part.text,
+                chat_id=ref.channel,
+                message_id=int(ref.message_id),
+                parse_mode=part.parse_mode,
+                reply_markup=_markup(part.reply_markup),
+            )
+
+        return make
+
     def _send_part(self, part: TelegramMessage, dest: Destination, *, reply: bool) -> Any:
         reply_to = dest.reply_to if reply else None
 
@@ -215,6 +230,11 @@ class TelegramSender:
         while True:
             try:
                 return self._call(self._send_part(part, dest, reply=False), sending=True)
+            except _BadEntities:
+                if part.parse_mode is None:
+                    return None
+                part = part.as_plain()
+                continue
             except RetryLater as exc:
                 if time.monotonic() + exc.seconds > deadline:
                     log.error("post %s: gave up on its later parts: %s", key, exc)
@@ -232,6 +252,8 @@ class TelegramSender:
                 raise _NotModified() from None
             if client.is_stale_query(exc):
                 raise _StaleQuery() from None
+            if client.is_bad_entities(exc):
+                raise _BadEntities() from None
             raise client.delivery_error(exc, token=self.token, sending=sending) from None
         except TimeoutError:
             if sending:
@@ -241,6 +263,10 @@ class TelegramSender:
 
 class _NotModified(Exception):
     """editMessageText with the same content: the message already says this."""
+
+
+class _BadEntities(Exception):
+    """Telegram refused the HTML entities: nothing was sent; the plain text may go instead."""
 
 
 class _StaleQuery(Exception):
@@ -254,5 +280,5 @@ def _markup(markup: dict[str, Any] | None) -> InlineKeyboardMarkup | None:
 def answer_text(post: Post) -> str:
     """Plain text for a callback alert (Telegram shows no markup there), at most 200 chars."""
     lines = ([post.title] if post.title else []) + post.text.splitlines()
-    plain = "\n".join(html.unescape(_TAG.sub("", markdown(line))) for line in lines).strip()
+    plain = plain_text("\n".join(lines)).strip()
     return plain if len(plain) <= ANSWER_MAX else plain[: ANSWER_MAX - 1].rstrip() + "…"

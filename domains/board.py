@@ -73,7 +73,7 @@ def _row(
         headline_color=doc.headline_color,
         headline_text=doc.headline_text,
         next_action=doc.next_steps[0] if doc.next_steps else "",
-        owner=owner or doc.updated_by,
+        owner=owner or doc.updated_name or doc.updated_by,
         updated_at=doc.updated_at,
         age_days=age,
         stale=age is not None and age >= limit,

@@ -47,7 +47,8 @@ class StatusDoc(BaseModel):
     headline_color: Color | None = None
     headline_text: str = ""
     updated_at: datetime | None = None
-    updated_by: str | None = None
+    updated_by: str | None = None  # an identity (`slack:U1`) or `agent:<domain>`
+    updated_name: str | None = None  # that person's display name, when known
 
     @field_validator("next_steps", "blockers")
     @classmethod
@@ -83,7 +84,7 @@ class Change(BaseModel):
 
 
 def apply_ops(
-    doc: StatusDoc, ops: Sequence[Op], *, actor: str, at: datetime
+    doc: StatusDoc, ops: Sequence[Op], *, actor: str, at: datetime, name: str | None = None
 ) -> tuple[StatusDoc, list[Change]]:
     """Apply status ops in order to a copy of `doc`; return the new doc and what changed.
 
@@ -105,7 +106,7 @@ def apply_ops(
         if change is not None:
             changes.append(change)
     if touched:
-        new.updated_at, new.updated_by = at, actor
+        new.updated_at, new.updated_by, new.updated_name = at, actor, name
     return new, changes
 
 
@@ -227,7 +228,7 @@ def render_status_post(
         text=texts.status_fallback(charter_title, doc.headline_color, doc.headline_text),
         title=texts.status_title(charter_title),
         sections=[Field_(label=h, value=body) for h, body in _bodies(doc, update_protocol)],
-        context=texts.updated_note(doc.updated_at, doc.updated_by),
+        context=texts.updated_note(doc.updated_at, doc.updated_name or doc.updated_by),
     )
 
 

@@ -72,9 +72,10 @@ def apply_status_ops(
 ) -> list[str]:
     """Apply ops from an error-free message (or an agent's tools): the doc, then asks,
     proposals and reminders. Returns the confirmation lines."""
+    name = event.user_name if actor is None else None  # a person, not an agent
     actor = actor or event.identity
     doc = store.load_doc(ctx.session, domain, for_update=True)
-    new, changes = apply_ops(doc, ops, actor=actor, at=utcnow())
+    new, changes = apply_ops(doc, ops, actor=actor, at=utcnow(), name=name)
     if new != doc:
         store.save_doc(
             ctx.session,

@@ -10,7 +10,10 @@ from domains.tools.service import run_effect
 from jobs import reconcile as reconciler
 from jobs.agent_tasks import agent_route, agent_shadow, agent_turn, brief_summary  # noqa: F401
 from jobs.runtime import current
+from orchestrator.canonical import Platform
+from orchestrator.dashboard import dashboard
 from orchestrator.handoff import deliver_channel
+from orchestrator.services import Services
 from orchestrator.settings import redacted
 
 log = logging.getLogger(__name__)
@@ -41,11 +44,27 @@ def process_event(event_id: int) -> None:
         raise EventFailed(f"event {event_id}, attempt {attempt}{' (final)' if final else ''}")
     for channel_key in sorted(channel_keys):
         deliver_channel(svc, channel_key)
+    if channel_keys:
+        refresh_home(svc)
     for n, (name, kwargs) in enumerate(jobs):
         try:
             svc.queue.enqueue(name, job_id=f"{name}-ev{event_id}-{n}", **kwargs)
         except Exception as exc:  # the work is in the database: the reconciler queues it
             log.warning("job %s not queued (%s); left to the reconciler", name, type(exc).__name__)
+
+
+def refresh_home(svc: Services) -> None:
+    """Slack's Home tab shows the board, approvals and inbox: republish it after a change
+    (the sender skips an unchanged view). A failure is logged; the next change tries again."""
+    refresh = getattr(svc.senders.get(Platform.SLACK), "refresh_home", None)
+    if refresh is None:
+        return
+    try:
+        with svc.db.session() as session:
+            data = dashboard(session, svc.features)
+        refresh(data)
+    except Exception as exc:  # the Home tab is a view: never fail the event for it
+        log.warning("home tab not refreshed (%s)", type(exc).__name__)
 
 
 def deliver(channel_key: str, flag: str | None = None) -> None:

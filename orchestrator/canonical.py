@@ -122,7 +122,7 @@ class Field_(BaseModel):
 class Post(BaseModel):
     """What the core wants shown. Renderers in bot/ turn it into platform markup.
 
-    `text` is plain text with light markdown (*bold*, _italic_, `code`, bullet lines);
+    `text` is Markdown (CommonMark + tables; a single `*x*` is bold, as the core writes it);
     `sections` are (heading, body) blocks; `fields` a short key/value list; `buttons` one row.
     `context` is a small grey footer line.
     """

@@ -14,7 +14,8 @@ if TYPE_CHECKING:
 
 
 class ChatMethods:
-    """auth.test, chat.*, users.info, apps.connections.open, views.open."""
+    """auth.test, chat.*, users.info, apps.connections.open, views.open, views.publish,
+    assistant.threads.setSuggestedPrompts."""
 
     def _chat_methods(self: FakeSlack) -> dict[str, Any]:
         return {
@@ -27,6 +28,8 @@ class ChatMethods:
             "users.info": self._users_info,
             "apps.connections.open": self._connections_open,
             "views.open": self._views_open,
+            "views.publish": self._views_publish,
+            "assistant.threads.setSuggestedPrompts": self._suggested_prompts,
         }
 
     def _auth_test(self: FakeSlack, params: dict[str, Any]) -> dict[str, Any]:
@@ -150,6 +153,31 @@ class ChatMethods:
     def _connections_open(self: FakeSlack, params: dict[str, Any]) -> dict[str, Any]:
         ticket = self._ids.new("ticket-")
         return {"url": f"ws://127.0.0.1:{self.origin.rsplit(':', 1)[1]}/link/?ticket={ticket}"}
+
+    def _views_publish(self: FakeSlack, params: dict[str, Any]) -> dict[str, Any]:
+        """A Home tab: a `home` view of at most 100 valid blocks for a known-shaped user."""
+        view = _json_param(params.get("view"), "invalid_arguments")
+        user = str(params.get("user_id") or "")
+        if not USER_ID.match(user) or not isinstance(view, dict) or view.get("type") != "home":
+            raise SlackError("invalid_arguments")
+        blocks = view.get("blocks") or []
+        if len(blocks) > 100 or block_errors(blocks):
+            raise SlackError("invalid_blocks")
+        return {"view": {**view, "id": self._ids.new("V")}}
+
+    def _suggested_prompts(self: FakeSlack, params: dict[str, Any]) -> dict[str, Any]:
+        """At most four prompts, each with a title and a message, in a DM."""
+        prompts = _json_param(params.get("prompts"), "invalid_arguments")
+        channel = str(params.get("channel_id") or "")
+        if (
+            not channel.startswith("D")
+            or not isinstance(prompts, list)
+            or not 0 < len(prompts) <= 4
+        ):
+            raise SlackError("invalid_arguments")
+        if not all(isinstance(p, dict) and p.get("title") and p.get("message") for p in prompts):
+            raise SlackError("invalid_arguments")
+        return {}
 
     def _views_open(self: FakeSlack, params: dict[str, Any]) -> dict[str, Any]:
         view = _json_param(params.get("view"), "invalid_arguments")
