@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from orchestrator import statuses, texts
-from orchestrator.canonical import Button, ButtonStyle, EventKind, InboundEvent, Post
+from orchestrator.canonical import Button, ButtonStyle, EventKind, InboundEvent, Platform, Post
 from orchestrator.channels import HUB, ChannelDirectory
 from orchestrator.charters import CharterSet
 from orchestrator.context import Context, Job
@@ -111,7 +111,11 @@ class Orchestrator:
         """Place a live message, then let the observers (shadow runs) see where it went."""
         decision: RouteDecision | None = None
         event = ctx.event
-        home = self.directory.domain_of(event.platform, event.channel, event.thread)
+        home = (
+            None  # a Slack DM is never a domain's channel: no lookup
+            if event.is_direct and event.platform is Platform.SLACK
+            else self.directory.domain_of(event.platform, event.channel, event.thread)
+        )
         if home is not None and home != HUB:
             domain: str | None = home
         elif event.is_direct or event.mentions_bot or home == HUB:
