@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 
 GRACE = timedelta(seconds=20)  # a younger event is probably still in its queue
 MAX_EVENT_ATTEMPTS = 5  # starts by a worker, not times queued
+PAGE = 1000  # stale events read (and queued in one Redis pipeline) at a time
 
 
 @dataclass
@@ -45,9 +46,15 @@ class Reconciled:
 
 def reconcile(svc: Services, *, grace: timedelta = GRACE) -> Reconciled:
     result = Reconciled()
-    for event_id in _stale_events(svc, grace):
-        enqueue_event(svc, event_id)
-        result.events += 1
+    after = 0
+    while page := _stale_events(svc, grace, after=after):  # all of them, a page at a time
+        # one Redis pipeline a page (the job ids are enqueue_event's, so a job still queued
+        # for an event is the same job, not a second one)
+        svc.queue.enqueue_many("process_event", [(f"event-{i}", {"event_id": i}) for i in page])
+        result.events += len(page)
+        after = page[-1]
+        if len(page) < PAGE:
+            break
     for channel_key in outbox.due_channels(svc.db):
         schedule_delivery(svc, channel_key)
         result.channels += 1
@@ -65,8 +72,9 @@ def reconcile(svc: Services, *, grace: timedelta = GRACE) -> Reconciled:
     return result
 
 
-def _stale_events(svc: Services, grace: timedelta) -> list[int]:
-    """Unfinished events older than `grace`. Nothing is counted here: only a start counts."""
+def _stale_events(svc: Services, grace: timedelta, *, after: int = 0) -> list[int]:
+    """Unfinished events older than `grace`, by id after `after`, a page of them. Nothing is
+    counted here: only a start counts."""
     cutoff = utcnow() - grace
     with svc.db.session() as s:
         return list(
@@ -75,9 +83,10 @@ def _stale_events(svc: Services, grace: timedelta) -> list[int]:
                 .where(
                     InboundEventRow.status == EventStatus.RECEIVED,
                     InboundEventRow.created_at <= cutoff,
+                    InboundEventRow.id > after,
                 )
                 .order_by(InboundEventRow.id)
-                .limit(1000)
+                .limit(PAGE)
             )
         )
 

@@ -18,8 +18,9 @@ import socket
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import Row, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from orchestrator import statuses
@@ -141,34 +142,35 @@ def claim_heads(
         _release(s, release or [])
         if limit <= 0:  # only the writing
             return None
-        head = _claim(s, channel_key)
-        if not isinstance(head, Claim):
-            return head
-        if head.recovering or limit <= 1:
-            return [head]
-        return [head, *_claim_behind(s, head, limit - 1)]
+        return _claim_run(s, channel_key, limit)
 
 
-def _claim_behind(s: Session, head: Claim, limit: int) -> list[Claim]:
-    """The pending, due rows right behind a claimed head, claimed with the head's token."""
+def _claim_run(s: Session, channel_key: str, limit: int) -> list[Claim] | Busy | None:
+    """The head and the unbroken run of pending, due rows behind it: one read, one update."""
     now = utcnow()
-    behind = s.execute(
-        select(OutboxRow.id, OutboxRow.status, OutboxRow.next_attempt_at, OutboxRow.claim)
-        .where(
-            OutboxRow.channel_key == head.row.channel_key,
-            OutboxRow.status.in_(ACTIVE),
-            OutboxRow.id > head.row.id,
+    heads = s.execute(
+        select(
+            OutboxRow.id,
+            OutboxRow.status,
+            OutboxRow.lease_until,
+            OutboxRow.next_attempt_at,
+            OutboxRow.claim,
         )
+        .where(OutboxRow.channel_key == channel_key, OutboxRow.status.in_(ACTIVE))
         .order_by(OutboxRow.id)
         .limit(limit)
     ).all()
+    if not heads:
+        return None
     ids: list[int] = []
-    for r in behind:  # only an unbroken run: nothing may overtake a row that must wait
+    for r in heads:  # only an unbroken run: nothing may overtake a row that must wait
         if r.status != OutboxStatus.PENDING or r.next_attempt_at > now or r.claim is not None:
             break
         ids.append(r.id)
-    if not ids:
-        return []
+    if not ids:  # the head is in flight, in doubt or not due: claimed on its own, or busy
+        head = _claim_row(s, heads[0], now)
+        return [head] if isinstance(head, Claim) else head
+    token = new_claim()
     rows = s.scalars(
         statuses.guarded(
             OutboxRow.status,
@@ -176,7 +178,7 @@ def _claim_behind(s: Session, head: Claim, limit: int) -> list[Claim]:
             OutboxRow.id.in_(ids),
             OutboxRow.claim.is_(None),
             old=OutboxStatus.PENDING,
-            claim=head.token,
+            claim=token,
             lease_until=now + LEASE,
             attempts=OutboxRow.attempts + 1,
         )
@@ -188,9 +190,9 @@ def _claim_behind(s: Session, head: Claim, limit: int) -> list[Claim]:
     for row_id in ids:
         if row_id not in by_id:
             break
-        run.append(Claim(row=by_id.pop(row_id), token=head.token, recovering=False))
-    _release(s, [Claim(row=row, token=head.token, recovering=False) for row in by_id.values()])
-    return run
+        run.append(Claim(row=by_id.pop(row_id), token=token, recovering=False))
+    _release(s, [Claim(row=row, token=token, recovering=False) for row in by_id.values()])
+    return run or Busy(retry_at=None)  # another worker claimed the head first
 
 
 def _record_all(s: Session, outcomes: list[Outcome]) -> None:
@@ -270,6 +272,11 @@ def _claim(s: Session, channel_key: str) -> Claim | Busy | None:
     ).first()
     if head is None:
         return None
+    return _claim_row(s, head, now)
+
+
+def _claim_row(s: Session, head: Row[Any], now: datetime) -> Claim | Busy:
+    """Claim the channel's head row (read as `head`), unless it must wait or is held."""
     leased = head.lease_until is not None and head.lease_until > now
     if head.status == OutboxStatus.SENDING and leased and not holder_died(head.claim):
         return Busy(retry_at=None if head.claim else head.lease_until)  # unclaimed: in doubt
