@@ -145,12 +145,37 @@ def run(args: argparse.Namespace, machine: dict) -> list[dict]:
 
             results.append(measure("worker (process_event)", work, n, counters))
             st.redis.conn.delete("rq:queue:parallelos")
+        if args.trace:
+            trace_one(svc, intake, events(900_000, 1)[0], tasks.process_event)
         install(None)
         svc.db.dispose()
     if profiler is not None:
         profiler.dump_stats(str(args.profile))
         print(top_frames(args.profile))
     return results
+
+
+def trace_one(svc, intake, event, process) -> None:  # type: ignore[no-untyped-def]
+    """Print each SQL statement and commit of one message's worker stage."""
+    from sqlalchemy import event as sa_event
+
+    lines: list[str] = []
+
+    def statement(conn, cursor, sql, *args):  # type: ignore[no-untyped-def]
+        lines.append("  " + " ".join(str(sql).split())[:150])
+
+    def commit(conn):  # type: ignore[no-untyped-def]
+        lines.append("  COMMIT")
+
+    event_id = intake.accept(event)
+    sa_event.listen(svc.db.engine, "before_cursor_execute", statement)
+    sa_event.listen(svc.db.engine, "commit", commit)
+    try:
+        process(event_id)
+    finally:
+        sa_event.remove(svc.db.engine, "before_cursor_execute", statement)
+        sa_event.remove(svc.db.engine, "commit", commit)
+    print("one message, worker stage:", *lines, sep="\n")
 
 
 def top_frames(path: Path, limit: int = 25) -> str:
@@ -185,6 +210,7 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     p.add_argument("--messages", type=int, default=300)
     p.add_argument("--runs", type=int, default=3)
+    p.add_argument("--trace", action="store_true", help="print one message's SQL statements")
     p.add_argument("--profile", type=Path, help="cProfile the worker stage; stats to this file")
     h.add_run_options(p, section="cost", quiet_wait=False)
     args = p.parse_args(argv)

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from domains.approvals.delivery import sweep
 from jobs.agent_tasks import requeue_stale_turns
 from orchestrator import metrics, outbox, statuses
-from orchestrator.db import rowcount, utcnow
+from orchestrator.db import utcnow
 from orchestrator.eventlog import record
 from orchestrator.handoff import enqueue_event, schedule_delivery
 from orchestrator.models import InboundEventRow
@@ -98,6 +98,14 @@ def start_attempt(svc: Services, event_id: int) -> int | None:
     killed the worker) is failed here instead of being run again: a poison event never loops.
     """
     with svc.db.session() as s:
+        started = s.execute(  # the usual case, one statement: a received event, attempts left
+            _unfinished(event_id)
+            .where(InboundEventRow.attempts < MAX_EVENT_ATTEMPTS)
+            .values(attempts=InboundEventRow.attempts + 1)
+            .returning(InboundEventRow.attempts)
+        ).scalar_one_or_none()
+        if started is not None:
+            return int(started)
         row = s.execute(
             select(InboundEventRow.status, InboundEventRow.attempts, InboundEventRow.error).where(
                 InboundEventRow.id == event_id
@@ -108,11 +116,7 @@ def start_attempt(svc: Services, event_id: int) -> int | None:
         if row.attempts >= MAX_EVENT_ATTEMPTS:
             last = f"; last error: {row.error}" if row.error else ""
             _fail(s, event_id, f"started {row.attempts} times, never finished{last}")
-            return None
-        started = rowcount(
-            s.execute(_unfinished(event_id).values(attempts=InboundEventRow.attempts + 1))
-        )
-    return row.attempts + 1 if started == 1 else None
+    return None
 
 
 def attempt_failed(svc: Services, event_id: int, attempt: int, reason: str) -> bool:

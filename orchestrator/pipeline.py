@@ -66,14 +66,20 @@ class Orchestrator:
         return self.live.router
 
     def process(
-        self, event_id: int, *, after_commit: Callable[[list[Job]], None] | None = None
+        self,
+        event_id: int,
+        *,
+        after_commit: Callable[[list[Job]], None] | None = None,
+        refreshed: bool = False,
     ) -> set[str]:
         """Handle a stored event once; return the outbox channels that now have posts.
 
         Jobs the handlers asked for (`ctx.jobs`) go to `after_commit` once the transaction has
         committed, never before; if that hand-off is lost, the reconciler finds the work.
+        `refreshed`: the caller has just brought the charters up to date (a job's `current()`).
         """
-        self.live.refresh()  # an activation or rollback in any process applies from here on
+        if not refreshed:  # an activation or rollback in any process applies from here on
+            self.live.refresh()
         try:
             with self.db.session() as s:
                 row = s.get(InboundEventRow, event_id)
