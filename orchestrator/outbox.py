@@ -18,7 +18,6 @@ import socket
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlalchemy import Row, bindparam, select, update
 from sqlalchemy.orm import Session
@@ -275,7 +274,9 @@ def _claim(s: Session, channel_key: str) -> Claim | Busy | None:
     return _claim_row(s, head, now)
 
 
-def _claim_row(s: Session, head: Row[Any], now: datetime) -> Claim | Busy:
+def _claim_row(
+    s: Session, head: Row[int, str, datetime | None, datetime, str | None], now: datetime
+) -> Claim | Busy:
     """Claim the channel's head row (read as `head`), unless it must wait or is held."""
     leased = head.lease_until is not None and head.lease_until > now
     if head.status == OutboxStatus.SENDING and leased and not holder_died(head.claim):
