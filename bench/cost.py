@@ -18,10 +18,14 @@ own threads, so its CPU is not counted.
 from __future__ import annotations
 
 import argparse
+import cProfile
+import io
 import json
+import pstats
 import statistics
 import sys
 import time
+from pathlib import Path
 
 import harness as h
 
@@ -109,6 +113,7 @@ def run(args: argparse.Namespace, machine: dict) -> list[dict]:
         for event_id in warm:
             tasks.process_event(event_id)
         n = args.messages
+        profiler = cProfile.Profile(time.thread_time) if args.profile else None  # CPU, not wall
         for run_no in range(args.runs):
             base = 10_000 * (run_no + 1)
             one = events(base, n)
@@ -125,14 +130,61 @@ def run(args: argparse.Namespace, machine: dict) -> list[dict]:
                              for k in range(0, n, BATCH)],
                     n, counters,
                 ))  # fmt: skip
-            results.append(measure(
-                "worker (process_event)", lambda ids=ids: [tasks.process_event(i) for i in ids], n,
-                counters,
-            ))  # fmt: skip
+
+            def work(ids: list[int] = ids) -> None:
+                if profiler is None:
+                    for i in ids:
+                        tasks.process_event(i)
+                    return
+                profiler.enable()
+                try:
+                    for i in ids:
+                        tasks.process_event(i)
+                finally:
+                    profiler.disable()
+
+            results.append(measure("worker (process_event)", work, n, counters))
             st.redis.conn.delete("rq:queue:parallelos")
+        if args.trace:
+            trace_one(svc, intake, events(900_000, 1)[0], tasks.process_event)
         install(None)
         svc.db.dispose()
+    if profiler is not None:
+        profiler.dump_stats(str(args.profile))
+        print(top_frames(args.profile))
     return results
+
+
+def trace_one(svc, intake, event, process) -> None:  # type: ignore[no-untyped-def]
+    """Print each SQL statement and commit of one message's worker stage."""
+    from sqlalchemy import event as sa_event
+
+    lines: list[str] = []
+
+    def statement(conn, cursor, sql, *args):  # type: ignore[no-untyped-def]
+        lines.append("  " + " ".join(str(sql).split())[:150])
+
+    def commit(conn):  # type: ignore[no-untyped-def]
+        lines.append("  COMMIT")
+
+    event_id = intake.accept(event)
+    sa_event.listen(svc.db.engine, "before_cursor_execute", statement)
+    sa_event.listen(svc.db.engine, "commit", commit)
+    try:
+        process(event_id)
+    finally:
+        sa_event.remove(svc.db.engine, "before_cursor_execute", statement)
+        sa_event.remove(svc.db.engine, "commit", commit)
+    print("one message, worker stage:", *lines, sep="\n")
+
+
+def top_frames(path: Path, limit: int = 25) -> str:
+    """The worker stage's profile: the functions with the most cumulative and own time."""
+    out = io.StringIO()
+    stats = pstats.Stats(str(path), stream=out)
+    stats.sort_stats("cumulative").print_stats(limit)
+    stats.sort_stats("tottime").print_stats(limit)
+    return out.getvalue()
 
 
 def summarise(results: list[dict], machine: dict, args: argparse.Namespace) -> str:
@@ -158,6 +210,8 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     p.add_argument("--messages", type=int, default=300)
     p.add_argument("--runs", type=int, default=3)
+    p.add_argument("--trace", action="store_true", help="print one message's SQL statements")
+    p.add_argument("--profile", type=Path, help="cProfile the worker stage; stats to this file")
     h.add_run_options(p, section="cost", quiet_wait=False)
     args = p.parse_args(argv)
     args.messages = max(BATCH, min(args.messages, 3000))

@@ -138,10 +138,10 @@ def add_run_options(p: argparse.ArgumentParser, *, section: str, quiet_wait: boo
     )
     p.add_argument(
         "--postgres",
-        choices=["private", "shared"],
+        choices=["private", "shared", "sqlite"],
         default="private",
-        help="a private throwaway cluster, or a scratch database on the shared server "
-        "(BENCH_DATABASE_URL)",
+        help="a private throwaway cluster, a scratch database on the shared server "
+        "(BENCH_DATABASE_URL), or a fresh SQLite file (WAL) instead of PostgreSQL",
     )
     p.add_argument(
         "--redis-url", help="use this Redis database (flushed) instead of a private redis-server"
@@ -421,6 +421,25 @@ def _machine_busy() -> float:
 
 
 # -- services ----------------------------------------------------------------------------
+class SqliteFile:
+    """A fresh SQLite database file in the run's log directory, migrated (no server)."""
+
+    def __init__(self, logdir: Path) -> None:
+        self.url = f"sqlite:///{logdir / 'bench.sqlite3'}"
+
+    def __enter__(self) -> SqliteFile:
+        from orchestrator.migrate import upgrade
+
+        upgrade(self.url)
+        return self
+
+    def server_pids(self) -> list[int]:
+        return []
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
 class ScratchPostgres:
     """A database created beside the admin URL's, migrated, and dropped at the end."""
 
@@ -848,7 +867,10 @@ class Stack:
         if not self.keep_logs:
             self._exit.callback(shutil.rmtree, self.logdir, ignore_errors=True)
         self.procs: list[Proc] = []
-        if self.postgres == "private" and PrivatePostgres.available():
+        self.pg: PrivatePostgres | ScratchPostgres | SqliteFile
+        if self.postgres == "sqlite":
+            self.pg = self._exit.enter_context(SqliteFile(self.logdir))
+        elif self.postgres == "private" and PrivatePostgres.available():
             self.pg = self._exit.enter_context(PrivatePostgres(self.logdir))
         else:
             self.postgres = "shared"
@@ -930,14 +952,13 @@ class Stack:
             time.sleep(0.05)
 
     def describe(self) -> str:
-        pg = (
-            "private PostgreSQL cluster"
-            if self.postgres == "private"
-            else "scratch database on the shared PostgreSQL"
-        )
+        pg = {
+            "private": "private PostgreSQL cluster (fsync on)",
+            "sqlite": "SQLite file (WAL)",
+        }.get(self.postgres, "scratch database on the shared PostgreSQL (fsync on)")
         redis = "private Redis" if self.redis.proc is not None else "Redis database given"
         talk = "" if self.conversations <= 1 else f", {self.conversations} conversations"
-        return f"{pg} (fsync on), {redis}, {self.workers} worker(s){talk}"
+        return f"{pg}, {redis}, {self.workers} worker(s){talk}"
 
     def url(self, path: str = "/slack/events") -> str:
         return f"http://127.0.0.1:{self.port}{path}"

@@ -22,7 +22,7 @@ from domains.approvals.delivery import sweep
 from domains.tools.service import sweep_effects
 from jobs.agent_tasks import requeue_stale_turns
 from orchestrator import metrics, outbox, statuses
-from orchestrator.db import rowcount, utcnow
+from orchestrator.db import utcnow
 from orchestrator.eventlog import record
 from orchestrator.handoff import enqueue_event, schedule_delivery
 from orchestrator.models import InboundEventRow
@@ -33,6 +33,7 @@ log = logging.getLogger(__name__)
 
 GRACE = timedelta(seconds=20)  # a younger event is probably still in its queue
 MAX_EVENT_ATTEMPTS = 5  # starts by a worker, not times queued
+PAGE = 1000  # stale events read (and queued in one Redis pipeline) at a time
 
 
 @dataclass
@@ -47,9 +48,15 @@ class Reconciled:
 
 def reconcile(svc: Services, *, grace: timedelta = GRACE) -> Reconciled:
     result = Reconciled()
-    for event_id in _stale_events(svc, grace):
-        enqueue_event(svc, event_id)
-        result.events += 1
+    after = 0
+    while page := _stale_events(svc, grace, after=after):  # all of them, a page at a time
+        # one Redis pipeline a page (the job ids are enqueue_event's, so a job still queued
+        # for an event is the same job, not a second one)
+        svc.queue.enqueue_many("process_event", [(f"event-{i}", {"event_id": i}) for i in page])
+        result.events += len(page)
+        after = page[-1]
+        if len(page) < PAGE:
+            break
     for channel_key in outbox.due_channels(svc.db):
         schedule_delivery(svc, channel_key)
         result.channels += 1
@@ -68,8 +75,9 @@ def reconcile(svc: Services, *, grace: timedelta = GRACE) -> Reconciled:
     return result
 
 
-def _stale_events(svc: Services, grace: timedelta) -> list[int]:
-    """Unfinished events older than `grace`. Nothing is counted here: only a start counts."""
+def _stale_events(svc: Services, grace: timedelta, *, after: int = 0) -> list[int]:
+    """Unfinished events older than `grace`, by id after `after`, a page of them. Nothing is
+    counted here: only a start counts."""
     cutoff = utcnow() - grace
     with svc.db.session() as s:
         return list(
@@ -78,9 +86,10 @@ def _stale_events(svc: Services, grace: timedelta) -> list[int]:
                 .where(
                     InboundEventRow.status == EventStatus.RECEIVED,
                     InboundEventRow.created_at <= cutoff,
+                    InboundEventRow.id > after,
                 )
                 .order_by(InboundEventRow.id)
-                .limit(1000)
+                .limit(PAGE)
             )
         )
 
@@ -92,6 +101,14 @@ def start_attempt(svc: Services, event_id: int) -> int | None:
     killed the worker) is failed here instead of being run again: a poison event never loops.
     """
     with svc.db.session() as s:
+        started = s.execute(  # the usual case, one statement: a received event, attempts left
+            _unfinished(event_id)
+            .where(InboundEventRow.attempts < MAX_EVENT_ATTEMPTS)
+            .values(attempts=InboundEventRow.attempts + 1)
+            .returning(InboundEventRow.attempts)
+        ).scalar_one_or_none()
+        if started is not None:
+            return int(started)
         row = s.execute(
             select(InboundEventRow.status, InboundEventRow.attempts, InboundEventRow.error).where(
                 InboundEventRow.id == event_id
@@ -102,11 +119,7 @@ def start_attempt(svc: Services, event_id: int) -> int | None:
         if row.attempts >= MAX_EVENT_ATTEMPTS:
             last = f"; last error: {row.error}" if row.error else ""
             _fail(s, event_id, f"started {row.attempts} times, never finished{last}")
-            return None
-        started = rowcount(
-            s.execute(_unfinished(event_id).values(attempts=InboundEventRow.attempts + 1))
-        )
-    return row.attempts + 1 if started == 1 else None
+    return None
 
 
 def attempt_failed(svc: Services, event_id: int, attempt: int, reason: str) -> bool:

@@ -35,7 +35,11 @@ def process_event(event_id: int) -> None:
         return
     jobs: list[tuple[str, dict[str, Any]]] = []
     try:
-        channel_keys = svc.orchestrator.process(event_id, after_commit=jobs.extend)
+        channel_keys = svc.orchestrator.process(
+            event_id,
+            after_commit=jobs.extend,
+            refreshed=True,  # current() just did
+        )
         reason = None
     except Exception as exc:
         reason = f"{type(exc).__name__}: {str(exc)[:300]}"

@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 8
 BATCH = 50  # posts one job delivers before handing the channel to a fresh job
+HEADS = 10  # posts claimed at once at a channel's head (one transaction a batch)
 
 
 class Waiting(RetryLater):
@@ -52,36 +53,56 @@ class Deliverer:
     def drain(self, channel_key: str) -> float | None:
         """Deliver what is due on one channel; return seconds until it needs another run.
 
-        A delivered post's outcome is committed with the claim of the next one (one
-        transaction a post); the outcome of the last is committed with the claim that finds
-        the channel empty or busy.
+        Posts are claimed a batch at a time (`HEADS` at the channel's head, one transaction);
+        the outcomes of a batch are committed with the claim of the next one (the delivered
+        posts marked in one statement), and the last batch's with the claim that finds the
+        channel empty or busy. A post not sent (retry, failure) gives back the rest of its
+        batch unsent, so nothing behind it overtakes it.
         """
-        done: outbox.Outcome | None = None
-        for _ in range(BATCH):
-            claim = outbox.claim_head(self.db, channel_key, record=done)
-            if claim is None:
+        done: list[outbox.Outcome] = []
+        unsent: list[outbox.Claim] = []
+        refs: dict[int, SentRef | None] = {}  # posts sent in this drain, not yet committed
+        claimed = 0
+        while claimed < BATCH:
+            claims = outbox.claim_heads(
+                self.db, channel_key, limit=min(HEADS, BATCH - claimed), record=done,
+                release=unsent,
+            )  # fmt: skip
+            done, unsent = [], []
+            if claims is None:
                 return None
-            if isinstance(claim, outbox.Busy):
-                if claim.retry_at is None:
+            if isinstance(claims, outbox.Busy):
+                if claims.retry_at is None:
                     return None  # another worker holds the channel and will drain it
-                return max(0.0, (claim.retry_at - utcnow()).total_seconds())
-            done = self._deliver(claim)
-        if done is not None:
-            outbox.record(self.db, done)
+                return max(0.0, (claims.retry_at - utcnow()).total_seconds())
+            claimed += len(claims)
+            for n, claim in enumerate(claims):
+                outcome = self._deliver(claim, refs)
+                if outcome is None:  # recorded already (retry, failure): the rest waits
+                    unsent = claims[n + 1 :]
+                    break
+                done.append(outcome)
+                refs[claim.row.id] = _ref_of(outcome)
+        if done or unsent:
+            outbox.claim_heads(self.db, channel_key, limit=0, record=done, release=unsent)
         return 0.0
 
-    def _deliver(self, claim: outbox.Claim) -> outbox.Outcome | None:
+    def _deliver(
+        self, claim: outbox.Claim, refs: dict[int, SentRef | None] | None = None
+    ) -> outbox.Outcome | None:
         """One post, logged under the correlation id of the event that caused it."""
         source = claim.row.source_event_id
         with logs.correlation(logs.event_correlation(source) if source is not None else None):
-            outcome = self._deliver_one(claim)
+            outcome = self._deliver_one(claim, refs or {})
         return outcome
 
-    def _deliver_one(self, claim: outbox.Claim) -> outbox.Outcome | None:
+    def _deliver_one(
+        self, claim: outbox.Claim, refs: dict[int, SentRef | None]
+    ) -> outbox.Outcome | None:
         """Send one post; a success is returned to record, anything else is recorded here."""
         row = claim.row
         try:
-            ref = self._send(claim)
+            ref = self._send(claim, refs)
         except Waiting as exc:
             outbox.mark_retry(self.db, claim, delay=exc.seconds, error=str(exc), count=False)
         except (InDoubt, Unsettled) as exc:
@@ -103,7 +124,7 @@ class Deliverer:
             return outbox.sent(claim, ref)
         return None
 
-    def _send(self, claim: outbox.Claim) -> SentRef | None:
+    def _send(self, claim: outbox.Claim, refs: dict[int, SentRef | None]) -> SentRef | None:
         row = claim.row
         sender = self.senders.get(Platform(row.platform))
         if sender is None:
@@ -111,10 +132,10 @@ class Deliverer:
         post = Post.model_validate(row.post)
         target = Target.model_validate(row.target)
         if row.kind == "update":
-            earlier = self._earlier(row.update_of)
+            earlier = self._earlier(row.update_of, refs=refs)
             assert earlier is not None  # _earlier raises rather than return None here
             return sender.edit(post, earlier)
-        dest = self._destination(target)
+        dest = self._destination(target, refs)
         if row.kind == "answer":
             if claim.recovering:  # an answer cannot be looked up: never show it twice
                 self._log(row.id, "outbox.unconfirmed", row.platform)
@@ -134,11 +155,13 @@ class Deliverer:
                 return found
         return sender.send(post, dest, key=row.key)
 
-    def _destination(self, target: Target) -> Destination:
+    def _destination(
+        self, target: Target, refs: dict[int, SentRef | None] | None = None
+    ) -> Destination:
         dest = self.directory.resolve(target)
         if target.reply_to_post is None:
             return dest
-        parent = self._earlier(target.reply_to_post, allow_missing=True)
+        parent = self._earlier(target.reply_to_post, allow_missing=True, refs=refs)
         if parent is None:
             return dest
         thread = parent.thread or parent.message_id
@@ -146,10 +169,22 @@ class Deliverer:
             return Destination(dest.channel, thread=parent.thread, reply_to=parent.message_id)
         return Destination(dest.channel, thread=thread, reply_to=dest.reply_to)
 
-    def _earlier(self, outbox_id: int | None, *, allow_missing: bool = False) -> SentRef | None:
-        """The platform reference of an earlier post; wait while it is still on its way."""
+    def _earlier(
+        self,
+        outbox_id: int | None,
+        *,
+        allow_missing: bool = False,
+        refs: dict[int, SentRef | None] | None = None,
+    ) -> SentRef | None:
+        """The platform reference of an earlier post; wait while it is still on its way.
+
+        `refs`: posts this drain sent whose outcome is not committed yet (the same batch).
+        """
         assert outbox_id is not None
-        status, ref = outbox.sent_ref(self.db, outbox_id)
+        if refs and outbox_id in refs:
+            status, ref = OutboxStatus.SENT.value, refs[outbox_id]
+        else:
+            status, ref = outbox.sent_ref(self.db, outbox_id)
         if status in (OutboxStatus.PENDING, OutboxStatus.SENDING):
             raise Waiting(1.0, f"waiting for post {outbox_id}")
         if ref is None and not allow_missing:
@@ -190,6 +225,19 @@ class Deliverer:
                 subject=f"outbox:{outbox_id}",
                 data={"platform": platform, **data},
             )
+
+
+def _ref_of(outcome: outbox.Outcome) -> SentRef | None:
+    """The platform reference a `sent` outcome records (None: sent, but not known where)."""
+    message_id = outcome.values.get("sent_message_id")
+    if not isinstance(message_id, str) or not message_id:
+        return None
+    channel, thread = outcome.values.get("sent_channel"), outcome.values.get("sent_thread")
+    return SentRef(
+        channel=channel if isinstance(channel, str) else "",
+        message_id=message_id,
+        thread=thread if isinstance(thread, str) else None,
+    )
 
 
 def _count(row: OutboxRow, status: str) -> None:

@@ -19,7 +19,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import Row, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from orchestrator import statuses
@@ -117,6 +117,144 @@ def claim_head(
         return _claim(s, channel_key)
 
 
+def claim_heads(
+    db: Database,
+    channel_key: str,
+    *,
+    limit: int,
+    record: list[Outcome] | None = None,
+    release: list[Claim] | None = None,
+) -> list[Claim] | Busy | None:
+    """Claim up to `limit` posts at the channel's head, in order, under one claim token.
+
+    The head is claimed as `claim_head` does; while it is a plain first attempt, the rows
+    right behind it that are pending and due are claimed with it in one statement, so a
+    channel's stream costs one transaction a batch, not one a post. Recovery (a head whose
+    sender died) is never batched: each such post is checked on its own.
+
+    In the same transaction: `record` (outcomes of the previous batch; the posts that were
+    sent are marked in one statement) and `release` (claimed posts that were never sent,
+    given back without using an attempt).
+    """
+    with db.session() as s:
+        _record_all(s, record or [])
+        _release(s, release or [])
+        if limit <= 0:  # only the writing
+            return None
+        return _claim_run(s, channel_key, limit)
+
+
+def _claim_run(s: Session, channel_key: str, limit: int) -> list[Claim] | Busy | None:
+    """The head and the unbroken run of pending, due rows behind it: one read, one update."""
+    now = utcnow()
+    heads = s.execute(
+        select(
+            OutboxRow.id,
+            OutboxRow.status,
+            OutboxRow.lease_until,
+            OutboxRow.next_attempt_at,
+            OutboxRow.claim,
+        )
+        .where(OutboxRow.channel_key == channel_key, OutboxRow.status.in_(ACTIVE))
+        .order_by(OutboxRow.id)
+        .limit(limit)
+    ).all()
+    if not heads:
+        return None
+    ids: list[int] = []
+    for r in heads:  # only an unbroken run: nothing may overtake a row that must wait
+        if r.status != OutboxStatus.PENDING or r.next_attempt_at > now or r.claim is not None:
+            break
+        ids.append(r.id)
+    if not ids:  # the head is in flight, in doubt or not due: claimed on its own, or busy
+        head = _claim_row(s, heads[0], now)
+        return [head] if isinstance(head, Claim) else head
+    token = new_claim()
+    rows = s.scalars(
+        statuses.guarded(
+            OutboxRow.status,
+            OutboxStatus.SENDING,
+            OutboxRow.id.in_(ids),
+            OutboxRow.claim.is_(None),
+            old=OutboxStatus.PENDING,
+            claim=token,
+            lease_until=now + LEASE,
+            attempts=OutboxRow.attempts + 1,
+        )
+        .returning(OutboxRow)
+        .execution_options(synchronize_session=False)
+    ).all()
+    by_id = {row.id: row for row in rows}
+    run: list[Claim] = []
+    for row_id in ids:
+        if row_id not in by_id:
+            break
+        run.append(Claim(row=by_id.pop(row_id), token=token, recovering=False))
+    _release(s, [Claim(row=row, token=token, recovering=False) for row in by_id.values()])
+    return run or Busy(retry_at=None)  # another worker claimed the head first
+
+
+def _record_all(s: Session, outcomes: list[Outcome]) -> None:
+    """Write outcomes: every `sent` one in a single statement, the rest one by one."""
+    sent_ones = [o for o in outcomes if o.status is OutboxStatus.SENT]
+    for other in outcomes:
+        if other.status is not OutboxStatus.SENT:
+            _apply(s, other)
+    if not sent_ones:
+        return
+    # One executemany (psycopg pipelines it); `guarded`'s IN list cannot be used with that,
+    # so the move it checks (sending -> sent) is spelled out.
+    statement = (
+        update(OutboxRow)
+        .where(
+            OutboxRow.id == bindparam("b_id"),
+            OutboxRow.claim == bindparam("b_claim"),
+            OutboxRow.status == OutboxStatus.SENDING.value,
+        )
+        .values(
+            status=OutboxStatus.SENT.value,
+            sent_channel=bindparam("b_channel"),
+            sent_message_id=bindparam("b_message"),
+            sent_thread=bindparam("b_thread"),
+            sent_at=bindparam("b_at"),
+            lease_until=None,
+        )
+    )
+    s.connection().execute(
+        statement,
+        [
+            {
+                "b_id": o.held.row.id,
+                "b_claim": o.held.token,
+                "b_channel": o.values["sent_channel"],
+                "b_message": o.values["sent_message_id"],
+                "b_thread": o.values["sent_thread"],
+                "b_at": o.values["sent_at"],
+            }
+            for o in sent_ones
+        ],
+    )
+
+
+def _release(s: Session, claims: list[Claim]) -> None:
+    """Give back claimed posts that were never handed to the platform (no attempt used)."""
+    if not claims:
+        return
+    token = claims[0].token
+    s.execute(
+        statuses.guarded(
+            OutboxRow.status,
+            OutboxStatus.PENDING,
+            OutboxRow.id.in_([c.row.id for c in claims]),
+            OutboxRow.claim == token,
+            old=OutboxStatus.SENDING,
+            claim=None,
+            lease_until=None,
+            attempts=OutboxRow.attempts - 1,
+        ).execution_options(synchronize_session=False)
+    )
+
+
 def _claim(s: Session, channel_key: str) -> Claim | Busy | None:
     now = utcnow()
     head = s.execute(
@@ -133,6 +271,13 @@ def _claim(s: Session, channel_key: str) -> Claim | Busy | None:
     ).first()
     if head is None:
         return None
+    return _claim_row(s, head, now)
+
+
+def _claim_row(
+    s: Session, head: Row[int, str, datetime | None, datetime, str | None], now: datetime
+) -> Claim | Busy:
+    """Claim the channel's head row (read as `head`), unless it must wait or is held."""
     leased = head.lease_until is not None and head.lease_until > now
     if head.status == OutboxStatus.SENDING and leased and not holder_died(head.claim):
         return Busy(retry_at=None if head.claim else head.lease_until)  # unclaimed: in doubt

@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from orchestrator import statuses, texts
-from orchestrator.canonical import Button, ButtonStyle, EventKind, InboundEvent, Post
+from orchestrator.canonical import Button, ButtonStyle, EventKind, InboundEvent, Platform, Post
 from orchestrator.channels import HUB, ChannelDirectory
 from orchestrator.charters import CharterSet
 from orchestrator.context import Context, Job
@@ -75,14 +75,20 @@ class Orchestrator:
         return self.live.router
 
     def process(
-        self, event_id: int, *, after_commit: Callable[[list[Job]], None] | None = None
+        self,
+        event_id: int,
+        *,
+        after_commit: Callable[[list[Job]], None] | None = None,
+        refreshed: bool = False,
     ) -> set[str]:
         """Handle a stored event once; return the outbox channels that now have posts.
 
         Jobs the handlers asked for (`ctx.jobs`) go to `after_commit` once the transaction has
         committed, never before; if that hand-off is lost, the reconciler finds the work.
+        `refreshed`: the caller has just brought the charters up to date (a job's `current()`).
         """
-        self.live.refresh()  # an activation or rollback in any process applies from here on
+        if not refreshed:  # an activation or rollback in any process applies from here on
+            self.live.refresh()
         try:
             with self.db.session() as s:
                 row = s.get(InboundEventRow, event_id)
@@ -120,7 +126,11 @@ class Orchestrator:
         """Place a live message, then let the observers (shadow runs) see where it went."""
         decision: RouteDecision | None = None
         event = ctx.event
-        home = self.directory.domain_of(event.platform, event.channel, event.thread)
+        home = (
+            None  # a Slack DM is never a domain's channel: no lookup
+            if event.is_direct and event.platform is Platform.SLACK
+            else self.directory.domain_of(event.platform, event.channel, event.thread)
+        )
         refusal = _refusal(event)
         if refusal is not None:
             if home is not None or event.is_direct or event.mentions_bot:  # said to us

@@ -219,3 +219,69 @@ def test_a_live_or_remote_workers_claim_still_holds_the_channel(db):
         s.execute(update(OutboxRow).values(claim=remote))
     assert isinstance(outbox.claim_head(db, TARGET.channel_key()), outbox.Busy)
     assert outbox.due_channels(db) == []
+
+
+def attempts(db) -> list[int]:
+    with db.session() as s:
+        return [r.attempts for r in s.query(OutboxRow).order_by(OutboxRow.id)]
+
+
+def test_a_batch_stops_at_a_post_that_must_wait_and_gives_back_the_rest_unsent(db):
+    """Claimed together, p1 is rate-limited: p2..p4 go back pending, no attempt used, and
+    nothing overtakes p1; later all go once, in order."""
+    svc, sender = setup(db, RecordingSender())
+    queue_posts(db, 5)
+    real_send = sender.send
+
+    def second_is_limited(post, dest, *, key):
+        if key == "k1" and not any(s.key == "k1" for s in sender.sent):
+            sender.send = real_send  # type: ignore[method-assign]
+            raise rate_limited(30)
+        return real_send(post, dest, key=key)
+
+    sender.send = second_is_limited  # type: ignore[method-assign]
+    wait = svc.deliverer.drain(TARGET.channel_key())
+    assert wait is not None and 25 < wait <= 31
+    assert [s.post.text for s in sender.sent] == ["p0"]
+    assert statuses(db) == ["sent", "pending", "pending", "pending", "pending"]
+    assert attempts(db) == [1, 1, 0, 0, 0]
+    with db.session() as s:  # time passes
+        s.execute(update(OutboxRow).values(next_attempt_at=utcnow() - timedelta(seconds=1)))
+    assert svc.deliverer.drain(TARGET.channel_key()) is None
+    assert [s.post.text for s in sender.sent] == ["p0", "p1", "p2", "p3", "p4"]
+    assert statuses(db) == ["sent"] * 5
+
+
+def test_a_reply_to_a_post_of_the_same_batch_is_threaded_under_it(db):
+    """The mirror and the answer under it are claimed together: the answer threads on the
+    mirror's message, known before the batch's outcomes are committed."""
+    svc, sender = setup(db)
+    with db.session() as s:
+        parent = outbox.add_post(s, key="mirror", target=TARGET, post=Post(text="mirror"))
+        outbox.add_post(
+            s,
+            key="answer",
+            target=TARGET.model_copy(update={"reply_to_post": parent.id}),
+            post=Post(text="answer"),
+        )
+    assert svc.deliverer.drain(TARGET.channel_key()) is None
+    mirror, answer = sender.sent
+    assert answer.dest.thread == mirror.ref.message_id
+    assert statuses(db) == ["sent", "sent"]
+
+
+def test_a_worker_that_died_mid_batch_leaves_each_claimed_post_to_recovery(db):
+    """Three posts claimed together, the first sent, then the worker died: recovery finds the
+    first (not sent again) and sends the other two once."""
+    svc, sender = setup(db)
+    queue_posts(db, 3)
+    claims = outbox.claim_heads(db, TARGET.channel_key(), limit=10)
+    assert isinstance(claims, list) and len(claims) == 3
+    assert statuses(db) == ["sending"] * 3
+    first = claims[0]
+    sender.send(Post(text="p0"), svc.directory.resolve(TARGET), key=first.row.key)  # then dies
+    with db.session() as s:
+        s.execute(update(OutboxRow).values(lease_until=utcnow() - timedelta(seconds=1)))
+    assert svc.deliverer.drain(TARGET.channel_key()) is None
+    assert [s.post.text for s in sender.sent] == ["p0", "p1", "p2"]
+    assert statuses(db) == ["sent"] * 3
