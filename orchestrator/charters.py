@@ -152,10 +152,14 @@ class Boundary(_Strict):
     reason. `{name}` in a pattern stands for the alternation of `terms[name]`. `examples`
     document the limit and are checked by the tests. `answers` are patterns over a model's
     reply that crosses the limit (a dose, a buy/sell/hold call, a verdict): such a reply is
-    replaced by the decline."""
+    replaced by the decline. `when: judgement` limits the patterns to messages that ask for a
+    judgement (not a command to do admin, not a request for a fact; see
+    `orchestrator.boundary`): the shipped licensed-advice limits use it, so "log my dose" is
+    kept; a limit an operator writes applies to every message by default."""
 
     kind: str
     description: str
+    when: Literal["always", "judgement"] = "always"
     terms: dict[str, list[str]] = Field(default_factory=dict)
     patterns: list[str] = Field(min_length=1)
     unless: list[str] = Field(default_factory=list)

@@ -230,8 +230,17 @@ class Router:
 
         return re.sub(r"[a-z]+", fix, norm)
 
-    def _boundary(self, texts: tuple[str, ...]) -> _CompiledBoundary | None:
-        return next((b for b in self._boundaries if b.matches(texts)), None)
+    def _boundary(self, texts: tuple[str, ...], judged: bool) -> _CompiledBoundary | None:
+        """The first charter limit the message crosses; a `when: judgement` limit only when
+        the message asks for a judgement (`judged`)."""
+        return next(
+            (
+                b
+                for b in self._boundaries
+                if (judged or b.spec.when == "always") and b.matches(texts)
+            ),
+            None,
+        )
 
     def _decline(self, area: str) -> RouteDecision:
         """A licensed-judgement request the general detector found, attributed to the domain
@@ -259,9 +268,8 @@ class Router:
         if not words(plain):
             return RouteDecision(None, 0.0, True, "The message is empty; nothing to route.")
         fixed = self._correct(plain)
-        boundary = None
-        if not licensed.asks_no_judgement(plain):
-            boundary = self._boundary((plain, fixed) if fixed != plain else (plain,))
+        judged = not licensed.asks_no_judgement(plain)
+        boundary = self._boundary((plain, fixed) if fixed != plain else (plain,), judged)
         if boundary is not None:
             return RouteDecision(boundary.domain, 1.0, False, boundary.spec.description)
         finding = licensed.detect(plain)
