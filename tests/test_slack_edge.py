@@ -155,6 +155,7 @@ def test_the_manifest_asks_for_what_the_bot_uses() -> None:
     settings = manifest["settings"]
     events = set(settings["event_subscriptions"]["bot_events"])
     assert events == {
+        "app_home_opened",
         "app_mention",
         "message.channels",
         "message.groups",

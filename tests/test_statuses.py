@@ -24,6 +24,7 @@ from orchestrator.statuses import (
     Lifecycle,
     OutboxStatus,
     ReminderStatus,
+    ToolCallStatus,
     TurnStatus,
     can_move,
     is_final,
@@ -40,6 +41,13 @@ FINAL = {
     DeliveryStatus: {DeliveryStatus.DELIVERED},  # a failed delivery can be retried
     TurnStatus: {TurnStatus.DONE, TurnStatus.FAILED},
     ReminderStatus: {ReminderStatus.DONE},
+    ToolCallStatus: {
+        ToolCallStatus.OK,
+        ToolCallStatus.ERROR,
+        ToolCallStatus.REJECTED,
+        ToolCallStatus.UNKNOWN,
+        ToolCallStatus.RECORDED,
+    },
     BriefRunStatus: {
         BriefRunStatus.POSTED,
         BriefRunStatus.LATE,
