@@ -1,5 +1,6 @@
 """published_views: the view id last published to each person (Slack's Home tab) and the
-buttons it carried, so a click from that view can be tied to it
+buttons it carried, so a click from that view can be tied to it; and on inbox entries the
+asker's display name (`created_name`), shown on the card and the dashboard
 
 Revision ID: 0011_home
 Revises: 0010_staff
@@ -26,7 +27,9 @@ def upgrade() -> None:
         sa.Column("buttons", sa.JSON(), nullable=False),
         sa.Column("published_at", sa.DateTime(), nullable=False),
     )
+    op.add_column("inbox_entries", sa.Column("created_name", sa.String(128), nullable=True))
 
 
 def downgrade() -> None:
+    op.drop_column("inbox_entries", "created_name")
     op.drop_table("published_views")
