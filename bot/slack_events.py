@@ -46,7 +46,7 @@ _STRINGS = ("type", "command", "callback_id", "trigger_id", "event_id", "team_id
 _INNER_STRINGS = {
     "event": ("type", "subtype", "user", "channel", "ts", "thread_ts", "channel_type", "text"),
     "view": ("type", "id", "callback_id"),
-    "container": ("type", "channel_id", "message_ts"),
+    "container": ("type", "channel_id", "message_ts", "view_id"),
 }
 _ACTION_STRINGS = ("action_id", "block_id", "type", "action_ts")
 # Kinds bolt reads a part of without looking first (IndexError / KeyError inside bolt).
@@ -196,6 +196,11 @@ def action_event(body: dict[str, Any]) -> InboundEvent | None:
     message = _dict(body.get("message"))
     channel = container.get("channel_id") or _dict(body.get("channel")).get("id")
     user_id = _str(user, "id")
+    view_id = None
+    if container.get("type") == "view":  # the Home tab: no message; answers go to the DM
+        view_id = _required(container.get("view_id") or _dict(body.get("view")).get("id"),
+                            "view id")  # fmt: skip
+        channel, message = channel or user_id, {}
     return InboundEvent(
         platform=Platform.SLACK,
         external_id=f"act:{user_id}:{_str(action, 'action_ts')}",
@@ -207,7 +212,10 @@ def action_event(body: dict[str, Any]) -> InboundEvent | None:
         is_direct=str(channel).startswith("D"),
         action_id=name,
         action_value=value,
-        action_message_ref=_opt(container.get("message_ts") or message.get("ts")),
+        action_message_ref=None
+        if view_id
+        else _opt(container.get("message_ts") or message.get("ts")),
+        action_view_ref=view_id,
         action_callback_ref=_opt(body.get("response_url")),
         user_name=_opt(user.get("username") or user.get("name")),
     )

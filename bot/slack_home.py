@@ -17,16 +17,22 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from starlette.concurrency import run_in_threadpool
 
+from bot.actions import decode_action, encode_action
 from bot.slack_mrkdwn import escape
+from orchestrator.canonical import Platform
 from orchestrator.dashboard import dashboard
+from orchestrator.published_views import record_view
 from orchestrator.services import Services
 
-__all__ = ["HomeSurface", "PROMPTS", "home_view"]
+__all__ = ["HomeSurface", "PROMPTS", "home_buttons", "home_view"]
 
 log = logging.getLogger(__name__)
 
 MAX_BLOCKS = 100  # a Home tab (FACTS §1.5)
-MAX_ROWS = 20  # per list shown
+MAX_ROWS = 20  # per list shown (20 approvals and 20 entries with buttons: 80 blocks)
+MAX_BUTTONS = 5  # per actions block (Slack allows 25; a card has at most three)
+STYLES = {"approve": "primary", "inbox_accept": "primary", "reject": "danger",
+          "inbox_decline": "danger"}  # fmt: skip
 COLORS = {"green": "🟢", "yellow": "🟡", "red": "🔴"}
 PROMPTS = [
     {"title": "Today's focus", "message": "What should I focus on today?"},
@@ -63,22 +69,49 @@ def _board(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def _approvals(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    lines = [
-        f"• `{escape(str(r.get('id')))}` *{escape(str(r.get('domain')))}*: "
-        f"{escape(str(r.get('action')))} ({escape(str(r.get('age')))})"
-        for r in rows[:MAX_ROWS]
-    ]
-    hint = "\nApprove or reject on each card, or with `/pos approvals`." if lines else ""
-    return [_text("\n".join(lines) + hint if lines else "_Nothing waits for you._")]
+    blocks: list[dict[str, Any]] = []
+    for r in rows[:MAX_ROWS]:
+        line = (f"`{escape(str(r.get('id')))}` *{escape(str(r.get('domain')))}*: "
+                f"{escape(str(r.get('action')))} ({escape(str(r.get('age')))})")  # fmt: skip
+        blocks += [_text(line), *_buttons(r, f"home-approval-{r.get('id')}")]
+    return blocks or [_text("_Nothing waits for you._")]
 
 
 def _inbox(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    lines = [
-        f"• #{escape(str(r.get('id')))} {escape(str(r.get('from')))} → "
-        f"*{escape(str(r.get('to')))}*: {escape(str(r.get('title')))} ({escape(str(r.get('age')))})"
-        for r in rows[:MAX_ROWS]
-    ]
-    return [_text("\n".join(lines) or "_The inbox is empty._")]
+    blocks: list[dict[str, Any]] = []
+    for r in rows[:MAX_ROWS]:
+        line = (f"#{escape(str(r.get('id')))} {escape(str(r.get('from')))} → "
+                f"*{escape(str(r.get('to')))}*: {escape(str(r.get('title')))} "
+                f"({escape(str(r.get('age')))})")  # fmt: skip
+        blocks += [_text(line), *_buttons(r, f"home-inbox-{r.get('id')}")]
+    return blocks or [_text("_The inbox is empty._")]
+
+
+def _buttons(row: dict[str, Any], block_id: str) -> list[dict[str, Any]]:
+    """The row's card buttons (the dashboard's `buttons`), as one actions block."""
+    elements = []
+    for button in (row.get("buttons") or [])[:MAX_BUTTONS]:
+        element: dict[str, Any] = {
+            "type": "button",
+            "text": {"type": "plain_text", "text": str(button["label"])[:75], "emoji": True},
+            "action_id": encode_action(str(button["action"]), str(button["value"])),
+            "value": str(button["value"]),
+        }
+        if button["action"] in STYLES:
+            element["style"] = STYLES[button["action"]]
+        elements.append(element)
+    return (
+        [{"type": "actions", "block_id": block_id[:255], "elements": elements}] if elements else []
+    )
+
+
+def home_buttons(view: dict[str, Any]) -> list[tuple[str, str]]:
+    """Every button the view carries, as (action, value): what a click from it may do."""
+    found = []
+    for block in view.get("blocks") or []:
+        for element in block.get("elements") or [] if block.get("type") == "actions" else []:
+            found.append(decode_action(str(element["action_id"])))
+    return found
 
 
 def _header(text: str) -> dict[str, Any]:
@@ -119,10 +152,20 @@ class HomeSurface:
 
     async def _publish(self, client: AsyncWebClient, user: str) -> None:
         data = await run_in_threadpool(self._data)
+        view = home_view(data)
         try:
-            await client.views_publish(user_id=user, view=home_view(data))
+            done = await client.views_publish(user_id=user, view=view)
         except (SlackApiError, OSError, TimeoutError) as exc:
             log.warning("views.publish for %s failed: %s", user, _why(exc))
+            return
+        view_id = (done.get("view") or {}).get("id")
+        if isinstance(view_id, str) and view_id:
+            await run_in_threadpool(self._record, user, view_id, home_buttons(view))
+
+    def _record(self, user: str, view_id: str, buttons: list[tuple[str, str]]) -> None:
+        """The view id this person's clicks must come from (`orchestrator.published_views`)."""
+        with self.svc.db.session() as session:
+            record_view(session, Platform.SLACK, user, view_id, buttons)
 
     async def _prompts(self, client: AsyncWebClient, channel: str) -> None:
         try:

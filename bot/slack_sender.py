@@ -20,7 +20,7 @@ from slack_sdk.webhook import WebhookClient
 
 from bot.slack_calls import Refused, Uncertain, call, classify, header
 from bot.slack_channels import ensure_channel
-from bot.slack_home import home_view
+from bot.slack_home import home_buttons, home_view
 from bot.slack_render import render_slack
 from bot.slack_setup import pin
 from orchestrator.canonical import Platform, Post, SentRef
@@ -106,6 +106,9 @@ class SlackSender:
             callback_ref, content
         ):
             return
+        if dest.channel == user:  # a click on the Home tab: no channel, so the app's DM
+            call(self.client, "chat.postMessage", channel=user, **content)
+            return
         self._member_call("chat.postEphemeral", dest.channel, user=user, **content)
 
     def find_sent(
@@ -129,19 +132,27 @@ class SlackSender:
             return UNKNOWN
         return None
 
-    def refresh_home(self, data: dict[str, Any]) -> None:
-        """Publish the operators' Home tab from the dashboard's data, when it changed."""
+    def refresh_home(self, data: dict[str, Any]) -> dict[str, tuple[str, list[tuple[str, str]]]]:
+        """Publish the operators' Home tab from the dashboard's data, when it changed: for each
+        operator published to, the view id Slack returned and the view's buttons (the caller
+        records them: a click from the view is checked against them)."""
         view = home_view(data)
         digest = hashlib.sha256(json.dumps(view, sort_keys=True).encode()).hexdigest()
         if digest == self._home_shown:
-            return
+            return {}
+        published: dict[str, tuple[str, list[tuple[str, str]]]] = {}
+        buttons = home_buttons(view)
         for user in self.operators:
             try:
-                self.client.views_publish(user_id=user, view=view)
+                done = self.client.views_publish(user_id=user, view=view)
             except (SlackApiError, OSError, TimeoutError, URLError) as exc:
                 log.warning("views.publish for %s failed (%s)", user, type(exc).__name__)
-                return
+                return published
+            view_id = (done.get("view") or {}).get("id")
+            if isinstance(view_id, str) and view_id:
+                published[user] = (view_id, buttons)
         self._home_shown = digest
+        return published
 
     def ensure_channel(self, *, domain: str, name: str) -> tuple[str, str | None]:
         return ensure_channel(self.client, name, invite=self.operators), None

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from orchestrator.canonical import Button, InboundEvent, Platform, Post, Target
 from orchestrator.models import OutboxRow
 from orchestrator.posting import PostBatch
+from orchestrator.published_views import clicked_in_view
 
 __all__ = [
     "age",
@@ -62,7 +63,11 @@ def clicked_on(session: Session, card_ids: Iterable[int], event: InboundEvent) -
     Button values are plain ids and Telegram lets a client send any callback data, so an
     `approve:<id>` from another card, or from another platform, must not count. The dashboard
     (a local click that names no message) acts on any card: it is the operator's own page,
-    reachable only from this machine or by a signed-in operator."""
+    reachable only from this machine or by a signed-in operator. A click from a view (Slack's
+    Home tab, no message) counts only in the view last published to that same person, carrying
+    that button (`orchestrator.published_views`)."""
+    if event.action_view_ref:
+        return clicked_in_view(session, event)
     if event.platform is Platform.LOCAL and not event.action_message_ref:
         return True
     ids = list(card_ids)

@@ -13,6 +13,7 @@ from jobs.runtime import current
 from orchestrator.canonical import Platform
 from orchestrator.dashboard import dashboard
 from orchestrator.handoff import deliver_channel
+from orchestrator.published_views import record_view
 from orchestrator.services import Services
 from orchestrator.settings import redacted
 
@@ -66,7 +67,10 @@ def refresh_home(svc: Services) -> None:
     try:
         with svc.db.session() as session:
             data = dashboard(session, svc.features)
-        refresh(data)
+        published = refresh(data)
+        with svc.db.session() as session:  # a click from the view is checked against these
+            for user, (view_id, buttons) in (published or {}).items():
+                record_view(session, Platform.SLACK, user, view_id, buttons)
     except Exception as exc:  # the Home tab is a view: never fail the event for it
         log.warning("home tab not refreshed (%s)", type(exc).__name__)
 

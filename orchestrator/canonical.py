@@ -81,6 +81,7 @@ class InboundEvent(BaseModel):
     action_id: str | None = None  # for ACTION: which button
     action_value: str | None = None  # for ACTION: the button's value
     action_message_ref: str | None = None  # for ACTION: the message carrying the button
+    action_view_ref: str | None = None  # for ACTION from a view (Slack's Home tab): its id
     action_callback_ref: str | None = None  # Telegram callback_query id / Slack response_url
     user_name: str | None = None
     attachments: tuple[Attachment, ...] = ()

@@ -31,8 +31,25 @@ def dashboard(session: Session, features: Features) -> dict[str, Any]:
 
 
 def recent_events(session: Session, limit: int = RECENT_EVENTS) -> list[dict[str, object]]:
+    """The newest events, each with `by`: the display name of the person whose message or
+    click caused it (as stored with that message), else its actor (`slack:U…`, `system`)."""
     rows = session.scalars(select(LogEvent).order_by(LogEvent.id.desc()).limit(limit)).all()
-    return [event_json(r) for r in rows]
+    names = _names(session, {r.source_event_id for r in rows if r.source_event_id is not None})
+    return [{**event_json(r), "by": names.get(r.source_event_id or 0) or r.actor} for r in rows]
+
+
+def _names(session: Session, event_ids: set[int]) -> dict[int, str]:
+    if not event_ids:
+        return {}
+    query = select(InboundEventRow.id, InboundEventRow.payload).where(
+        InboundEventRow.id.in_(event_ids)
+    )
+    found = {}
+    for event_id, payload in session.execute(query):
+        name = payload.get("user_name") if isinstance(payload, dict) else None
+        if isinstance(name, str) and name:
+            found[event_id] = name
+    return found
 
 
 def failed_events(session: Session, limit: int = FAILED_SHOWN) -> list[dict[str, object]]:

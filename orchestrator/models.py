@@ -116,3 +116,17 @@ class ChannelRow(Base):
     thread: Mapped[str | None] = mapped_column(String(64), nullable=True)
     name: Mapped[str] = mapped_column(String(128))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class PublishedViewRow(Base):
+    """The view last published to one person (Slack's Home tab): its id, as the platform
+    returned it, and the buttons it carried. A click from a view counts only when its view id
+    is this one and the button was in it (`orchestrator.published_views`)."""
+
+    __tablename__ = "published_views"
+
+    platform: Mapped[str] = mapped_column(String(16), primary_key=True)
+    user: Mapped[str] = mapped_column(String(64), primary_key=True)
+    view_id: Mapped[str] = mapped_column(String(255))
+    buttons: Mapped[list[list[str]]] = mapped_column(JSON, default=list)  # [[action, value]]
+    published_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

@@ -3,13 +3,16 @@ update: tests/test_telegram_edge.py)."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 
 import pytest
 
+from bot.web import create_app
 from domains.status_commands import board_rows
 from orchestrator.canonical import Platform, Target
 from tests.dialogue import SlackDialogue
+from tests.helpers import LocalClient
 from tests.slack_support import OPERATOR, FakeSlackHooks, running, slack_services
 
 
@@ -60,3 +63,45 @@ def test_board_owner_is_the_display_name(db, slack) -> None:  # type: ignore[no-
     with db.session() as session:
         (row,) = [r for r in board_rows(session, svc.charters) if r.domain == "travel"]
     assert row.owner == "Ana Operator"
+
+
+def test_cards_show_the_askers_and_proposers_names(db, slack) -> None:  # type: ignore[no-untyped-def]
+    """The inbox card's "Asked by" and the approval card's "Proposed by" read Ana's name."""
+    slack.add_user("Ana Operator", user_id=OPERATOR)
+    svc = slack_services(db, slack)
+    with running(svc) as client:
+        d = SlackDialogue(client, slack)
+        travel = svc.directory.resolve(Target(platform=Platform.SLACK, domain="travel")).channel
+        d.say("Ask finance: pay the deposit", channel=travel)
+        d.say("Propose: book the hotel", channel=travel)
+        inbox_card = json.dumps([m for m in d.posts("pos-finance") if "pay the deposit" in
+                                 json.dumps(m)])  # fmt: skip
+        approval_card = json.dumps([m for m in d.posts(travel) if "book the hotel" in
+                                    json.dumps(m) and "Proposed by" in json.dumps(m)])  # fmt: skip
+    assert "Asked by" in inbox_card and "Ana Operator" in inbox_card, inbox_card
+    assert OPERATOR not in inbox_card
+    assert "Ana Operator" in approval_card and OPERATOR not in approval_card, approval_card
+
+
+def test_the_dashboard_shows_names_not_ids(db, slack) -> None:  # type: ignore[no-untyped-def]
+    """The dashboard's data names Ana in the board's owner, the inbox entry, the approval and
+    the event log's `by`, where a raw Slack id would otherwise show; the page renders them."""
+    slack.add_user("Ana Operator", user_id=OPERATOR)
+    svc = slack_services(db, slack)
+    with running(svc) as client:
+        d = SlackDialogue(client, slack)
+        travel = svc.directory.resolve(Target(platform=Platform.SLACK, domain="travel")).channel
+        d.say("Headline: green booked", channel=travel)
+        d.say("Ask finance: pay the deposit", channel=travel)
+        d.say("Propose: book the hotel", channel=travel)
+    with LocalClient(create_app(svc)) as local:  # the dashboard: this machine's own page
+        data, page = local.get("/api/dashboard").json(), local.get("/").text
+    (travel_row,) = [r for r in data["board"] if r["domain"] == "travel"]
+    assert travel_row["owner"] == "Ana Operator"
+    (entry,) = data["inbox"]
+    assert entry["asked by"] == "Ana Operator"
+    (approval,) = data["approvals"]
+    assert approval["proposed by"] == "Ana Operator"
+    people = [e for e in data["events"] if e["actor"] == f"slack:{OPERATOR}"]
+    assert people and all(e["by"] == "Ana Operator" for e in people)
+    assert "<th>Owner</th>" in page and "e.by" in page

@@ -7,8 +7,12 @@ import json
 from collections.abc import Iterator
 
 import pytest
+from sqlalchemy import func, select
 
+from domains.approvals.models import ApprovalRow
+from domains.inbox.models import InboxEntryRow
 from orchestrator.canonical import Platform, Target
+from orchestrator.models import LogEvent
 from tests.dialogue import SlackDialogue
 from tests.fakes import slack_payloads as payloads
 from tests.slack_support import (
@@ -95,3 +99,127 @@ def test_home_tab_is_republished_when_an_approval_waits(db, slack) -> None:  # t
             what="the home tab republished with the approval",
         )
     assert all(c.params["user_id"] == OPERATOR for c in published(slack))
+
+
+# -- buttons on the Home tab ------------------------------------------------------------------
+OTHER_OPERATOR = "U0OPER002"
+
+
+def home_with(slack: FakeSlackHooks, user: str, text: str) -> dict:
+    """The view last published to `user` that shows `text`, as Slack returned it (with id)."""
+    wait_until(lambda: any(c.params["user_id"] == user and text in json.dumps(c.params["view"])
+                           for c in published(slack)), what=f"{text!r} on {user}'s Home tab")  # fmt: skip
+    call = [c for c in published(slack) if c.params["user_id"] == user][-1]
+    return call.response["view"]
+
+
+def home_click(d: SlackDialogue, view: dict, label: str, *, user: str = OPERATOR,
+               view_id: str | None = None) -> dict:  # fmt: skip
+    """Press the button labelled `label` on a published Home view; returns the payload."""
+    action_id = next(e["action_id"] for b in view["blocks"] if b["type"] == "actions"
+                     for e in b["elements"] if e["text"]["text"] == label)  # fmt: skip
+    shown = {**view, "id": view_id or view["id"]}
+    payload = payloads.view_block_actions(action_id, action_id.split(":", 1)[1], user=user,
+                                          view=shown)  # fmt: skip
+    assert d.deliver(payload).status_code == 200
+    return payload
+
+
+def approval_state(db) -> tuple[str, int]:  # type: ignore[no-untyped-def]
+    """The one approval's status and how many decisions the event log holds for it."""
+    with db.session() as s:
+        (approval,) = s.scalars(select(ApprovalRow)).all()
+        decided = s.scalar(select(func.count()).select_from(LogEvent).where(
+            LogEvent.kind.in_(["approval.approved", "approval.rejected"])))  # fmt: skip
+        return approval.status, decided or 0
+
+
+def dm_texts(slack: FakeSlackHooks, user: str) -> list[str]:
+    return [m.get("text", "") for m in slack.messages(slack.add_im(user))
+            if m.get("user") == payloads.BOT_USER_ID]  # fmt: skip
+
+
+def two_operators(db, slack):  # type: ignore[no-untyped-def]
+    return slack_services(
+        db, slack, PARALLELOS_OPERATORS=f"slack:{OPERATOR},slack:{OTHER_OPERATOR}"
+    )
+
+
+def test_approve_from_the_home_tab_decides_once(db, slack) -> None:  # type: ignore[no-untyped-def]
+    """Approve on the operator's own Home tab decides the approval; delivered again, it still
+    decides once; the Home tab is republished without it; the card shows the decision."""
+    svc = two_operators(db, slack)
+    with running(svc) as client:
+        d = SlackDialogue(client, slack)
+        travel = svc.directory.resolve(Target(platform=Platform.SLACK, domain="travel")).channel
+        d.say("Propose: book the ferry", channel=travel)
+        view = home_with(slack, OPERATOR, "book the ferry")
+        assert approval_state(db) == ("pending", 0)
+        payload = home_click(d, view, "Approve")
+        wait_until(lambda: approval_state(db) == ("approved", 1), what="approved from Home")
+        assert d.deliver(payload).status_code == 200  # Slack delivers the same click again
+        wait_until(lambda: "book the ferry" not in json.dumps(published(slack)[-1].params["view"]),
+                   what="the Home tab republished without it")  # fmt: skip
+        card = next(m for m in d.posts(travel) if "book the ferry" in json.dumps(m))
+    assert approval_state(db) == ("approved", 1)
+    assert "Approved" in json.dumps(card) or "approved" in json.dumps(card)
+
+
+def test_reject_from_the_home_tab(db, slack) -> None:  # type: ignore[no-untyped-def]
+    svc = slack_services(db, slack)
+    with running(svc) as client:
+        d = SlackDialogue(client, slack)
+        travel = svc.directory.resolve(Target(platform=Platform.SLACK, domain="travel")).channel
+        d.say("Propose: book the night train", channel=travel)
+        home_click(d, home_with(slack, OPERATOR, "night train"), "Reject")
+        wait_until(lambda: approval_state(db) == ("rejected", 1), what="rejected from Home")
+
+
+@pytest.mark.parametrize("forgery", ["forged view id", "another operator's view"])
+def test_a_click_from_a_view_not_published_to_the_clicker_changes_nothing(
+    db, slack, forgery
+) -> None:  # type: ignore[no-untyped-def]
+    """A view id that is not the one last published to the clicker (made up, or another
+    operator's own Home tab) gets "That button is no longer active." and decides nothing."""
+    svc = two_operators(db, slack)
+    with running(svc) as client:
+        d = SlackDialogue(client, slack)
+        travel = svc.directory.resolve(Target(platform=Platform.SLACK, domain="travel")).channel
+        d.say("Propose: book the glacier tour", channel=travel)
+        mine = home_with(slack, OPERATOR, "glacier tour")
+        theirs = home_with(slack, OTHER_OPERATOR, "glacier tour")
+        view_id = "V0FORGED99" if forgery == "forged view id" else theirs["id"]
+        assert view_id != mine["id"]
+        home_click(d, mine, "Approve", view_id=view_id)
+        wait_until(lambda: "That button is no longer active." in dm_texts(slack, OPERATOR),
+                   what="the stale answer in the operator's DM")  # fmt: skip
+    assert approval_state(db) == ("pending", 0)
+
+
+def test_a_member_cannot_decide_from_their_home_tab(db, slack) -> None:  # type: ignore[no-untyped-def]
+    """Only operators decide: a member's click from a view, even a real one, changes nothing."""
+    svc = slack_services(db, slack, PARALLELOS_USERS=f"slack:{OPERATOR},slack:{STRANGER}")
+    with running(svc) as client:
+        d = SlackDialogue(client, slack)
+        travel = svc.directory.resolve(Target(platform=Platform.SLACK, domain="travel")).channel
+        d.say("Propose: book the boat", channel=travel)
+        view = home_with(slack, OPERATOR, "book the boat")
+        home_click(d, view, "Approve", user=STRANGER)
+        wait_until(lambda: bool(dm_texts(slack, STRANGER)), what="an answer to the member")
+    assert approval_state(db) == ("pending", 0)
+
+
+def test_inbox_buttons_work_from_the_home_tab(db, slack) -> None:  # type: ignore[no-untyped-def]
+    """The open inbox's Accept on the Home tab moves the entry, as on its card."""
+    svc = slack_services(db, slack)
+    with running(svc) as client:
+        d = SlackDialogue(client, slack)
+        travel = svc.directory.resolve(Target(platform=Platform.SLACK, domain="travel")).channel
+        d.say("Ask finance: refund the taxi", channel=travel)
+        home_click(d, home_with(slack, OPERATOR, "refund the taxi"), "Accept")
+
+        def status() -> str:
+            with db.session() as s:
+                return s.scalars(select(InboxEntryRow)).one().status
+
+        wait_until(lambda: status() == "accepted", what="accepted from Home")

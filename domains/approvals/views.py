@@ -84,6 +84,7 @@ def approvals_section(session: Session) -> list[dict[str, Any]]:
             "id": a.public_id,
             "domain": a.domain,
             "action": a.action,
+            "proposed by": a.proposed_by,
             "status": a.status if a.webhook_status != "failed" else "approved, delivery failed",
             "age": age(now - a.created_at),
             "buttons": button_json(approval_card(a).buttons),

@@ -21,7 +21,11 @@ def inbox_card(entry: InboxEntryRow) -> Post:
         title=texts.inbox_card_title(entry.from_domain, entry.to_domain),
         text=entry.ask,
         sections=[Field_(label="Context", value=entry.context)] if entry.context else [],
-        fields=[Field_(label="Priority", value=entry.priority), Field_(label="Status", value=line)],
+        fields=[
+            Field_(label="Priority", value=entry.priority),
+            Field_(label="Status", value=line),
+            Field_(label="Asked by", value=who(entry.created_name, entry.created_by)),
+        ],
         buttons=_inbox_buttons(entry.id, status),
         context=f"{entry.privacy_note} · inbox #{entry.id}",
     )

@@ -37,6 +37,7 @@ class InboxEntryRow(Base):
     privacy_note: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(16), default=InboxStatus.OPEN)
     created_by: Mapped[str] = mapped_column(String(128))
+    created_name: Mapped[str | None] = mapped_column(String(NAME_CHARS), nullable=True)
     updated_by: Mapped[str | None] = mapped_column(String(128), nullable=True)
     updated_name: Mapped[str | None] = mapped_column(String(NAME_CHARS), nullable=True)
     platform: Mapped[str] = mapped_column(String(16))

@@ -61,6 +61,7 @@ def ask(ctx: Context, from_domain: str, op: Ask) -> str:
         privacy_note=f"{note} {own}".strip(),
         status=InboxStatus.OPEN.value,
         created_by=ctx.actor,
+        created_name=ctx.event.user_name,
         platform=ctx.event.platform.value,
         origin=dump(reply_target(ctx.event)),
         card_posts=[],

@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from domains.cards import age, button_json, markdown_table, when
+from domains.cards import age, button_json, markdown_table, when, who
 from domains.inbox import cards
 from domains.inbox.models import InboxEntryRow
 from domains.inbox.service import open_entries
@@ -22,6 +22,7 @@ def inbox_section(session: Session) -> list[dict[str, Any]]:
             "id": e.id,
             "from": e.from_domain,
             "to": e.to_domain,
+            "asked by": who(e.created_name, e.created_by),
             "priority": e.priority,
             "title": e.title,
             "status": e.status,

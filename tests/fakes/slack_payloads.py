@@ -142,6 +142,36 @@ def block_actions(
     }  # fmt: skip
 
 
+def view_block_actions(
+    action_id: str, value: str, *, user: str, view: dict[str, Any], team_id: str = TEAM_ID
+) -> dict[str, Any]:
+    """A click on a button of a published view (the Home tab), as Slack sends it: the
+    container is the view (`view_id`), with the whole view; no channel, message or
+    response_url."""
+    return {
+        "type": "block_actions",
+        "team": {"id": team_id, "domain": "fake"},
+        "user": {"id": user, "username": user.lower(), "name": user.lower(), "team_id": team_id},
+        "api_app_id": APP_ID,
+        "token": "verification-token-unused",
+        "trigger_id": _next("trigger."),
+        "container": {"type": "view", "view_id": view["id"]},
+        "view": {"id": view["id"], "team_id": team_id, "type": view.get("type", "home"),
+                 "blocks": view.get("blocks", []), "private_metadata": "", "callback_id": "",
+                 "state": {"values": {}}, "hash": _next("hash."), "app_id": APP_ID,
+                 "root_view_id": view["id"], "previous_view_id": None},
+        "is_enterprise_install": False,
+        "actions": [{
+            "type": "button",
+            "action_id": action_id,
+            "block_id": "home",
+            "value": value,
+            "text": {"type": "plain_text", "text": value},
+            "action_ts": now_ts(),
+        }],
+    }  # fmt: skip
+
+
 def form_body(payload: dict[str, Any]) -> bytes:
     """`payload=<json>` form body, as Slack posts interactivity payloads."""
     return urlencode({"payload": json.dumps(payload)}).encode()
