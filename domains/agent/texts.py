@@ -47,6 +47,15 @@ def unavailable(domain: str) -> str:
     )
 
 
+def busy(domain: str, delay: float, attempt: int) -> str:
+    """The placeholder while the model is overloaded or unreachable and a retry is queued."""
+    when = f"in about {round(delay)} s" if delay >= 1 else "now"
+    return (
+        f"_Claude is busy right now — the *{domain}* agent will try again {when} "
+        f"(try {attempt + 1}). Your message is kept and any status lines were applied._"
+    )
+
+
 def misconfigured(domain: str, setting: str) -> str:
     what = {
         "ANTHROPIC_API_KEY": "the API key was rejected (401/403)",

@@ -16,8 +16,9 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from domains.agent import budget, finish, llm, mcp_tools, memory, snapshot, summary
+from domains.agent import budget, finish, llm, mcp_tools, memory, snapshot, summary, texts
 from domains.agent import loop as loop_
 from domains.agent.files import content_blocks
 from domains.agent.loop import Checkpoint, Loop, LoopResult, Request
@@ -27,8 +28,12 @@ from domains.agent.toolbox import Effects, Toolbox
 from domains.agent.tools import ToolSet
 from domains.tools.client import shared
 from orchestrator import statuses
+from orchestrator.canonical import Post, Target
 from orchestrator.db import utcnow
+from orchestrator.handoff import deliver_channel
 from orchestrator.ingest import stored_event
+from orchestrator.models import OutboxRow
+from orchestrator.posting import PostBatch
 from orchestrator.statuses import TurnStatus
 
 if TYPE_CHECKING:
@@ -174,12 +179,21 @@ def _save(svc: Services, claimed: Claimed, checkpoint: Checkpoint) -> None:
 
 
 def _retry_later(svc: Services, claimed: Claimed, reason: str) -> None:
+    """Queue the next attempt, and tell the user now: the placeholders say the model is busy
+    and when it is tried again (never silence). The final answer edits them once more."""
+    delay = RETRY_DELAYS[claimed.attempt - 1]
     with svc.db.session() as s:
-        statuses.move(
+        moved = statuses.move(
             s, AgentTurnRow.status, TurnStatus.QUEUED, AgentTurnRow.id == claimed.turn_id,
             AgentTurnRow.attempts == claimed.attempt, old=TurnStatus.RUNNING, error=reason[:500],
         )  # fmt: skip
-    delay = RETRY_DELAYS[claimed.attempt - 1]
+        keys = _busy_notice(s, claimed, delay) if moved else set()
+    for key in sorted(keys):
+        try:
+            deliver_channel(svc, key)
+        except Exception as exc:  # the notice is queued in the outbox: the reconciler sends it
+            log.warning("agent %s: busy notice not delivered yet (%s)", claimed.domain,
+                        type(exc).__name__)  # fmt: skip
     svc.queue.enqueue(
         "agent_turn",
         job_id=f"agent_turn-{claimed.turn_id}-{claimed.attempt}",
@@ -187,3 +201,22 @@ def _retry_later(svc: Services, claimed: Claimed, reason: str) -> None:
         event_id=claimed.event_id,
         domain=claimed.domain,
     )
+
+
+def _busy_notice(s: Session, claimed: Claimed, delay: float) -> set[str]:
+    """Edit each placeholder of the turn to say the model is busy (one batch per attempt)."""
+    turn = s.get(AgentTurnRow, claimed.turn_id)
+    if turn is None:
+        return set()
+    notice = texts.busy(claimed.domain, delay, claimed.attempt)
+    text = "\n".join(x for x in (turn.prefix, notice) if x)
+    posts = PostBatch(s, f"agent{claimed.turn_id}-busy{claimed.attempt}", claimed.event_id)
+    keys: set[str] = set()
+    for outbox_id in turn.reply_posts or []:
+        row = s.get(OutboxRow, outbox_id)
+        if row is None:
+            continue
+        post = Post(text=text, title=row.post.get("title"))
+        added = posts.add(Target.model_validate(row.target), post, update_of=row.id)
+        keys.add(added.channel_key)
+    return keys
