@@ -34,6 +34,7 @@ from orchestrator.handoff import deliver_channel
 from orchestrator.ingest import stored_event
 from orchestrator.models import OutboxRow
 from orchestrator.posting import PostBatch
+from orchestrator.progress import Progress, open_progress
 from orchestrator.statuses import TurnStatus
 
 if TYPE_CHECKING:
@@ -49,12 +50,21 @@ def run(svc: Services, *, event_id: int, domain: str) -> finish.Finished | None:
     claimed = _claim(svc, event_id, domain)
     if claimed is None:
         return None
-    unavailable = LoopResult(stop="unavailable")
     if claimed.attempt > len(RETRY_DELAYS) + 1:
-        return finish.finish(svc, claimed, unavailable, Effects())
+        return finish.finish(svc, claimed, LoopResult(stop="unavailable"), Effects())
+    progress = open_progress(svc.progress, claimed.event, turn_id=claimed.turn_id)
+    try:
+        return _run(svc, claimed, progress)
+    finally:  # the answer is out, the turn failed, or it waits for a retry: no status left
+        progress.done()
+
+
+def _run(svc: Services, claimed: Claimed, progress: Progress) -> finish.Finished | None:
+    domain, unavailable = claimed.domain, LoopResult(stop="unavailable")
+    progress.status(texts.WORKING)
     try:
         box = _toolbox(svc, claimed, _snapshot(svc, claimed))
-        result = _think(svc, claimed, box)
+        result = _think(svc, claimed, box, progress)
     except llm.ModelUnavailable as exc:
         log.warning("agent %s: model unavailable (%s), attempt %d", domain, exc, claimed.attempt)
         if exc.setting is not None:
@@ -123,7 +133,7 @@ def _toolbox(svc: Services, claimed: Claimed, snap: Snapshot) -> Toolbox:
     return box
 
 
-def _think(svc: Services, claimed: Claimed, box: Toolbox) -> LoopResult:
+def _think(svc: Services, claimed: Claimed, box: Toolbox, progress: Progress) -> LoopResult:
     """The tool loop; `box.snap` is what the turn may read."""
     charter = svc.charters.get(claimed.domain)
     info = llm.CallInfo(
@@ -158,6 +168,7 @@ def _think(svc: Services, claimed: Claimed, box: Toolbox) -> LoopResult:
             allows=allows,
             save=lambda checkpoint: _save(svc, claimed, checkpoint),
             resume=Checkpoint(**claimed.checkpoint) if claimed.checkpoint else None,
+            progress=progress.status,
         )
         return loop.run()
 
