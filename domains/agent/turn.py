@@ -54,9 +54,15 @@ def run(svc: Services, *, event_id: int, domain: str) -> finish.Finished | None:
         return finish.finish(svc, claimed, LoopResult(stop="unavailable"), Effects())
     progress = open_progress(svc.progress, claimed.event, turn_id=claimed.turn_id)
     try:
-        return _run(svc, claimed, progress)
-    finally:  # the answer is out, the turn failed, or it waits for a retry: no status left
+        finished = _run(svc, claimed, progress)
+    except BaseException:  # a crash (even a worker's exit) leaves no status behind
         progress.done()
+        raise
+    if finished is None:  # waiting for a retry, or finished by another run
+        progress.done()
+    else:
+        finished.progress = progress  # the job clears it once the answer is delivered
+    return finished
 
 
 def _run(svc: Services, claimed: Claimed, progress: Progress) -> finish.Finished | None:
