@@ -27,7 +27,10 @@ def agent_turn(event_id: int, domain: str) -> None:
     svc = current()
     finished = turn.run(svc, event_id=event_id, domain=domain)
     if finished is not None:
-        _after(svc, finished.channel_keys, finished.jobs, f"turn-{event_id}-{domain}")
+        try:
+            _after(svc, finished.channel_keys, finished.jobs, f"turn-{event_id}-{domain}")
+        finally:  # the answer is posted (or left to the reconciler): the live status ends
+            finished.progress.done()
         _queue_shadow(svc, event_id, domain)
 
 

@@ -19,6 +19,7 @@ from orchestrator.jobqueue import JobQueue
 from orchestrator.live import LiveCharters
 from orchestrator.outbound import Sender
 from orchestrator.pipeline import Orchestrator
+from orchestrator.progress import ProgressSource
 from orchestrator.provisioning import Provisioner
 from orchestrator.router import Router
 from orchestrator.settings import Settings
@@ -41,6 +42,7 @@ class Services:
     provisioners: dict[Platform, Provisioner] = field(default_factory=dict)
     skipped: SkipCounter = field(default_factory=SkipCounter)  # deliveries acked, not used
     files: dict[Platform, FileFetcher] = field(default_factory=dict)  # files, at turn time
+    progress: dict[Platform, ProgressSource] = field(default_factory=dict)  # live statuses
 
     @property
     def charters(self) -> CharterSet:

@@ -41,6 +41,7 @@ from orchestrator.jobqueue import JobQueue
 from orchestrator.live import LiveCharters
 from orchestrator.outbound import Sender
 from orchestrator.pipeline import Orchestrator
+from orchestrator.progress import ProgressSource
 from orchestrator.provisioning import Provisioner
 from orchestrator.services import Services
 from orchestrator.settings import Settings, load_settings
@@ -101,6 +102,25 @@ def build_fetchers(settings: Settings) -> dict[Platform, FileFetcher]:
 
         fetchers[Platform.TELEGRAM] = TelegramFiles(settings)
     return fetchers
+
+
+def build_progress(
+    settings: Settings, senders: dict[Platform, Sender]
+) -> dict[Platform, ProgressSource]:
+    """Live progress of agent turns per platform (Slack statuses, Telegram typing and drafts)."""
+    sources: dict[Platform, ProgressSource] = {}
+    if settings.slack_enabled and Platform.SLACK in senders:
+        from bot.live_progress import SlackProgress
+
+        sources[Platform.SLACK] = SlackProgress(settings)
+    telegram = senders.get(Platform.TELEGRAM)
+    if telegram is not None and settings.telegram_enabled:
+        from bot.live_progress import TelegramProgress
+        from bot.telegram_sender import TelegramSender
+
+        if isinstance(telegram, TelegramSender):
+            sources[Platform.TELEGRAM] = TelegramProgress(telegram.thread.run)
+    return sources
 
 
 def build_provisioners(
@@ -169,6 +189,7 @@ def build_services(
         deliverer=Deliverer(db, senders, directory),
         provisioners=build_provisioners(settings, senders),
         files=build_fetchers(settings) if settings.anthropic_api_key is not None else {},
+        progress=build_progress(settings, senders) if settings.anthropic_api_key else {},
     )
 
 

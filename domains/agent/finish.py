@@ -24,6 +24,7 @@ from orchestrator.context import Context, Job
 from orchestrator.eventlog import record
 from orchestrator.models import OutboxRow
 from orchestrator.posting import PostBatch, reply_target
+from orchestrator.progress import NO_PROGRESS, Progress
 
 if TYPE_CHECKING:
     from orchestrator.services import Services
@@ -36,6 +37,7 @@ class Finished:
     channel_keys: set[str] = field(default_factory=set)
     jobs: list[Job] = field(default_factory=list)
     stop: str = ""
+    progress: Progress = NO_PROGRESS  # the turn's live status: cleared once the answer is out
 
 
 def finish(

@@ -20,7 +20,7 @@ from typing import Any
 import anthropic
 from anthropic.types import Message
 
-from domains.agent import llm
+from domains.agent import llm, texts
 from domains.agent.files import FILE_BLOCKS
 from domains.agent.prompt import CACHE, worth_caching
 from domains.agent.toolbox import Toolbox
@@ -77,6 +77,7 @@ class Loop:
     allows: Callable[[], bool]  # the budget: may one more call start?
     save: Callable[[Checkpoint], None] = lambda _: None
     resume: Checkpoint | None = None
+    progress: Callable[[str], None] = lambda _: None  # a status line per tool step, best effort
 
     def run(self) -> LoopResult:
         result = LoopResult(stop="limit")
@@ -147,6 +148,7 @@ class Loop:
         for block in message.content:
             if block.type != "tool_use":
                 continue
+            self.progress(texts.step(block.name))
             content, is_error = self.toolbox.run(block.name, block.input, block.id)
             blocks.append(
                 {

@@ -3,6 +3,29 @@
 from __future__ import annotations
 
 THINKING = "_Thinking…_"
+# The live status while a turn works (Slack's assistant thread status, Telegram's draft).
+WORKING = "is thinking…"
+STEPS = {
+    "update_status": "updating the status doc…",
+    "set_headline": "updating the headline…",
+    "record_decision": "recording a decision…",
+    "create_handoff": "asking another domain…",
+    "propose_action": "proposing an action…",
+    "follow_up": "setting a follow-up…",
+    "remember_note": "noting it in memory…",
+    "remember": "updating the profile…",
+    "update_fact": "updating the profile…",
+    "forget": "updating the profile…",
+    "recall": "searching memory…",
+    "reply": "writing the answer…",
+}
+
+
+def step(tool: str) -> str:
+    """The status line for a tool step (an MCP tool is named by its own name)."""
+    return STEPS.get(tool) or f"using {tool.replace('_', ' ')[:60]}…"
+
+
 FILES_ONLY = "(no text: the operator sent the attached files; look at them and answer.)"
 
 GLOBAL_RULES = """\
@@ -44,6 +67,15 @@ def unavailable(domain: str) -> str:
     return (
         f"The *{domain}* agent is unavailable right now (the language model did not answer). "
         "Your message is kept and any status lines were applied; try again later."
+    )
+
+
+def busy(domain: str, delay: float, attempt: int) -> str:
+    """The placeholder while the model is overloaded or unreachable and a retry is queued."""
+    when = f"in about {round(delay)} s" if delay >= 1 else "now"
+    return (
+        f"_Claude is busy right now — the *{domain}* agent will try again {when} "
+        f"(try {attempt + 1}). Your message is kept and any status lines were applied._"
     )
 
 

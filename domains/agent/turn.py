@@ -16,8 +16,9 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from domains.agent import budget, finish, llm, mcp_tools, memory, snapshot, summary
+from domains.agent import budget, finish, llm, mcp_tools, memory, snapshot, summary, texts
 from domains.agent import loop as loop_
 from domains.agent.files import content_blocks
 from domains.agent.loop import Checkpoint, Loop, LoopResult, Request
@@ -27,8 +28,13 @@ from domains.agent.toolbox import Effects, Toolbox
 from domains.agent.tools import ToolSet
 from domains.tools.client import shared
 from orchestrator import statuses
+from orchestrator.canonical import Post, Target
 from orchestrator.db import utcnow
+from orchestrator.handoff import deliver_channel
 from orchestrator.ingest import stored_event
+from orchestrator.models import OutboxRow
+from orchestrator.posting import PostBatch
+from orchestrator.progress import Progress, open_progress
 from orchestrator.statuses import TurnStatus
 
 if TYPE_CHECKING:
@@ -44,12 +50,27 @@ def run(svc: Services, *, event_id: int, domain: str) -> finish.Finished | None:
     claimed = _claim(svc, event_id, domain)
     if claimed is None:
         return None
-    unavailable = LoopResult(stop="unavailable")
     if claimed.attempt > len(RETRY_DELAYS) + 1:
-        return finish.finish(svc, claimed, unavailable, Effects())
+        return finish.finish(svc, claimed, LoopResult(stop="unavailable"), Effects())
+    progress = open_progress(svc.progress, claimed.event, turn_id=claimed.turn_id)
+    try:
+        finished = _run(svc, claimed, progress)
+    except BaseException:  # a crash (even a worker's exit) leaves no status behind
+        progress.done()
+        raise
+    if finished is None:  # waiting for a retry, or finished by another run
+        progress.done()
+    else:
+        finished.progress = progress  # the job clears it once the answer is delivered
+    return finished
+
+
+def _run(svc: Services, claimed: Claimed, progress: Progress) -> finish.Finished | None:
+    domain, unavailable = claimed.domain, LoopResult(stop="unavailable")
+    progress.status(texts.WORKING)
     try:
         box = _toolbox(svc, claimed, _snapshot(svc, claimed))
-        result = _think(svc, claimed, box)
+        result = _think(svc, claimed, box, progress)
     except llm.ModelUnavailable as exc:
         log.warning("agent %s: model unavailable (%s), attempt %d", domain, exc, claimed.attempt)
         if exc.setting is not None:
@@ -118,7 +139,7 @@ def _toolbox(svc: Services, claimed: Claimed, snap: Snapshot) -> Toolbox:
     return box
 
 
-def _think(svc: Services, claimed: Claimed, box: Toolbox) -> LoopResult:
+def _think(svc: Services, claimed: Claimed, box: Toolbox, progress: Progress) -> LoopResult:
     """The tool loop; `box.snap` is what the turn may read."""
     charter = svc.charters.get(claimed.domain)
     info = llm.CallInfo(
@@ -153,6 +174,7 @@ def _think(svc: Services, claimed: Claimed, box: Toolbox) -> LoopResult:
             allows=allows,
             save=lambda checkpoint: _save(svc, claimed, checkpoint),
             resume=Checkpoint(**claimed.checkpoint) if claimed.checkpoint else None,
+            progress=progress.status,
         )
         return loop.run()
 
@@ -174,12 +196,21 @@ def _save(svc: Services, claimed: Claimed, checkpoint: Checkpoint) -> None:
 
 
 def _retry_later(svc: Services, claimed: Claimed, reason: str) -> None:
+    """Queue the next attempt, and tell the user now: the placeholders say the model is busy
+    and when it is tried again (never silence). The final answer edits them once more."""
+    delay = RETRY_DELAYS[claimed.attempt - 1]
     with svc.db.session() as s:
-        statuses.move(
+        moved = statuses.move(
             s, AgentTurnRow.status, TurnStatus.QUEUED, AgentTurnRow.id == claimed.turn_id,
             AgentTurnRow.attempts == claimed.attempt, old=TurnStatus.RUNNING, error=reason[:500],
         )  # fmt: skip
-    delay = RETRY_DELAYS[claimed.attempt - 1]
+        keys = _busy_notice(s, claimed, delay) if moved else set()
+    for key in sorted(keys):
+        try:
+            deliver_channel(svc, key)
+        except Exception as exc:  # the notice is queued in the outbox: the reconciler sends it
+            log.warning("agent %s: busy notice not delivered yet (%s)", claimed.domain,
+                        type(exc).__name__)  # fmt: skip
     svc.queue.enqueue(
         "agent_turn",
         job_id=f"agent_turn-{claimed.turn_id}-{claimed.attempt}",
@@ -187,3 +218,22 @@ def _retry_later(svc: Services, claimed: Claimed, reason: str) -> None:
         event_id=claimed.event_id,
         domain=claimed.domain,
     )
+
+
+def _busy_notice(s: Session, claimed: Claimed, delay: float) -> set[str]:
+    """Edit each placeholder of the turn to say the model is busy (one batch per attempt)."""
+    turn = s.get(AgentTurnRow, claimed.turn_id)
+    if turn is None:
+        return set()
+    notice = texts.busy(claimed.domain, delay, claimed.attempt)
+    text = "\n".join(x for x in (turn.prefix, notice) if x)
+    posts = PostBatch(s, f"agent{claimed.turn_id}-busy{claimed.attempt}", claimed.event_id)
+    keys: set[str] = set()
+    for outbox_id in turn.reply_posts or []:
+        row = s.get(OutboxRow, outbox_id)
+        if row is None:
+            continue
+        post = Post(text=text, title=row.post.get("title"))
+        added = posts.add(Target.model_validate(row.target), post, update_of=row.id)
+        keys.add(added.channel_key)
+    return keys

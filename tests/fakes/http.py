@@ -47,6 +47,7 @@ class Call:
     path: str
     status: int
     response: dict[str, Any]
+    at: float = 0.0  # time.monotonic() when it was answered (orders calls across stand-ins)
 
     @property
     def ok(self) -> bool:
@@ -230,7 +231,7 @@ class FakeHTTPServer:
         with self._changed:
             if method is not None:
                 call = Call(method, params, headers, body, request.command, url.path,
-                            reply.status, reply.body)  # fmt: skip
+                            reply.status, reply.body, time.monotonic())  # fmt: skip
                 self._calls.append(call)
             self._changed.notify_all()
             delay = self._delays.get(method or "", 0.0)

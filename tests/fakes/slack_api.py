@@ -53,6 +53,7 @@ class FakeSlack(ChatMethods, ConversationMethods, FakeHTTPServer):
             bot_user_id: user_json(bot_user_id, bot_name, is_bot=True)
         }
         self.views: list[dict[str, Any]] = []
+        self.statuses: dict[tuple[str, str], str] = {}  # (channel, thread_ts) -> its status
         self.files = FileStore()  # files.info and the downloads behind url_private_download
         self._methods: dict[str, Handler] = {
             **self._chat_methods(),

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 
 class ChatMethods:
     """auth.test, chat.*, users.info, apps.connections.open, views.open, views.publish,
-    assistant.threads.setSuggestedPrompts."""
+    assistant.threads.setSuggestedPrompts, assistant.threads.setStatus."""
 
     def _chat_methods(self: FakeSlack) -> dict[str, Any]:
         return {
@@ -30,6 +30,7 @@ class ChatMethods:
             "views.open": self._views_open,
             "views.publish": self._views_publish,
             "assistant.threads.setSuggestedPrompts": self._suggested_prompts,
+            "assistant.threads.setStatus": self._set_status,
         }
 
     def _auth_test(self: FakeSlack, params: dict[str, Any]) -> dict[str, Any]:
@@ -177,6 +178,18 @@ class ChatMethods:
             raise SlackError("invalid_arguments")
         if not all(isinstance(p, dict) and p.get("title") and p.get("message") for p in prompts):
             raise SlackError("invalid_arguments")
+        return {}
+
+    def _set_status(self: FakeSlack, params: dict[str, Any]) -> dict[str, Any]:
+        """A thread's status ("is thinking…"; empty clears it), in a DM thread that exists."""
+        channel = self._find(str(params.get("channel_id") or ""))
+        thread_ts, status = str(params.get("thread_ts") or ""), params.get("status")
+        if not thread_ts or status is None:
+            raise SlackError("invalid_arguments")
+        if not channel.id.startswith("D"):
+            raise SlackError("channel_type_not_supported")
+        self._message(channel, thread_ts, "thread_not_found")
+        self.statuses[(channel.id, thread_ts)] = str(status)
         return {}
 
     def _views_open(self: FakeSlack, params: dict[str, Any]) -> dict[str, Any]:

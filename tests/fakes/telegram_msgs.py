@@ -16,11 +16,17 @@ NOT_MODIFIED = (
     "message is not modified: specified new message content and reply markup are exactly "
     "the same as a current content and reply markup of the message"
 )
+CHAT_ACTIONS = frozenset({
+    "typing", "upload_photo", "record_video", "upload_video", "record_voice", "upload_voice",
+    "upload_document", "choose_sticker", "find_location", "record_video_note",
+    "upload_video_note",
+})  # fmt: skip
 HIDDEN = ("raw_text", "parse_mode")  # kept for tests, not part of the Bot API Message
 
 
 class MessageMethods:
-    """sendMessage, editMessageText/ReplyMarkup, deleteMessage, answerCallbackQuery, topics."""
+    """sendMessage, editMessageText/ReplyMarkup, deleteMessage, answerCallbackQuery, topics,
+    sendChatAction, sendMessageDraft."""
 
     def _message_methods(self: FakeTelegram) -> dict[str, Any]:
         return {
@@ -31,7 +37,28 @@ class MessageMethods:
             "answerCallbackQuery": self._answer_callback,
             "createForumTopic": self._create_topic,
             "pinChatMessage": self._pin,
+            "sendChatAction": self._chat_action,
+            "sendMessageDraft": self._draft,
         }
+
+    def _chat_action(self: FakeTelegram, params: dict[str, Any]) -> bool:
+        """sendChatAction: a known chat and one of the Bot API's actions."""
+        self._chat(params)
+        if params.get("action") not in CHAT_ACTIONS:
+            raise bad_request("wrong parameter action in request")
+        return True
+
+    def _draft(self: FakeTelegram, params: dict[str, Any]) -> bool:
+        """sendMessageDraft (Bot API 9.5+, 10.0): private chats only, a non-zero draft_id;
+        an ephemeral preview, never a stored message. Empty text shows "Thinking…"."""
+        chat = self._chat(params)
+        if chat.get("type") != "private":
+            raise bad_request("TEXTDRAFT_PEER_INVALID")
+        if not params.get("draft_id"):
+            raise bad_request("invalid draft_id specified")
+        if len(str(params.get("text") or "")) > TEXT_MAX:
+            raise bad_request("message is too long")
+        return True
 
     def _pin(self: FakeTelegram, params: dict[str, Any]) -> bool:
         """pinChatMessage: the message must exist; pinning it again changes nothing."""
