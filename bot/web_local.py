@@ -20,6 +20,7 @@ from starlette.concurrency import run_in_threadpool
 from bot.intake import Intake
 from bot.local import DM, local_click, local_event, sent_local_posts
 from bot.web_guard import CSRF_COOKIE, SESSION_COOKIE, Guard, guard, secure
+from orchestrator.charters import CharterSet
 from orchestrator.services import Services
 from orchestrator.signin import revoke_session
 
@@ -118,4 +119,15 @@ def _dashboard(svc: Services) -> dict[str, object]:
     from orchestrator.dashboard import dashboard
 
     with svc.db.session() as s:
-        return dashboard(s, svc.features)
+        data = dashboard(s, svc.features)
+    data["domains"] = local_domains(svc.charters)
+    return data
+
+
+def local_domains(charters: CharterSet) -> list[dict[str, str]]:
+    """Every charter's domain (one added by a file included) with its local chat channel,
+    for the page's channel list."""
+    return [
+        {"name": n, "title": charters.get(n).title, "channel": f"local-{n}"}
+        for n in charters.names()
+    ]
