@@ -93,7 +93,7 @@ def test_the_page_names_the_ids_the_browser_test_uses():
     head, rest = page.split("-->", 1)
     for ident in ("channels", "messages", "composer-form", "composer", "send", "privacy", "dash"):
         assert f"#{ident} " in head and f'id="{ident}"' in rest
-    assert '#welcome ' in head and 'w.id = "welcome"' in rest
+    assert "#welcome " in head and 'w.id = "welcome"' in rest
     assert '<textarea id="composer"' in rest and 'data-state="failed"' in head
     assert "src=" not in rest and 'href="http' not in rest  # no external assets, no CDN
     assert '"local-travel"' not in rest  # the channel list is not in the page
