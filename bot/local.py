@@ -8,11 +8,11 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from orchestrator.canonical import EventKind, InboundEvent, Platform, Post, SentRef
 from orchestrator.db import Database
-from orchestrator.models import OutboxRow
+from orchestrator.models import InboundEventRow, OutboxRow
 from orchestrator.outbound import Destination
 from orchestrator.statuses import OutboxStatus
 
@@ -108,3 +108,40 @@ def sent_local_posts(db: Database, *, after: int, limit: int = 1000) -> list[dic
             }
             for r in rows
         ]
+
+
+def typed_local_lines(db: Database, *, limit: int = 200) -> list[dict[str, object]]:
+    """The newest lines typed in the local chats (messages and commands), oldest first, as
+    stored (secrets redacted): the chat shows them again after a reload. `after` is the last
+    local post delivered before the line came in, so the page puts the line after it."""
+    kinds = (EventKind.MESSAGE.value, EventKind.COMMAND.value)
+    with db.session() as s:
+        rows = s.scalars(
+            select(InboundEventRow)
+            .where(
+                InboundEventRow.platform == Platform.LOCAL.value, InboundEventRow.kind.in_(kinds)
+            )
+            .order_by(InboundEventRow.id.desc())
+            .limit(limit)
+        ).all()
+        lines = []
+        for r in reversed(rows):
+            event = InboundEvent.model_validate(r.payload)
+            before = s.scalar(
+                select(func.max(OutboxRow.id)).where(
+                    OutboxRow.platform == Platform.LOCAL.value,
+                    OutboxRow.status == OutboxStatus.SENT,
+                    OutboxRow.created_at <= r.created_at,
+                )
+            )
+            text = f"/{event.command} {event.text}".strip() if event.command else event.text
+            lines.append(
+                {
+                    "event_id": r.id,
+                    "channel": event.channel,
+                    "text": text,
+                    "status": r.status,
+                    "after": before or 0,
+                }
+            )
+        return lines

@@ -12,6 +12,7 @@ import os
 import sys
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from typing import Any
 
 import redis
 from fastapi import FastAPI, Request, Response
@@ -142,7 +143,17 @@ def _redis_answers(svc: Services) -> bool:
 
 
 async def _bad_request(request: Request, exc: Exception) -> JSONResponse:
-    return JSONResponse({"error": "bad request"}, status_code=400)
+    """400, with what was wrong in words (`detail`) for the chat page to show at the message;
+    the input itself is never echoed."""
+    errors = exc.errors() if isinstance(exc, RequestValidationError) else []
+    detail = "; ".join(_problem(e) for e in errors[:3]) or "the request could not be read"
+    return JSONResponse({"error": "bad request", "detail": detail}, status_code=400)
+
+
+def _problem(error: Any) -> str:
+    where = ".".join(str(p) for p in error.get("loc", ()) if p != "body")
+    message = str(error.get("msg", "invalid"))
+    return f"{where}: {message}" if where else message
 
 
 async def _server_error(request: Request, exc: Exception) -> JSONResponse:

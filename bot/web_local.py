@@ -1,5 +1,8 @@
 """HTTP routes of the local chat and dashboard (GET /, /api/chat/*, /api/dashboard).
 
+`GET /api/chat/typed` (the lines typed here, for the page after a reload) and the `domains`
+list in `/api/dashboard` (the page's channels) serve the page; the other routes are CONTRACT.
+
 Every route is behind the guard (bot/web_guard.py): a client on this machine, or an operator
 signed in with a `login` link; the web process also serves Slack and Telegram from the
 internet, and the dashboard shows every domain's doc. Changes carry the CSRF token that
@@ -18,8 +21,9 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from bot.intake import Intake
-from bot.local import DM, local_click, local_event, sent_local_posts
+from bot.local import DM, local_click, local_event, sent_local_posts, typed_local_lines
 from bot.web_guard import CSRF_COOKIE, SESSION_COOKIE, Guard, guard, secure
+from orchestrator.charters import CharterSet
 from orchestrator.services import Services
 from orchestrator.signin import revoke_session
 
@@ -109,6 +113,14 @@ async def messages(svc: ServicesDep, after: int = 0, limit: int = 200) -> dict[s
     return {"messages": rows, "last": rows[-1]["id"] if rows else after}
 
 
+@router.get("/api/chat/typed")
+async def typed(svc: ServicesDep, limit: int = 200) -> dict[str, object]:
+    """The lines typed here before (the page's own messages after a reload)."""
+    if limit < 1 or limit > 1000:
+        raise HTTPException(400, "limit must be between 1 and 1000")
+    return {"lines": await run_in_threadpool(typed_local_lines, svc.db, limit=limit)}
+
+
 @router.get("/api/dashboard")
 async def dashboard_data(svc: ServicesDep) -> dict[str, object]:
     return await run_in_threadpool(_dashboard, svc)
@@ -118,4 +130,15 @@ def _dashboard(svc: Services) -> dict[str, object]:
     from orchestrator.dashboard import dashboard
 
     with svc.db.session() as s:
-        return dashboard(s, svc.features)
+        data = dashboard(s, svc.features)
+    data["domains"] = local_domains(svc.charters)
+    return data
+
+
+def local_domains(charters: CharterSet) -> list[dict[str, str]]:
+    """Every charter's domain (one added by a file included) with its local chat channel,
+    for the page's channel list."""
+    return [
+        {"name": n, "title": charters.get(n).title, "channel": f"local-{n}"}
+        for n in charters.names()
+    ]

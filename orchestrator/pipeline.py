@@ -112,7 +112,27 @@ class Orchestrator:
             return self.handlers.command(ctx)
         if kind is EventKind.ACTION:
             return self.handlers.action(ctx)
+        bare = self._bare_command(ctx.event)
+        if bare is not None:
+            ctx.event = bare
+            return self.handlers.command(ctx)
         return self.route_message(ctx)
+
+    def _bare_command(self, event: InboundEvent) -> InboundEvent | None:
+        """A direct message that is just a command without its slash (`board`, `help`,
+        `status travel`) is that command: `help` lists them without one. Only the command
+        alone, or with one domain's name after it, so `help me book a flight` is still routed."""
+        if not event.is_direct:
+            return None
+        words = event.text.split()
+        if not words or len(words) > 2 or words[0].lower() not in self.handlers.commands:
+            return None
+        if len(words) == 2 and words[1].lower().lstrip("#") not in self.charters.names():
+            return None
+        rest = " ".join(words[1:])
+        return event.model_copy(
+            update={"kind": EventKind.COMMAND, "command": words[0].lower(), "text": rest}
+        )
 
     def _finish(self, s: Session, event_id: int, domain: str | None) -> None:
         done = statuses.move(
