@@ -3,9 +3,11 @@
 
 from __future__ import annotations
 
+import logging
 import re
 
 from bot.web import create_app
+from bot.web_startup import QuietPolling
 from tests.helpers import LocalClient, make_services
 from tests.signin_support import ask_for_link, browser, sign_in, signin_services
 
@@ -59,3 +61,15 @@ def test_a_signed_in_operator_opens_the_dashboard_from_elsewhere(db):
         page = client.get("/dashboard")
         assert page.status_code == 200 and 'href="/dashboard/travel"' in page.text
         assert client.get("/dashboard/travel").status_code == 200
+
+
+def test_the_pages_polls_stay_out_of_the_info_log_but_page_loads_do_not():
+    quiet = QuietPolling()
+
+    def kept(path: str) -> bool:
+        record = logging.LogRecord("uvicorn.access", logging.INFO, "", 0, "%s", None, None)
+        record.args = ("127.0.0.1:1", "GET", path, "1.1", 200)
+        return quiet.filter(record)
+
+    assert not kept("/dashboard?part=live") and not kept("/dashboard/travel?part=live")
+    assert kept("/dashboard") and kept("/dashboard/travel")
