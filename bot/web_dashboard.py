@@ -88,7 +88,7 @@ def _domain_view(data: dict[str, Any], domain: str) -> dict[str, Any]:
     events = _mine(data.get("events"), domain)
     charters = data.get("charters")
     if isinstance(charters, list):
-        charter: Any = _mine(charters, domain)
+        charter: Any = next(iter(_mine(charters, domain)), None)
     elif isinstance(charters, dict):
         charter = charters.get(domain)
     else:
