@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import secrets
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, JSONResponse
@@ -24,6 +24,7 @@ from bot.intake import Intake
 from bot.local import DM, local_click, local_event, sent_local_posts, typed_local_lines
 from bot.web_guard import CSRF_COOKIE, SESSION_COOKIE, Guard, guard, secure
 from orchestrator.charters import CharterSet
+from orchestrator.dashboard import dashboard
 from orchestrator.services import Services
 from orchestrator.signin import revoke_session
 
@@ -123,12 +124,12 @@ async def typed(svc: ServicesDep, limit: int = 200) -> dict[str, object]:
 
 @router.get("/api/dashboard")
 async def dashboard_data(svc: ServicesDep) -> dict[str, object]:
-    return await run_in_threadpool(_dashboard, svc)
+    return await run_in_threadpool(dashboard_snapshot, svc)
 
 
-def _dashboard(svc: Services) -> dict[str, object]:
-    from orchestrator.dashboard import dashboard
-
+def dashboard_snapshot(svc: Services) -> dict[str, Any]:
+    """What `GET /api/dashboard` answers; the server-rendered pages (bot/web_dashboard.py)
+    show the same data."""
     with svc.db.session() as s:
         data = dashboard(s, svc.features)
     data["domains"] = local_domains(svc.charters)

@@ -20,6 +20,7 @@ __all__ = ["POLLED", "QuietPolling", "announce", "quiet_polling"]
 POLLED = frozenset({"/api/chat/messages", "/api/dashboard", "/api/csrf", "/healthz", "/readyz"})
 ACCESS_LOGGER = "uvicorn.access"
 LOGIN_PATH = "/login/"
+DASHBOARD, LIVE_PART = "/dashboard", "part=live"  # bot/web_dashboard.py's live fragments
 
 
 def announce(settings: Settings) -> None:
@@ -42,7 +43,9 @@ class QuietPolling(logging.Filter):
         client, method, path, version, status = args
         if str(path).startswith(LOGIN_PATH):
             record.args = (client, method, LOGIN_PATH + "…", version, status)
-        polled = method in ("GET", "HEAD") and str(path).split("?", 1)[0] in POLLED
+        bare, _, query = str(path).partition("?")
+        live = bare.startswith(DASHBOARD) and LIVE_PART in query.split("&")  # the pages' polls
+        polled = method in ("GET", "HEAD") and (bare in POLLED or live)
         if polled and isinstance(status, int) and status < 400:
             return logging.getLogger(ACCESS_LOGGER).isEnabledFor(logging.DEBUG)
         return True
