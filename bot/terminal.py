@@ -22,7 +22,7 @@ from typing import Any, cast
 
 from prompt_toolkit import PromptSession
 from prompt_toolkit.formatted_text import FormattedText
-from prompt_toolkit.history import FileHistory
+from prompt_toolkit.history import FileHistory, History, InMemoryHistory
 from prompt_toolkit.input import Input
 from prompt_toolkit.key_binding import KeyBindings, KeyPressEvent
 from prompt_toolkit.output import Output
@@ -39,7 +39,8 @@ from orchestrator.services import Services
 PROMPT = "you> "
 WELCOME = (
     "ParallelOS local chat. Enter sends, Alt+Enter adds a line, /help for commands, "
-    "/channel <domain> or #<domain> to switch, a button's number presses it, Ctrl-D leaves."
+    "/channel <domain> or #<domain> to switch, a button's number presses it, an empty Enter "
+    "shows what arrived meanwhile, Ctrl-D leaves."
 )
 # Hex colours, which rich and prompt_toolkit both read; a domain's colour comes from its name.
 PALETTE = ("#00afaf", "#af5fd7", "#5faf00", "#d7af00", "#5f87ff", "#ff5f5f", "#00d7d7",
@@ -178,9 +179,16 @@ def _run_interactive(
     chat: Chat, history: Path | None, pt_input: Input | None, pt_output: Output | None, out: Console
 ) -> int:
     path = history or default_history_path()
-    path.parent.mkdir(parents=True, exist_ok=True)
+    kept: History
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.touch()
+        kept = FileHistory(str(path))
+    except OSError as exc:
+        out.print(f"History not kept ({path}: {exc.strerror}).", style="dim", markup=False)
+        kept = InMemoryHistory()
     session: PromptSession[str] = PromptSession(
-        history=FileHistory(str(path)),
+        history=kept,
         multiline=True,
         key_bindings=_keys(),
         input=pt_input,
@@ -204,15 +212,16 @@ def _run_interactive(
 
 
 def _keys() -> KeyBindings:
-    """Enter sends; Alt+Enter (Esc, Enter) and Ctrl-J add a line (pastes keep theirs)."""
+    """Enter sends; Alt+Enter (Esc, Enter) adds a line; pastes keep theirs. Ctrl-J sends too:
+    it is what Enter becomes when typed before the prompt takes the terminal over."""
     kb = KeyBindings()
 
     @kb.add("enter")
+    @kb.add("c-j")
     def _send(event: KeyPressEvent) -> None:
         event.current_buffer.validate_and_handle()
 
     @kb.add("escape", "enter")
-    @kb.add("c-j")
     def _newline(event: KeyPressEvent) -> None:
         event.current_buffer.insert_text("\n")
 
