@@ -29,6 +29,7 @@ from orchestrator.models import OutboxRow
 from orchestrator.statuses import OutboxStatus
 
 LEASE = timedelta(seconds=60)
+_Head = Row[int, str, datetime | None, datetime, str | None]  # what a claim reads of a row
 ACTIVE = (OutboxStatus.PENDING.value, OutboxStatus.SENDING.value)
 HOST = socket.gethostname()[:20]
 
@@ -147,18 +148,7 @@ def claim_heads(
 def _claim_run(s: Session, channel_key: str, limit: int) -> list[Claim] | Busy | None:
     """The head and the unbroken run of pending, due rows behind it: one read, one update."""
     now = utcnow()
-    heads = s.execute(
-        select(
-            OutboxRow.id,
-            OutboxRow.status,
-            OutboxRow.lease_until,
-            OutboxRow.next_attempt_at,
-            OutboxRow.claim,
-        )
-        .where(OutboxRow.channel_key == channel_key, OutboxRow.status.in_(ACTIVE))
-        .order_by(OutboxRow.id)
-        .limit(limit)
-    ).all()
+    heads = _heads(s, channel_key, limit)
     if not heads:
         return None
     ids: list[int] = []
@@ -256,27 +246,29 @@ def _release(s: Session, claims: list[Claim]) -> None:
 
 
 def _claim(s: Session, channel_key: str) -> Claim | Busy | None:
-    now = utcnow()
-    head = s.execute(
-        select(
-            OutboxRow.id,
-            OutboxRow.status,
-            OutboxRow.lease_until,
-            OutboxRow.next_attempt_at,
-            OutboxRow.claim,
-        )
-        .where(OutboxRow.channel_key == channel_key, OutboxRow.status.in_(ACTIVE))
-        .order_by(OutboxRow.id)
-        .limit(1)
-    ).first()
-    if head is None:
-        return None
-    return _claim_row(s, head, now)
+    heads = _heads(s, channel_key, 1)
+    return _claim_row(s, heads[0], utcnow()) if heads else None
 
 
-def _claim_row(
-    s: Session, head: Row[int, str, datetime | None, datetime, str | None], now: datetime
-) -> Claim | Busy:
+def _heads(s: Session, channel_key: str, limit: int) -> list[_Head]:
+    """The channel's first `limit` active rows, oldest first: what a claim looks at."""
+    return list(
+        s.execute(
+            select(
+                OutboxRow.id,
+                OutboxRow.status,
+                OutboxRow.lease_until,
+                OutboxRow.next_attempt_at,
+                OutboxRow.claim,
+            )
+            .where(OutboxRow.channel_key == channel_key, OutboxRow.status.in_(ACTIVE))
+            .order_by(OutboxRow.id)
+            .limit(limit)
+        ).all()
+    )
+
+
+def _claim_row(s: Session, head: _Head, now: datetime) -> Claim | Busy:
     """Claim the channel's head row (read as `head`), unless it must wait or is held."""
     leased = head.lease_until is not None and head.lease_until > now
     if head.status == OutboxStatus.SENDING and leased and not holder_died(head.claim):
