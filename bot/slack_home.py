@@ -24,7 +24,7 @@ from orchestrator.dashboard import dashboard
 from orchestrator.published_views import record_view
 from orchestrator.services import Services
 
-__all__ = ["HomeSurface", "PROMPTS", "home_buttons", "home_view"]
+__all__ = ["HOME_VIEWS", "HomeSurface", "PROMPTS", "home_buttons", "home_view"]
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +33,7 @@ MAX_ROWS = 20  # per list shown (20 approvals and 20 entries with buttons: 80 bl
 MAX_BUTTONS = 5  # per actions block (Slack allows 25; a card has at most three)
 STYLES = {"approve": "primary", "inbox_accept": "primary", "reject": "danger",
           "inbox_decline": "danger"}  # fmt: skip
+HOME_VIEWS = ("board", "approvals", "inbox")  # the dashboard views a Home tab is made of
 COLORS = {"green": "🟢", "yellow": "🟡", "red": "🔴"}
 PROMPTS = [
     {"title": "Today's focus", "message": "What should I focus on today?"},
@@ -50,7 +51,7 @@ HOW_TO = (
 
 
 def home_view(data: dict[str, Any]) -> dict[str, Any]:
-    """A Home tab view from the dashboard's data (`board`, `approvals`, `inbox`)."""
+    """A Home tab view from the dashboard's data (`board`, `approvals`, `inbox`: HOME_VIEWS)."""
     blocks: list[dict[str, Any]] = [_header("ParallelOS"), _text(HOW_TO), {"type": "divider"}]
     blocks += [_header("Headline board"), *_board(data.get("board") or [])]
     blocks += [_header("Pending approvals"), *_approvals(data.get("approvals") or [])]

@@ -20,7 +20,7 @@ from slack_sdk.webhook import WebhookClient
 
 from bot.slack_calls import Refused, Uncertain, call, classify, header
 from bot.slack_channels import ensure_channel
-from bot.slack_home import home_buttons, home_view
+from bot.slack_home import HOME_VIEWS, home_buttons, home_view
 from bot.slack_render import render_slack
 from bot.slack_setup import pin
 from orchestrator.canonical import Platform, Post, SentRef
@@ -56,6 +56,7 @@ def has_key(message: dict[str, Any], key: str) -> bool:
 
 class SlackSender:
     platform = Platform.SLACK
+    home_views = HOME_VIEWS  # the dashboard views `refresh_home` needs
 
     def __init__(self, settings: Settings, *, client: WebClient | None = None) -> None:
         require(settings, "SLACK_BOT_TOKEN")

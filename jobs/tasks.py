@@ -11,7 +11,7 @@ from jobs import reconcile as reconciler
 from jobs.agent_tasks import agent_route, agent_shadow, agent_turn, brief_summary  # noqa: F401
 from jobs.runtime import current
 from orchestrator.canonical import Platform
-from orchestrator.dashboard import dashboard
+from orchestrator.dashboard import dashboard, views
 from orchestrator.handoff import deliver_channel
 from orchestrator.published_views import record_view
 from orchestrator.services import Services
@@ -50,7 +50,7 @@ def process_event(event_id: int) -> None:
     for channel_key in sorted(channel_keys):
         deliver_channel(svc, channel_key)
     if channel_keys:
-        refresh_home(svc)
+        schedule_home(svc)
     for n, (name, kwargs) in enumerate(jobs):
         try:
             svc.queue.enqueue(name, job_id=f"{name}-ev{event_id}-{n}", **kwargs)
@@ -58,19 +58,50 @@ def process_event(event_id: int) -> None:
             log.warning("job %s not queued (%s); left to the reconciler", name, type(exc).__name__)
 
 
-def refresh_home(svc: Services) -> None:
-    """Slack's Home tab shows the board, approvals and inbox: republish it after a change
-    (the sender skips an unchanged view). A failure is logged; the next change tries again."""
-    refresh = getattr(svc.senders.get(Platform.SLACK), "refresh_home", None)
-    if refresh is None:
+HOME_FLAG = "home"  # one Home-tab refresh queued at a time, for every change before it runs
+
+
+def schedule_home(svc: Services) -> None:
+    """Slack's Home tab shows the board, approvals and inbox: after a change, queue its
+    republication, coalesced. While a refresh is queued and not yet started, later changes add
+    nothing (it has not read the database yet, so it will show them); the refresh clears the
+    flag before it reads, so a change committed after that read queues the next one."""
+    if getattr(svc.senders.get(Platform.SLACK), "refresh_home", None) is None:
         return
     try:
+        svc.queue.enqueue_once("refresh_home", flag=HOME_FLAG)
+    except Exception as exc:  # a view, not a post: the next change queues it again
+        log.warning("home tab refresh not queued (%s)", type(exc).__name__)
+
+
+def refresh_home(flag: str | None = None) -> None:
+    """The coalesced Home-tab refresh (`schedule_home`): flag cleared first, then read."""
+    svc = current()
+    if flag:
+        svc.queue.clear_flag(flag)
+    publish_home(svc)
+
+
+def publish_home(svc: Services) -> None:
+    """Republish the operators' Home tab from the views it shows (the sender skips an
+    unchanged view). A failure is logged; the next change tries again."""
+    sender = svc.senders.get(Platform.SLACK)
+    refresh = getattr(sender, "refresh_home", None)
+    if refresh is None:
+        return
+    names = getattr(sender, "home_views", None)
+    try:
         with svc.db.session() as session:
-            data = dashboard(session, svc.features)
+            data = (
+                dashboard(session, svc.features)
+                if names is None
+                else views(session, svc.features, names)
+            )
         published = refresh(data)
-        with svc.db.session() as session:  # a click from the view is checked against these
-            for user, (view_id, buttons) in (published or {}).items():
-                record_view(session, Platform.SLACK, user, view_id, buttons)
+        if published:
+            with svc.db.session() as session:  # a click from the view is checked against these
+                for user, (view_id, buttons) in published.items():
+                    record_view(session, Platform.SLACK, user, view_id, buttons)
     except Exception as exc:  # the Home tab is a view: never fail the event for it
         log.warning("home tab not refreshed (%s)", type(exc).__name__)
 

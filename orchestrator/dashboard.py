@@ -7,6 +7,7 @@ stays one generic renderer.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import select
@@ -17,7 +18,7 @@ from orchestrator.features import Features
 from orchestrator.models import InboundEventRow, LogEvent
 from orchestrator.statuses import EventStatus
 
-__all__ = ["dashboard", "failed_events", "recent_events"]
+__all__ = ["dashboard", "failed_events", "recent_events", "views"]
 
 RECENT_EVENTS = 50
 FAILED_SHOWN = 20
@@ -28,6 +29,12 @@ def dashboard(session: Session, features: Features) -> dict[str, Any]:
     data["events"] = recent_events(session)
     data["failed events"] = failed_events(session)
     return data
+
+
+def views(session: Session, features: Features, names: Iterable[str]) -> dict[str, Any]:
+    """Only the named feature views: what one surface shows (the Home tab reads three of
+    them), without the rest of the dashboard (the event log, the charters)."""
+    return {name: features.views[name](session) for name in names if name in features.views}
 
 
 def recent_events(session: Session, limit: int = RECENT_EVENTS) -> list[dict[str, object]]:
