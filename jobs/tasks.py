@@ -12,7 +12,7 @@ from jobs.agent_tasks import agent_route, agent_shadow, agent_turn, brief_summar
 from jobs.runtime import current
 from orchestrator.canonical import Platform
 from orchestrator.dashboard import dashboard, views
-from orchestrator.handoff import deliver_channel
+from orchestrator.handoff import deliver_channel, deliver_channels
 from orchestrator.published_views import record_view
 from orchestrator.services import Services
 from orchestrator.settings import redacted
@@ -47,8 +47,7 @@ def process_event(event_id: int) -> None:
     if reason is not None:  # past the except block: the traceback and what it held are freed
         final = reconciler.attempt_failed(svc, event_id, attempt, redacted(reason))
         raise EventFailed(f"event {event_id}, attempt {attempt}{' (final)' if final else ''}")
-    for channel_key in sorted(channel_keys):
-        deliver_channel(svc, channel_key)
+    deliver_channels(svc, sorted(channel_keys))
     if channel_keys:
         schedule_home(svc)
     for n, (name, kwargs) in enumerate(jobs):
@@ -129,5 +128,4 @@ def deliver_webhook(approval_id: int, flag: str | None = None) -> None:
 def tool_effect(approval_id: int) -> None:
     """Call one approved MCP effect tool, once, and post its result (domains.tools)."""
     svc = current()
-    for channel_key in sorted(run_effect(svc, approval_id)):
-        deliver_channel(svc, channel_key)
+    deliver_channels(svc, sorted(run_effect(svc, approval_id)))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import random
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from orchestrator import logs, metrics, outbox
@@ -12,7 +12,6 @@ from orchestrator.canonical import Platform, Post, SentRef, Target
 from orchestrator.channels import ChannelDirectory
 from orchestrator.db import Database, utcnow
 from orchestrator.eventlog import record
-from orchestrator.models import OutboxRow
 from orchestrator.outbound import (
     Destination,
     PermanentFailure,
@@ -51,41 +50,61 @@ class Deliverer:
     directory: ChannelDirectory
 
     def drain(self, channel_key: str) -> float | None:
-        """Deliver what is due on one channel; return seconds until it needs another run.
+        """Deliver what is due on one channel; return seconds until it needs another run."""
+        return self.drain_all([channel_key])[channel_key]
 
-        Posts are claimed a batch at a time (`HEADS` at the channel's head, one transaction);
-        the outcomes of a batch are committed with the claim of the next one (the delivered
-        posts marked in one statement), and the last batch's with the claim that finds the
-        channel empty or busy. A post not sent (retry, failure) gives back the rest of its
-        batch unsent, so nothing behind it overtakes it.
+    def drain_all(self, channel_keys: Sequence[str]) -> dict[str, float | None]:
+        """Deliver what is due on these channels; for each, seconds until it needs another run
+        (None: nothing left, or another worker holds it).
+
+        Posts are claimed a batch at a time (`HEADS` at each channel's head, all the channels
+        in one transaction); the outcomes of a batch are committed with the claim of the next
+        one (the delivered posts marked in one statement), and the last batch's with the claim
+        that finds the channels empty or busy. A post not sent (retry, failure) gives back the
+        rest of its channel's batch unsent, so nothing behind it overtakes it; the other
+        channels go on.
         """
+        waits: dict[str, float | None] = {}
+        claimed = dict.fromkeys(channel_keys, 0)
         done: list[outbox.Outcome] = []
         unsent: list[outbox.Claim] = []
         refs: dict[int, SentRef | None] = {}  # posts sent in this drain, not yet committed
-        claimed = 0
-        while claimed < BATCH:
-            claims = outbox.claim_heads(
-                self.db, channel_key, limit=min(HEADS, BATCH - claimed), record=done,
+        active = list(claimed)
+        while active:
+            found = outbox.claim_channels(
+                self.db, {k: min(HEADS, BATCH - claimed[k]) for k in active}, record=done,
                 release=unsent,
             )  # fmt: skip
             done, unsent = [], []
-            if claims is None:
-                return None
-            if isinstance(claims, outbox.Busy):
-                if claims.retry_at is None:
-                    return None  # another worker holds the channel and will drain it
-                return max(0.0, (claims.retry_at - utcnow()).total_seconds())
-            claimed += len(claims)
-            for n, claim in enumerate(claims):
-                outcome = self._deliver(claim, refs)
-                if outcome is None:  # recorded already (retry, failure): the rest waits
-                    unsent = claims[n + 1 :]
-                    break
-                done.append(outcome)
-                refs[claim.row.id] = _ref_of(outcome)
+            still = []
+            for key in active:
+                claims = found.get(key)
+                if claims is None:
+                    waits[key] = None
+                    continue
+                if isinstance(claims, outbox.Busy):
+                    waits[key] = (
+                        None  # another worker holds the channel and will drain it
+                        if claims.retry_at is None
+                        else max(0.0, (claims.retry_at - utcnow()).total_seconds())
+                    )
+                    continue
+                claimed[key] += len(claims)
+                for n, claim in enumerate(claims):
+                    outcome = self._deliver(claim, refs)
+                    if outcome is None:  # recorded already (retry, failure): the rest waits
+                        unsent += claims[n + 1 :]
+                        break
+                    done.append(outcome)
+                    refs[claim.row.id] = _ref_of(outcome)
+                if claimed[key] >= BATCH:
+                    waits[key] = 0.0  # more may wait: a fresh job takes the channel on
+                else:
+                    still.append(key)
+            active = still
         if done or unsent:
-            outbox.claim_heads(self.db, channel_key, limit=0, record=done, release=unsent)
-        return 0.0
+            outbox.claim_channels(self.db, {}, record=done, release=unsent)
+        return waits
 
     def _deliver(
         self, claim: outbox.Claim, refs: dict[int, SentRef | None] | None = None
@@ -240,7 +259,7 @@ def _ref_of(outcome: outbox.Outcome) -> SentRef | None:
     )
 
 
-def _count(row: OutboxRow, status: str) -> None:
+def _count(row: outbox.PostRow, status: str) -> None:
     """A post's outcome; a post that reached the platform also gives its latency."""
     metrics.POSTS_OUT.labels(row.platform, status).inc()
     if status in ("sent", "unconfirmed"):

@@ -6,26 +6,35 @@ kernel and the staff can hand work on without knowing which queue runs it.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from orchestrator.jobqueue import job_key
 from orchestrator.services import Services
 
-__all__ = ["deliver_channel", "enqueue_event", "schedule_delivery"]
+__all__ = ["deliver_channel", "deliver_channels", "enqueue_event", "schedule_delivery"]
 
 
 def deliver_channel(svc: Services, channel_key: str) -> None:
     """Drain the channel now; if a post must wait (rate limit, backoff), schedule a retry."""
-    wait = svc.deliverer.drain(channel_key)
-    if wait is None:
+    deliver_channels(svc, [channel_key])
+
+
+def deliver_channels(svc: Services, channel_keys: Sequence[str]) -> None:
+    """`deliver_channel` for several channels (an event's posts), claimed together."""
+    if not channel_keys:
         return
-    if wait <= 0:
-        schedule_delivery(svc, channel_key)
-        return
-    svc.queue.enqueue(
-        "deliver",
-        job_id=f"deliver-{job_key(channel_key)}-{int(wait * 1000)}",
-        delay=wait + 0.05,
-        channel_key=channel_key,
-    )
+    for channel_key, wait in svc.deliverer.drain_all(channel_keys).items():
+        if wait is None:
+            continue
+        if wait <= 0:
+            schedule_delivery(svc, channel_key)
+            continue
+        svc.queue.enqueue(
+            "deliver",
+            job_id=f"deliver-{job_key(channel_key)}-{int(wait * 1000)}",
+            delay=wait + 0.05,
+            channel_key=channel_key,
+        )
 
 
 def schedule_delivery(svc: Services, channel_key: str) -> None:

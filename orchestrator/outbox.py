@@ -16,22 +16,93 @@ from __future__ import annotations
 import os
 import socket
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
+from typing import Any
 
-from sqlalchemy import Row, bindparam, select, update
+from sqlalchemy import Connection, Row, Table, Update, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from orchestrator import statuses
 from orchestrator.canonical import Post, SentRef, Target, dump
-from orchestrator.db import Database, rowcount, utcnow
+from orchestrator.db import Database, utcnow
 from orchestrator.models import OutboxRow
 from orchestrator.statuses import OutboxStatus
 
 LEASE = timedelta(seconds=60)
-_Head = Row[int, str, datetime | None, datetime, str | None]  # what a claim reads of a row
+_Head = Row[int, str, str, datetime | None, datetime, str | None]  # what a claim reads of a row
+PostRow = Row[Any]  # a claimed post: every column of its outbox row, read by attribute
 ACTIVE = (OutboxStatus.PENDING.value, OutboxStatus.SENDING.value)
 HOST = socket.gethostname()[:20]
+
+# The hot path's statements, built once (Core, on a plain connection: no ORM unit of work, no
+# statement built or cache key computed per call). Every status move is still `guarded`'s.
+_T: Table = OutboxRow.__table__  # type: ignore[assignment]
+_ROW = tuple(_T.c)
+_HEAD_COLUMNS = ("id", "channel_key", "status", "lease_until", "next_attempt_at", "claim")
+_INSERT = insert(_T).returning(_T.c.id)
+_HEADS_ONE = (
+    select(*(_T.c[name] for name in _HEAD_COLUMNS))
+    .where(_T.c.channel_key == bindparam("b_key"), _T.c.status.in_(ACTIVE))
+    .order_by(_T.c.id)
+    .limit(bindparam("b_limit"))
+)
+_RANKED = (
+    select(
+        *(_T.c[name] for name in _HEAD_COLUMNS),
+        func.row_number().over(partition_by=_T.c.channel_key, order_by=_T.c.id).label("n"),
+    )
+    .where(_T.c.channel_key.in_(bindparam("b_keys", expanding=True)), _T.c.status.in_(ACTIVE))
+    .subquery()
+)
+_HEADS_MANY = (  # the first `limit` active rows of each of several channels, in one read
+    select(*(_RANKED.c[name] for name in _HEAD_COLUMNS))
+    .where(_RANKED.c.n <= bindparam("b_limit"))
+    .order_by(_RANKED.c.channel_key, _RANKED.c.id)
+)
+_CLAIM_RUN = statuses.guarded(
+    OutboxRow.status,
+    OutboxStatus.SENDING,
+    OutboxRow.id.in_(bindparam("b_ids", expanding=True)),
+    OutboxRow.claim.is_(None),
+    old=OutboxStatus.PENDING,
+    claim=bindparam("b_token"),
+    lease_until=bindparam("b_lease"),
+    attempts=OutboxRow.attempts + 1,
+).returning(*_ROW)
+_RELEASE = statuses.guarded(
+    OutboxRow.status,
+    OutboxStatus.PENDING,
+    OutboxRow.id.in_(bindparam("b_ids", expanding=True)),
+    OutboxRow.claim == bindparam("b_token"),
+    old=OutboxStatus.SENDING,
+    claim=None,
+    lease_until=None,
+    attempts=OutboxRow.attempts - 1,
+)
+# One executemany (psycopg pipelines it); `guarded`'s IN list cannot be used with that, so
+# the move it checks (sending -> sent) is spelled out.
+_MARK_SENT = (
+    update(_T)
+    .where(
+        _T.c.id == bindparam("b_id"),
+        _T.c.claim == bindparam("b_claim"),
+        _T.c.status == OutboxStatus.SENDING.value,
+    )
+    .values(
+        status=OutboxStatus.SENT.value,
+        sent_channel=bindparam("b_channel"),
+        sent_message_id=bindparam("b_message"),
+        sent_thread=bindparam("b_thread"),
+        sent_at=bindparam("b_at"),
+        lease_until=None,
+    )
+)
+_SENT_REF = select(
+    _T.c.status, _T.c.sent_channel, _T.c.sent_message_id, _T.c.sent_thread
+).where(_T.c.id == bindparam("b_id"))
 
 
 def new_claim() -> str:
@@ -62,28 +133,34 @@ def add_post(
     post: Post,
     source_event_id: int | None = None,
     update_of: int | None = None,
+    kind: str | None = None,
+    channel_key: str | None = None,
 ) -> OutboxRow:
-    """Queue a post (or, with `update_of`, an edit of an earlier one) in the caller's transaction."""
-    row = OutboxRow(
+    """Queue a post (or, with `update_of`, an edit of an earlier one) in the caller's
+    transaction: one INSERT ... RETURNING id. The row returned carries what was inserted; it
+    is not tracked by the session (nothing written to it later is saved)."""
+    now = utcnow()
+    values: dict[str, Any] = dict(
         key=key,
         platform=target.platform.value,
-        channel_key=target.channel_key(),
+        channel_key=channel_key or target.channel_key(),
         target=dump(target),
         post=dump(post),
-        kind="update" if update_of else "post",
+        kind=kind or ("update" if update_of else "post"),
         update_of=update_of,
         source_event_id=source_event_id,
         status=OutboxStatus.PENDING.value,
-        next_attempt_at=utcnow(),
+        attempts=0,
+        next_attempt_at=now,
+        created_at=now,
     )
-    session.add(row)
-    session.flush()
-    return row
+    row_id = session.connection().execute(_INSERT, values).scalar_one()
+    return OutboxRow(id=row_id, **values)
 
 
 @dataclass(frozen=True)
 class Claim:
-    row: OutboxRow
+    row: PostRow
     token: str
     recovering: bool  # the previous attempt died mid-send: outcome unknown
 
@@ -104,6 +181,9 @@ class Outcome:
     values: dict[str, object]
 
 
+Claimed = list[Claim] | Busy | None  # what a claim finds on one channel
+
+
 def claim_head(
     db: Database, channel_key: str, *, record: Outcome | None = None
 ) -> Claim | Busy | None:
@@ -112,10 +192,11 @@ def claim_head(
     `record` is the previous post's outcome: written in the same transaction, so a steady
     stream of posts costs one transaction each (claim this, finish that).
     """
-    with db.session() as s:
+    with db.engine.begin() as conn:
         if record is not None:
-            _apply(s, record)
-        return _claim(s, channel_key)
+            _apply(conn, record)
+        heads = _heads(conn, [channel_key], 1).get(channel_key)
+        return _claim_row(conn, heads[0], utcnow()) if heads else None
 
 
 def claim_heads(
@@ -125,7 +206,7 @@ def claim_heads(
     limit: int,
     record: list[Outcome] | None = None,
     release: list[Claim] | None = None,
-) -> list[Claim] | Busy | None:
+) -> Claimed:
     """Claim up to `limit` posts at the channel's head, in order, under one claim token.
 
     The head is claimed as `claim_head` does; while it is a plain first attempt, the rows
@@ -137,81 +218,82 @@ def claim_heads(
     sent are marked in one statement) and `release` (claimed posts that were never sent,
     given back without using an attempt).
     """
-    with db.session() as s:
-        _record_all(s, record or [])
-        _release(s, release or [])
-        if limit <= 0:  # only the writing
-            return None
-        return _claim_run(s, channel_key, limit)
+    keys = [channel_key] if limit > 0 else []
+    found = claim_channels(db, {k: limit for k in keys}, record=record, release=release)
+    return found.get(channel_key)
 
 
-def _claim_run(s: Session, channel_key: str, limit: int) -> list[Claim] | Busy | None:
-    """The head and the unbroken run of pending, due rows behind it: one read, one update."""
+def claim_channels(
+    db: Database,
+    limits: dict[str, int],
+    *,
+    record: list[Outcome] | None = None,
+    release: list[Claim] | None = None,
+) -> dict[str, Claimed]:
+    """`claim_heads` for several channels at once (an event's DM thread and its domain's
+    channel): one transaction, one read of their heads and one claim of their runs, each
+    channel's order kept on its own. With no channels, only the writing."""
+    with db.engine.begin() as conn:
+        _record_all(conn, record or [])
+        _release(conn, release or [])
+        wanted = {k: n for k, n in limits.items() if n > 0}
+        if not wanted:
+            return {}
+        return _claim_runs(conn, wanted)
+
+
+def _claim_runs(conn: Connection, limits: dict[str, int]) -> dict[str, Claimed]:
+    """Each channel's head and the unbroken run of pending, due rows behind it: one read and
+    one update for all of them (a head in flight, in doubt or not due is seen on its own)."""
     now = utcnow()
-    heads = _heads(s, channel_key, limit)
-    if not heads:
-        return None
-    ids: list[int] = []
-    for r in heads:  # only an unbroken run: nothing may overtake a row that must wait
-        if r.status != OutboxStatus.PENDING or r.next_attempt_at > now or r.claim is not None:
-            break
-        ids.append(r.id)
-    if not ids:  # the head is in flight, in doubt or not due: claimed on its own, or busy
-        head = _claim_row(s, heads[0], now)
-        return [head] if isinstance(head, Claim) else head
+    heads = _heads(conn, list(limits), max(limits.values()))
+    found: dict[str, Claimed] = {}
+    runs: dict[str, list[int]] = {}
+    for key in limits:
+        rows = heads.get(key, [])[: limits[key]]
+        if not rows:
+            found[key] = None
+            continue
+        ids: list[int] = []
+        for r in rows:  # only an unbroken run: nothing may overtake a row that must wait
+            if r.status != OutboxStatus.PENDING or r.next_attempt_at > now or r.claim is not None:
+                break
+            ids.append(r.id)
+        if ids:
+            runs[key] = ids
+        else:  # the head is in flight, in doubt or not due: claimed on its own, or busy
+            head = _claim_row(conn, rows[0], now)
+            found[key] = [head] if isinstance(head, Claim) else head
+    if not runs:
+        return found
     token = new_claim()
-    rows = s.scalars(
-        statuses.guarded(
-            OutboxRow.status,
-            OutboxStatus.SENDING,
-            OutboxRow.id.in_(ids),
-            OutboxRow.claim.is_(None),
-            old=OutboxStatus.PENDING,
-            claim=token,
-            lease_until=now + LEASE,
-            attempts=OutboxRow.attempts + 1,
-        )
-        .returning(OutboxRow)
-        .execution_options(synchronize_session=False)
-    ).all()
-    by_id = {row.id: row for row in rows}
-    run: list[Claim] = []
-    for row_id in ids:
-        if row_id not in by_id:
-            break
-        run.append(Claim(row=by_id.pop(row_id), token=token, recovering=False))
-    _release(s, [Claim(row=row, token=token, recovering=False) for row in by_id.values()])
-    return run or Busy(retry_at=None)  # another worker claimed the head first
+    claimed = conn.execute(
+        _CLAIM_RUN,
+        {"b_ids": [i for ids in runs.values() for i in ids], "b_token": token,
+         "b_lease": now + LEASE},
+    ).all()  # fmt: skip
+    by_id = {row.id: row for row in claimed}
+    for key, ids in runs.items():
+        run: list[Claim] = []
+        for row_id in ids:
+            if row_id not in by_id:
+                break
+            run.append(Claim(row=by_id.pop(row_id), token=token, recovering=False))
+        found[key] = run or Busy(retry_at=None)  # another worker claimed the head first
+    _release(conn, [Claim(row=row, token=token, recovering=False) for row in by_id.values()])
+    return found
 
 
-def _record_all(s: Session, outcomes: list[Outcome]) -> None:
+def _record_all(conn: Connection, outcomes: list[Outcome]) -> None:
     """Write outcomes: every `sent` one in a single statement, the rest one by one."""
     sent_ones = [o for o in outcomes if o.status is OutboxStatus.SENT]
     for other in outcomes:
         if other.status is not OutboxStatus.SENT:
-            _apply(s, other)
+            _apply(conn, other)
     if not sent_ones:
         return
-    # One executemany (psycopg pipelines it); `guarded`'s IN list cannot be used with that,
-    # so the move it checks (sending -> sent) is spelled out.
-    statement = (
-        update(OutboxRow)
-        .where(
-            OutboxRow.id == bindparam("b_id"),
-            OutboxRow.claim == bindparam("b_claim"),
-            OutboxRow.status == OutboxStatus.SENDING.value,
-        )
-        .values(
-            status=OutboxStatus.SENT.value,
-            sent_channel=bindparam("b_channel"),
-            sent_message_id=bindparam("b_message"),
-            sent_thread=bindparam("b_thread"),
-            sent_at=bindparam("b_at"),
-            lease_until=None,
-        )
-    )
-    s.connection().execute(
-        statement,
+    conn.execute(
+        _MARK_SENT,
         [
             {
                 "b_id": o.held.row.id,
@@ -226,49 +308,43 @@ def _record_all(s: Session, outcomes: list[Outcome]) -> None:
     )
 
 
-def _release(s: Session, claims: list[Claim]) -> None:
+def _release(conn: Connection, claims: list[Claim]) -> None:
     """Give back claimed posts that were never handed to the platform (no attempt used)."""
-    if not claims:
-        return
-    token = claims[0].token
-    s.execute(
-        statuses.guarded(
-            OutboxRow.status,
-            OutboxStatus.PENDING,
-            OutboxRow.id.in_([c.row.id for c in claims]),
-            OutboxRow.claim == token,
-            old=OutboxStatus.SENDING,
-            claim=None,
-            lease_until=None,
-            attempts=OutboxRow.attempts - 1,
-        ).execution_options(synchronize_session=False)
-    )
+    by_token: dict[str, list[int]] = {}
+    for c in claims:
+        by_token.setdefault(c.token, []).append(c.row.id)
+    for token, ids in by_token.items():
+        conn.execute(_RELEASE, {"b_ids": ids, "b_token": token})
 
 
-def _claim(s: Session, channel_key: str) -> Claim | Busy | None:
-    heads = _heads(s, channel_key, 1)
-    return _claim_row(s, heads[0], utcnow()) if heads else None
+def _heads(conn: Connection, channel_keys: Sequence[str], limit: int) -> dict[str, list[_Head]]:
+    """Each channel's first `limit` active rows, oldest first: what a claim looks at."""
+    if len(channel_keys) == 1:
+        rows = conn.execute(_HEADS_ONE, {"b_key": channel_keys[0], "b_limit": limit}).all()
+    else:
+        rows = conn.execute(_HEADS_MANY, {"b_keys": list(channel_keys), "b_limit": limit}).all()
+    found: dict[str, list[_Head]] = {}
+    for row in rows:
+        found.setdefault(row.channel_key, []).append(row)  # type: ignore[arg-type]
+    return found
 
 
-def _heads(s: Session, channel_key: str, limit: int) -> list[_Head]:
-    """The channel's first `limit` active rows, oldest first: what a claim looks at."""
-    return list(
-        s.execute(
-            select(
-                OutboxRow.id,
-                OutboxRow.status,
-                OutboxRow.lease_until,
-                OutboxRow.next_attempt_at,
-                OutboxRow.claim,
-            )
-            .where(OutboxRow.channel_key == channel_key, OutboxRow.status.in_(ACTIVE))
-            .order_by(OutboxRow.id)
-            .limit(limit)
-        ).all()
-    )
+@cache
+def _claim_one(old: OutboxStatus, held: bool) -> Update:
+    """The claim of one head row in status `old`, unclaimed or (`held`) under a dead claim."""
+    return statuses.guarded(
+        OutboxRow.status,
+        OutboxStatus.SENDING,
+        OutboxRow.id == bindparam("b_id"),
+        OutboxRow.claim == bindparam("b_old") if held else OutboxRow.claim.is_(None),
+        old=old,
+        claim=bindparam("b_token"),
+        lease_until=bindparam("b_lease"),
+        attempts=OutboxRow.attempts + 1,
+    ).returning(*_ROW)
 
 
-def _claim_row(s: Session, head: _Head, now: datetime) -> Claim | Busy:
+def _claim_row(conn: Connection, head: _Head, now: datetime) -> Claim | Busy:
     """Claim the channel's head row (read as `head`), unless it must wait or is held."""
     leased = head.lease_until is not None and head.lease_until > now
     if head.status == OutboxStatus.SENDING and leased and not holder_died(head.claim):
@@ -276,19 +352,9 @@ def _claim_row(s: Session, head: _Head, now: datetime) -> Claim | Busy:
     if head.status == OutboxStatus.PENDING and head.next_attempt_at > now:
         return Busy(retry_at=head.next_attempt_at)
     token = new_claim()
-    row = s.scalars(
-        statuses.guarded(
-            OutboxRow.status,
-            OutboxStatus.SENDING,
-            OutboxRow.id == head.id,
-            OutboxRow.claim.is_(None) if head.claim is None else OutboxRow.claim == head.claim,
-            old=OutboxStatus(head.status),
-            claim=token,
-            lease_until=now + LEASE,
-            attempts=OutboxRow.attempts + 1,
-        )
-        .returning(OutboxRow)
-        .execution_options(synchronize_session=False)
+    row = conn.execute(
+        _claim_one(OutboxStatus(head.status), head.claim is not None),
+        {"b_id": head.id, "b_old": head.claim, "b_token": token, "b_lease": now + LEASE},
     ).one_or_none()
     if row is None:
         return Busy(retry_at=None)
@@ -353,13 +419,13 @@ def mark_failed(db: Database, claim: Claim, *, error: str) -> bool:
 
 def _finish(db: Database, held: Claim, *, status: OutboxStatus, **values: object) -> bool:
     """Apply the outcome only if this worker still holds the claim."""
-    with db.session() as s:
-        return _apply(s, Outcome(held, status, values))
+    with db.engine.begin() as conn:
+        return _apply(conn, Outcome(held, status, values))
 
 
-def _apply(s: Session, outcome: Outcome) -> bool:
+def _apply(conn: Connection, outcome: Outcome) -> bool:
     held = outcome.held
-    done = s.execute(
+    done = conn.execute(
         statuses.guarded(
             OutboxRow.status,
             outcome.status,
@@ -367,22 +433,22 @@ def _apply(s: Session, outcome: Outcome) -> bool:
             OutboxRow.claim == held.token,
             old=OutboxStatus.SENDING,
             **outcome.values,
-        ).execution_options(synchronize_session=False)
+        )
     )
-    return rowcount(done) == 1
+    return done.rowcount == 1
 
 
 def sent_ref(db: Database, outbox_id: int) -> tuple[str, SentRef | None]:
     """Status and platform reference of an earlier post (for threads and edits)."""
-    with db.session() as s:
-        row = s.get(OutboxRow, outbox_id)
-        if row is None:
-            return OutboxStatus.FAILED.value, None
-        if row.status != OutboxStatus.SENT or not row.sent_message_id:
-            return row.status, None
-        return row.status, SentRef(
-            channel=row.sent_channel or "", message_id=row.sent_message_id, thread=row.sent_thread
-        )
+    with db.engine.connect() as conn:
+        row = conn.execute(_SENT_REF, {"b_id": outbox_id}).one_or_none()
+    if row is None:
+        return OutboxStatus.FAILED.value, None
+    if row.status != OutboxStatus.SENT or not row.sent_message_id:
+        return row.status, None
+    return row.status, SentRef(
+        channel=row.sent_channel or "", message_id=row.sent_message_id, thread=row.sent_thread
+    )
 
 
 def due_channels(db: Database, *, limit: int = 500) -> list[str]:

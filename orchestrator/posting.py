@@ -44,17 +44,30 @@ class PostBatch:
         self.source_event_id = source_event_id
         self.rows: list[OutboxRow] = []
 
-    def add(self, target: Target, post: Post, *, update_of: int | None = None) -> OutboxRow:
+    def add(
+        self,
+        target: Target,
+        post: Post,
+        *,
+        update_of: int | None = None,
+        kind: str | None = None,
+        channel_key: str | None = None,
+    ) -> OutboxRow:
         row = outbox.add_post(
             self.session,
-            key=f"{self.scope}:{len(self.rows)}",
+            key=self._next_key(),
             target=target,
             post=post,
             source_event_id=self.source_event_id,
             update_of=update_of,
+            kind=kind,
+            channel_key=channel_key,
         )
         self.rows.append(row)
         return row
+
+    def _next_key(self) -> str:
+        return f"{self.scope}:{len(self.rows)}"
 
     def to_domain(
         self, settings: Settings, platform: Platform, domain: str, post: Post
@@ -69,11 +82,11 @@ class PostBatch:
         target = Target(
             platform=event.platform, channel=event.channel, thread=event.action_callback_ref
         )
-        row = self.add(target, post.model_copy(update={"ephemeral_to": event.user}))
-        row.kind = "answer"
         # Its own lane: a click's answer needs no order and must not wait behind the chat's
         # posts (Telegram's callback deadline is seconds).
-        row.channel_key = f"{target.channel_key()}|answer:{row.key}"
+        lane = f"{target.channel_key()}|answer:{self._next_key()}"
+        row = self.add(target, post.model_copy(update={"ephemeral_to": event.user}),
+                       kind="answer", channel_key=lane)  # fmt: skip
         return row
 
     @property
