@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from typing import Literal
 
 from markdown_it import MarkdownIt
@@ -59,7 +60,14 @@ Block = Lines | Pre
 
 def parse(source: str) -> list[Block]:
     """The blocks to show, blank lines as empty `Lines`, where the source had them."""
-    return _Walker(_MD.parse(source)).blocks()
+    return list(_parsed(source))
+
+
+@lru_cache(maxsize=32)
+def _parsed(source: str) -> tuple[Block, ...]:
+    """Parsed once per text: a post's body and its plain fallback read the same parse (the
+    blocks are frozen, so sharing them is safe)."""
+    return tuple(_Walker(_MD.parse(source)).blocks())
 
 
 def plain(source: str) -> str:

@@ -15,7 +15,7 @@ import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import Update, func, select, update
+from sqlalchemy import Update, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from domains.approvals.delivery import sweep
@@ -100,15 +100,11 @@ def start_attempt(svc: Services, event_id: int) -> int | None:
     An event already started MAX_EVENT_ATTEMPTS times without finishing (each run crashed or
     killed the worker) is failed here instead of being run again: a poison event never loops.
     """
+    with svc.db.engine.begin() as conn:  # the usual case, one statement, no ORM session
+        started = conn.execute(_START, {"b_id": event_id}).scalar_one_or_none()
+    if started is not None:
+        return int(started)
     with svc.db.session() as s:
-        started = s.execute(  # the usual case, one statement: a received event, attempts left
-            _unfinished(event_id)
-            .where(InboundEventRow.attempts < MAX_EVENT_ATTEMPTS)
-            .values(attempts=InboundEventRow.attempts + 1)
-            .returning(InboundEventRow.attempts)
-        ).scalar_one_or_none()
-        if started is not None:
-            return int(started)
         row = s.execute(
             select(InboundEventRow.status, InboundEventRow.attempts, InboundEventRow.error).where(
                 InboundEventRow.id == event_id
@@ -120,6 +116,19 @@ def start_attempt(svc: Services, event_id: int) -> int | None:
             last = f"; last error: {row.error}" if row.error else ""
             _fail(s, event_id, f"started {row.attempts} times, never finished{last}")
     return None
+
+
+# A received event with attempts left counts one (built once: the hot path's first statement).
+_START = (
+    update(InboundEventRow)
+    .where(
+        InboundEventRow.id == bindparam("b_id"),
+        InboundEventRow.status == EventStatus.RECEIVED,
+        InboundEventRow.attempts < MAX_EVENT_ATTEMPTS,
+    )
+    .values(attempts=InboundEventRow.attempts + 1)
+    .returning(InboundEventRow.attempts)
+)
 
 
 def attempt_failed(svc: Services, event_id: int, attempt: int, reason: str) -> bool:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
+from sqlalchemy import bindparam
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -41,6 +42,13 @@ def _refusal(event: InboundEvent) -> str | None:
     if event.unsupported:
         return texts.unsupported(event.unsupported)
     return None
+
+
+# The event's own move to done, built once (Core, on the session's connection: no ORM update).
+_DONE = statuses.guarded(
+    InboundEventRow.status, EventStatus.DONE, InboundEventRow.id == bindparam("b_id"),
+    domain=bindparam("b_domain"), finished_at=bindparam("b_at"),
+)  # fmt: skip
 
 
 class AlreadyDone(Exception):
@@ -135,11 +143,8 @@ class Orchestrator:
         )
 
     def _finish(self, s: Session, event_id: int, domain: str | None) -> None:
-        done = statuses.move(
-            s, InboundEventRow.status, EventStatus.DONE, InboundEventRow.id == event_id,
-            domain=domain, finished_at=utcnow(),
-        )  # fmt: skip
-        if not done:
+        params = {"b_id": event_id, "b_domain": domain, "b_at": utcnow()}
+        if s.connection().execute(_DONE, params).rowcount != 1:
             raise AlreadyDone()
 
     def route_message(self, ctx: Context) -> str | None:

@@ -38,8 +38,11 @@ def content_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+STAMP = select(CharterStateRow.stamp).where(CharterStateRow.id == STATE_ROW)  # built once
+
+
 def stamp(s: Session) -> int:
-    return s.scalar(select(CharterStateRow.stamp).where(CharterStateRow.id == STATE_ROW)) or 0
+    return s.scalar(STAMP) or 0
 
 
 def _bump(s: Session) -> None:
