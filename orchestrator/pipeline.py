@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from sqlalchemy import bindparam
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -23,7 +23,6 @@ from orchestrator.db import Database, utcnow
 from orchestrator.eventlog import record
 from orchestrator.features import Features
 from orchestrator.handlers import Handlers
-from orchestrator.ingest import load_event
 from orchestrator.live import LiveCharters
 from orchestrator.models import InboundEventRow
 from orchestrator.posting import PostBatch, reply_target
@@ -44,6 +43,9 @@ def _refusal(event: InboundEvent) -> str | None:
     return None
 
 
+_EVENT = select(InboundEventRow.status, InboundEventRow.payload).where(
+    InboundEventRow.id == bindparam("b_id")
+)  # the stored event, read as columns (no ORM object to track)
 # The event's own move to done, built once (Core, on the session's connection: no ORM update).
 _DONE = statuses.guarded(
     InboundEventRow.status, EventStatus.DONE, InboundEventRow.id == bindparam("b_id"),
@@ -99,10 +101,10 @@ class Orchestrator:
             self.live.refresh()
         try:
             with self.db.session() as s:
-                row = s.get(InboundEventRow, event_id)
+                row = s.connection().execute(_EVENT, {"b_id": event_id}).one_or_none()
                 if row is None or row.status != EventStatus.RECEIVED:
                     return set()
-                event = load_event(row)
+                event = InboundEvent.model_validate(row.payload)
                 ctx = Context(s, event, event_id, PostBatch(s, f"ev{event_id}", event_id), self)
                 domain = self._dispatch(ctx)
                 self._finish(s, event_id, domain)
