@@ -13,7 +13,7 @@ from orchestrator.models import LogEvent
 
 CHARTERS_KEY = "charters"  # `session.info` key of the process's LiveCharters (wiring sets it)
 _HUB_KINDS = ("brief.", "route.")  # events with no domain that ran under the whole set
-_INSERT = insert(LogEvent.__table__)  # built once: every state change writes one
+_INSERT = insert(LogEvent)  # built once (Core on a connection): every state change writes one
 
 
 def record(

@@ -100,9 +100,9 @@ _MARK_SENT = (
         lease_until=None,
     )
 )
-_SENT_REF = select(
-    _T.c.status, _T.c.sent_channel, _T.c.sent_message_id, _T.c.sent_thread
-).where(_T.c.id == bindparam("b_id"))
+_SENT_REF = select(_T.c.status, _T.c.sent_channel, _T.c.sent_message_id, _T.c.sent_thread).where(
+    _T.c.id == bindparam("b_id")
+)
 
 
 def new_claim() -> str:
@@ -325,7 +325,7 @@ def _heads(conn: Connection, channel_keys: Sequence[str], limit: int) -> dict[st
         rows = conn.execute(_HEADS_MANY, {"b_keys": list(channel_keys), "b_limit": limit}).all()
     found: dict[str, list[_Head]] = {}
     for row in rows:
-        found.setdefault(row.channel_key, []).append(row)  # type: ignore[arg-type]
+        found.setdefault(row.channel_key, []).append(row)
     return found
 
 
