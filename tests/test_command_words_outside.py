@@ -20,6 +20,12 @@ from tests.telegram_support import running as telegram_running
 NOT_ROUTED = "not sure where this belongs"
 
 
+def topic(svc, domain: str) -> int:  # type: ignore[no-untyped-def]
+    thread = svc.directory.resolve(Target(platform=Platform.TELEGRAM, domain=domain)).thread
+    assert thread is not None
+    return int(thread)
+
+
 @pytest.fixture
 def slack() -> Iterator[FakeSlackHooks]:
     with FakeSlackHooks() as fake:
@@ -56,8 +62,7 @@ def test_status_travel_typed_privately_on_telegram_is_the_status_doc(db, tg) -> 
     svc = telegram_services(db, tg)
     with telegram_running(svc) as client:
         d = TelegramDialogue(client, tg)
-        travel = int(svc.directory.resolve(Target(platform=Platform.TELEGRAM,
-                                                  domain="travel")).thread)  # fmt: skip
+        travel = topic(svc, "travel")
         d.say("Phase: booking the Lisbon offsite", topic=travel)
         (answer,) = d.replies(d.say("status travel"))
         assert "booking the Lisbon offsite" in answer
@@ -68,8 +73,7 @@ def test_board_typed_privately_on_telegram_is_the_board(db, tg) -> None:  # type
     svc = telegram_services(db, tg)
     with telegram_running(svc) as client:
         d = TelegramDialogue(client, tg)
-        finance = int(svc.directory.resolve(Target(platform=Platform.TELEGRAM,
-                                                   domain="finance")).thread)  # fmt: skip
+        finance = topic(svc, "finance")
         d.say("Headline: red quarterly VAT return late", topic=finance)
         (answer,) = d.replies(d.say("board"))
         assert "quarterly VAT return late" in answer
@@ -79,8 +83,7 @@ def test_the_hub_answers_a_whole_system_question_on_telegram(db, tg) -> None:  #
     svc = telegram_services(db, tg)
     with telegram_running(svc) as client:
         d = TelegramDialogue(client, tg)
-        finance = int(svc.directory.resolve(Target(platform=Platform.TELEGRAM,
-                                                   domain="finance")).thread)  # fmt: skip
+        finance = topic(svc, "finance")
         d.say("Headline: red estimate unpaid\nNext: pay the Q3 estimate", topic=finance)
         (answer,) = d.replies(d.say("what's overdue?"))
         assert "estimate unpaid" in answer and "pay the Q3 estimate" in answer
