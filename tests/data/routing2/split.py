@@ -1,0 +1,52 @@
+#!/usr/bin/env python3
+"""Split all.jsonl ONCE into train (60%) / dev (20%) / test (20%).
+
+Stratified by (kind, domain) -- for boundary rows, whose domain is null, by
+(kind, boundary area). Fixed seed 20261202, python3 stdlib only. Re-running
+reproduces byte-identical files; if existing split files differ from what this
+would write (i.e. someone is about to re-split), it refuses unless --force.
+"""
+import json, os, random, sys
+from collections import defaultdict
+
+SEED = 20261202
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def stratum(r):
+    return (r["kind"], r["domain"] if r["domain"] is not None else "boundary:" + r["boundary"])
+
+
+def main():
+    with open(os.path.join(HERE, "all.jsonl"), encoding="utf-8") as f:
+        rows = [json.loads(l) for l in f if l.strip()]
+    groups = defaultdict(list)
+    for r in rows:
+        groups[stratum(r)].append(r)
+    rng = random.Random(SEED)
+    out = {"train": [], "dev": [], "test": []}
+    for key in sorted(groups):
+        g = sorted(groups[key], key=lambda r: r["text"])  # order-independent of source order
+        rng.shuffle(g)
+        n = len(g)
+        n_test = round(n * 0.2)
+        n_dev = round(n * 0.2)
+        out["test"] += g[:n_test]
+        out["dev"] += g[n_test:n_test + n_dev]
+        out["train"] += g[n_test + n_dev:]
+    rendered = {k: "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in v) for k, v in out.items()}
+    force = "--force" in sys.argv
+    for k, text in rendered.items():
+        p = os.path.join(HERE, k + ".jsonl")
+        if os.path.exists(p) and not force:
+            with open(p, encoding="utf-8") as f:
+                if f.read() != text:
+                    sys.exit(f"{p} exists and differs: the split is done once. Use --force only if all.jsonl was deliberately rebuilt before any tuning.")
+    for k, text in rendered.items():
+        with open(os.path.join(HERE, k + ".jsonl"), "w", encoding="utf-8") as f:
+            f.write(text)
+        print(f"{k}: {len(out[k])}")
+
+
+if __name__ == "__main__":
+    main()
