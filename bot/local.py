@@ -115,9 +115,20 @@ def typed_local_lines(db: Database, *, limit: int = 200) -> list[dict[str, objec
     stored (secrets redacted): the chat shows them again after a reload. `after` is the last
     local post delivered before the line came in, so the page puts the line after it."""
     kinds = (EventKind.MESSAGE.value, EventKind.COMMAND.value)
+    # One statement: the last delivered local post before each line, as a correlated subquery.
+    before = (
+        select(func.max(OutboxRow.id))
+        .where(
+            OutboxRow.platform == Platform.LOCAL.value,
+            OutboxRow.status == OutboxStatus.SENT,
+            OutboxRow.created_at <= InboundEventRow.created_at,
+        )
+        .correlate(InboundEventRow)
+        .scalar_subquery()
+    )
     with db.session() as s:
-        rows = s.scalars(
-            select(InboundEventRow)
+        rows = s.execute(
+            select(InboundEventRow, before)
             .where(
                 InboundEventRow.platform == Platform.LOCAL.value, InboundEventRow.kind.in_(kinds)
             )
@@ -125,15 +136,8 @@ def typed_local_lines(db: Database, *, limit: int = 200) -> list[dict[str, objec
             .limit(limit)
         ).all()
         lines = []
-        for r in reversed(rows):
+        for r, after in reversed(rows):
             event = InboundEvent.model_validate(r.payload)
-            before = s.scalar(
-                select(func.max(OutboxRow.id)).where(
-                    OutboxRow.platform == Platform.LOCAL.value,
-                    OutboxRow.status == OutboxStatus.SENT,
-                    OutboxRow.created_at <= r.created_at,
-                )
-            )
             text = f"/{event.command} {event.text}".strip() if event.command else event.text
             lines.append(
                 {
@@ -141,7 +145,7 @@ def typed_local_lines(db: Database, *, limit: int = 200) -> list[dict[str, objec
                     "channel": event.channel,
                     "text": text,
                     "status": r.status,
-                    "after": before or 0,
+                    "after": after or 0,
                 }
             )
         return lines

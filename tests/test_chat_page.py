@@ -97,3 +97,21 @@ def test_the_page_names_the_ids_the_browser_test_uses():
     assert '<textarea id="composer"' in rest and 'data-state="failed"' in head
     assert "src=" not in rest and 'href="http' not in rest  # no external assets, no CDN
     assert '"local-travel"' not in rest  # the channel list is not in the page
+
+
+def test_typed_lines_come_back_in_order_each_after_the_post_it_followed(db):
+    """`GET /api/chat/typed`: the page's own lines after a reload, each placed after the last
+    delivered post it followed (the answer to the first line comes before the second)."""
+    with LocalClient(create_app(make_services(db, senders=None))) as client:
+        d = LocalDialogue(client)
+        first = d.say("Phase: planning the Lisbon offsite", channel="local-travel")
+        answered = client.get("/api/chat/messages").json()["last"]
+        assert answered > first.ref
+        second = d.say("help")
+        lines = client.get("/api/chat/typed").json()["lines"]
+        assert [(x["channel"], x["text"]) for x in lines] == [
+            ("local-travel", "Phase: planning the Lisbon offsite"),
+            ("local-dm", "help"),
+        ]
+        assert lines[0]["after"] == first.ref and lines[1]["after"] == second.ref == answered
+        assert client.get("/api/chat/typed", params={"limit": 0}).status_code == 400
