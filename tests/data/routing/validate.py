@@ -73,11 +73,12 @@ def main():
         if n > 1:
             errors.append(f"duplicate text x{n}: {t!r}")
 
-    # near duplicates: char 4-gram Jaccard and word Jaccard
+    # near duplicates: char 4-gram Jaccard and word Jaccard (O(n^2): --quick skips them)
+    quick = "--quick" in sys.argv
     sh = [shingles(r["text"]) for r in all_rows]
     wd = [set(norm(r["text"]).split()) for r in all_rows]
     near = []
-    for i, j in combinations(range(len(all_rows)), 2):
+    for i, j in combinations(range(len(all_rows)) if not quick else [], 2):
         a, b = sh[i], sh[j]
         cj = len(a & b) / len(a | b)
         wj = len(wd[i] & wd[j]) / max(1, len(wd[i] | wd[j]))
@@ -86,7 +87,7 @@ def main():
     # near duplicates of another set (a sibling folder's all.jsonl): each set is new wording
     parent = os.path.dirname(HERE)
     older = [r for d in sorted(os.listdir(parent)) if d != os.path.basename(HERE)
-             for r in (load(os.path.join(parent, d, "all.jsonl")) or [])]
+             for r in (load(os.path.join(parent, d, "all.jsonl")) or [])] if not quick else []
     osh = [shingles(r["text"]) for r in older]
     owd = [set(norm(r["text"]).split()) for r in older]
     for i in range(len(all_rows)):
