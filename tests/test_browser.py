@@ -285,14 +285,19 @@ def hold_clicks(page: Any) -> list[Any]:
 
 
 def release(page: Any, held: list[Any]) -> None:
-    while not held:  # the browser has not sent the click yet: let it
+    for _ in range(600):  # the browser may not have sent the click yet: let it run
+        if held:
+            break
         page.wait_for_timeout(50)
+    assert held, "the page sent no click"
     for route in held:
         route.continue_()
     page.unroute("**/api/chat/click")
 
 
 def test_an_approval_on_the_dashboard_is_approved_once(site, page):
+    """Every domain on the board; Approve on the pending card is off while its click is on
+    the way (held at the browser), then the card leaves the waiting list: approved once."""
     site.say(PROPOSE, "local-travel")
     board = site.dashboard()["board"]
     page.goto(f"{site.url}/dashboard")
@@ -311,6 +316,8 @@ def test_an_approval_on_the_dashboard_is_approved_once(site, page):
 
 
 def test_an_approval_card_in_the_chat_is_approved_once_and_its_buttons_go_off(site, page):
+    """`Propose: …` in #travel: its card's buttons go off at the click, the card is updated
+    in place to say who approved, and the same click sent again decides nothing more."""
     open_chat(page, site, "local-travel")
     type_message(page, PROPOSE)
     card = bot(page, "book the 9:40 flight to Lisbon").filter(has=page.locator("button.act"))
