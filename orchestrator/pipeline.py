@@ -156,6 +156,11 @@ class Orchestrator:
             if home is not None or event.is_direct or event.mentions_bot:  # said to us
                 ctx.posts.add(reply_target(event), Post(text=refusal))  # and nothing changes
             return None
+        if home is not None and home != HUB and home not in self.charters:
+            # A removed domain's channel (its file is gone, the channel stays): say so, once.
+            gone = texts.domain_gone(home, self.charters.names())
+            ctx.posts.add(reply_target(event), Post(text=gone))
+            return None
         if home is not None and home != HUB:
             domain: str | None = home
         elif event.is_direct or event.mentions_bot or home == HUB:

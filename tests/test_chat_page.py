@@ -3,12 +3,15 @@ refusals the page shows at the message, and the element ids the browser test dri
 
 from __future__ import annotations
 
+import logging
 import shutil
 from pathlib import Path
 
 import yaml
+from sqlalchemy import select
 
 from bot.web import create_app
+from orchestrator.models import InboundEventRow, LogEvent
 from orchestrator.settings import load_settings
 from tests.dialogue import LocalDialogue
 from tests.helpers import LocalClient, make_services
@@ -52,6 +55,37 @@ def test_the_channel_list_comes_from_the_charters(db, tmp_path):
     with LocalClient(create_app(svc)) as client:
         names = [d["name"] for d in client.get("/api/dashboard").json()["domains"]]
         assert "garden" not in names
+
+
+def test_a_removed_domains_channel_answers_once_that_it_is_gone(db, tmp_path, caplog):
+    """A line in the channel of a domain whose file was removed: one clear answer, the event
+    done at its first attempt, no worker traceback or retry, and nothing changed."""
+    make_services(db, senders=None)  # the shipped charters recorded first, as on a real install
+    folder = charters_plus(tmp_path, "garden")
+    with LocalClient(
+        create_app(make_services(db, senders=None, PARALLELOS_DOMAINS_DIR=str(folder)))
+    ) as client:
+        LocalDialogue(client).say("Headline: green seeds in", channel="local-garden")
+    (folder / "garden.md").unlink()
+    svc = make_services(db, senders=None, PARALLELOS_DOMAINS_DIR=str(folder))
+    with LocalClient(create_app(svc)) as client:
+        chat = LocalDialogue(client)
+        changes = kinds(db).count("status.changed")
+        caplog.clear()
+        said = chat.say("Phase: harvest", channel="local-garden")
+        assert said.response.status_code == 200
+        (reply,) = chat.replies(said)
+        assert "garden* domain no longer exists" in reply and "travel" in reply
+        with db.session() as s:
+            row = s.get(InboundEventRow, said.response.json()["event_id"])
+            assert (row.status, row.attempts, row.error) == ("done", 1, None)
+        assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
+        assert kinds(db).count("status.changed") == changes
+
+
+def kinds(db) -> list[str]:  # type: ignore[no-untyped-def]
+    with db.session() as s:
+        return list(s.scalars(select(LogEvent.kind)))
 
 
 def test_plain_board_is_the_board_command(db):
