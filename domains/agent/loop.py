@@ -78,6 +78,7 @@ class Loop:
     save: Callable[[Checkpoint], None] = lambda _: None
     resume: Checkpoint | None = None
     progress: Callable[[str], None] = lambda _: None  # a status line per tool step, best effort
+    answer: Callable[[str], None] | None = None  # the answer so far, while it streams
 
     def run(self) -> LoopResult:
         result = LoopResult(stop="limit")
@@ -121,6 +122,7 @@ class Loop:
             self.db,
             self.info,
             timeout=remaining,
+            on_text=self.answer,
             model=self.request.model,
             max_tokens=MAX_TOKENS,
             system=self.request.system,

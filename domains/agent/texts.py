@@ -5,6 +5,8 @@ from __future__ import annotations
 THINKING = "_Thinking…_"
 # The live status while a turn works (Slack's assistant thread status, Telegram's draft).
 WORKING = "is thinking…"
+DELAYED = "is waiting for Claude (busy), will retry…"
+FEEDBACK_THANKS = "Thanks — your feedback on this answer is noted."
 STEPS = {
     "update_status": "updating the status doc…",
     "set_headline": "updating the headline…",

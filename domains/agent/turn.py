@@ -3,7 +3,10 @@
 Idempotent: the `agent_turns` row is claimed with its attempt number, and only the run that
 still holds the latest attempt may finish it, so a re-run after the turn finished does nothing
 and two racing runs apply their effects once. A model that stays unavailable after the SDK's
-retries is retried by this job with `RETRY_DELAYS`; after that the user is told, plainly.
+retries is retried by this job with `RETRY_DELAYS` (or later, when the API asked for a longer
+wait); the user is told at once that it is delayed, and after the last try, plainly.
+The answer is shown live while the model writes it (`domains.agent.live`, the platform's
+`Progress.answer`); the live preview is closed before the one durable final post is written.
 A retry (or a re-run after a worker died) resumes from the turn's checkpoint: the tool steps
 already completed are replayed locally, not asked of the model again. A configuration error
 (a rejected key, an unknown model) is not retried: the reply names the setting.
@@ -18,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from domains.agent import budget, finish, llm, mcp_tools, memory, snapshot, summary, texts
+from domains.agent import budget, finish, live, llm, mcp_tools, memory, snapshot, summary, texts
 from domains.agent import loop as loop_
 from domains.agent.files import content_blocks
 from domains.agent.loop import Checkpoint, Loop, LoopResult, Request
@@ -43,6 +46,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 RETRY_DELAYS: tuple[float, ...] = (10.0, 60.0)  # the job's own backoff after the SDK's retries
+MAX_RETRY_AFTER = 300.0  # seconds: the longest `retry-after` the job waits for before a try
 
 
 def run(svc: Services, *, event_id: int, domain: str) -> finish.Finished | None:
@@ -52,7 +56,9 @@ def run(svc: Services, *, event_id: int, domain: str) -> finish.Finished | None:
         return None
     if claimed.attempt > len(RETRY_DELAYS) + 1:
         return finish.finish(svc, claimed, LoopResult(stop="unavailable"), Effects())
-    progress = open_progress(svc.progress, claimed.event, turn_id=claimed.turn_id)
+    progress = open_progress(
+        svc.progress, claimed.event, turn_id=claimed.turn_id, live=live.live_turn(svc, claimed)
+    )
     try:
         finished = _run(svc, claimed, progress)
     except BaseException:  # a crash (even a worker's exit) leaves no status behind
@@ -70,14 +76,18 @@ def _run(svc: Services, claimed: Claimed, progress: Progress) -> finish.Finished
     progress.status(texts.WORKING)
     try:
         box = _toolbox(svc, claimed, _snapshot(svc, claimed))
-        result = _think(svc, claimed, box, progress)
+        try:
+            result = _think(svc, claimed, box, progress)
+        finally:
+            progress.close()  # the live answer ends before any final or busy post
     except llm.ModelUnavailable as exc:
         log.warning("agent %s: model unavailable (%s), attempt %d", domain, exc, claimed.attempt)
         if exc.setting is not None:
             wrong = LoopResult(stop="misconfigured", setting=exc.setting)
             return finish.finish(svc, claimed, wrong, Effects())
         if exc.retryable and claimed.attempt <= len(RETRY_DELAYS):
-            _retry_later(svc, claimed, str(exc))
+            progress.status(texts.DELAYED)  # also where a draft replaced the placeholder
+            _retry_later(svc, claimed, str(exc), exc.retry_after)
             return None
         return finish.finish(svc, claimed, unavailable, Effects())
     except Exception:  # a bug must not leave the user with a placeholder forever
@@ -175,6 +185,7 @@ def _think(svc: Services, claimed: Claimed, box: Toolbox, progress: Progress) ->
             save=lambda checkpoint: _save(svc, claimed, checkpoint),
             resume=Checkpoint(**claimed.checkpoint) if claimed.checkpoint else None,
             progress=progress.status,
+            answer=progress.answer,
         )
         return loop.run()
 
@@ -195,10 +206,12 @@ def _save(svc: Services, claimed: Claimed, checkpoint: Checkpoint) -> None:
             turn.data = {**(turn.data or {}), "checkpoint": checkpoint.as_json()}
 
 
-def _retry_later(svc: Services, claimed: Claimed, reason: str) -> None:
+def _retry_later(
+    svc: Services, claimed: Claimed, reason: str, retry_after: float | None = None
+) -> None:
     """Queue the next attempt, and tell the user now: the placeholders say the model is busy
     and when it is tried again (never silence). The final answer edits them once more."""
-    delay = RETRY_DELAYS[claimed.attempt - 1]
+    delay = max(RETRY_DELAYS[claimed.attempt - 1], min(retry_after or 0.0, MAX_RETRY_AFTER))
     with svc.db.session() as s:
         moved = statuses.move(
             s, AgentTurnRow.status, TurnStatus.QUEUED, AgentTurnRow.id == claimed.turn_id,
