@@ -211,7 +211,8 @@ def _retry_later(
 ) -> None:
     """Queue the next attempt, and tell the user now: the placeholders say the model is busy
     and when it is tried again (never silence). The final answer edits them once more."""
-    delay = max(RETRY_DELAYS[claimed.attempt - 1], min(retry_after or 0.0, MAX_RETRY_AFTER))
+    asked = min(retry_after or 0.0, MAX_RETRY_AFTER)
+    delay = max(RETRY_DELAYS[claimed.attempt - 1], asked if asked >= 1.0 else 0.0)
     with svc.db.session() as s:
         moved = statuses.move(
             s, AgentTurnRow.status, TurnStatus.QUEUED, AgentTurnRow.id == claimed.turn_id,
