@@ -81,6 +81,14 @@ def busy(domain: str, delay: float, attempt: int) -> str:
     )
 
 
+def slow(domain: str) -> str:
+    """The placeholder while a model call has not started answering for a while."""
+    return (
+        f"_Claude is slow to answer right now — the *{domain}* agent is still waiting, and will "
+        "try again if it must. Your message is kept and any status lines were applied._"
+    )
+
+
 def misconfigured(domain: str, setting: str) -> str:
     what = {
         "ANTHROPIC_API_KEY": "the API key was rejected (401/403)",

@@ -27,6 +27,7 @@ from domains.agent.files import content_blocks
 from domains.agent.loop import Checkpoint, Loop, LoopResult, Request
 from domains.agent.models import AgentTurnRow, Claimed, TurnKind
 from domains.agent.prompt import Snapshot, first_message, system_blocks
+from domains.agent.slow import SlowWatch
 from domains.agent.toolbox import Effects, Toolbox
 from domains.agent.tools import ToolSet
 from domains.tools.client import shared
@@ -165,6 +166,7 @@ def _think(svc: Services, claimed: Claimed, box: Toolbox, progress: Progress) ->
             return budget.state(s, svc.charters, claimed.domain).allows()
 
     tools = box.toolset.params() + (box.mcp.params() if box.mcp is not None else [])
+    watch = SlowWatch(lambda: _tell(svc, claimed, "slow", texts.slow(claimed.domain)))
     with llm.make_client(svc.settings) as client:
         loop = Loop(
             client=client,
@@ -186,8 +188,13 @@ def _think(svc: Services, claimed: Claimed, box: Toolbox, progress: Progress) ->
             resume=Checkpoint(**claimed.checkpoint) if claimed.checkpoint else None,
             progress=progress.status,
             answer=progress.answer,
+            arm=watch.arm,
+            started=watch.started,
         )
-        return loop.run()
+        try:
+            return loop.run()
+        finally:
+            watch.stop()
 
 
 def _with_files(first: dict[str, Any], blocks: list[dict[str, Any]]) -> dict[str, Any]:
@@ -218,13 +225,9 @@ def _retry_later(
             s, AgentTurnRow.status, TurnStatus.QUEUED, AgentTurnRow.id == claimed.turn_id,
             AgentTurnRow.attempts == claimed.attempt, old=TurnStatus.RUNNING, error=reason[:500],
         )  # fmt: skip
-        keys = _busy_notice(s, claimed, delay) if moved else set()
-    for key in sorted(keys):
-        try:
-            deliver_channel(svc, key)
-        except Exception as exc:  # the notice is queued in the outbox: the reconciler sends it
-            log.warning("agent %s: busy notice not delivered yet (%s)", claimed.domain,
-                        type(exc).__name__)  # fmt: skip
+        notice = texts.busy(claimed.domain, delay, claimed.attempt)
+        keys = _notice(s, claimed, "busy", notice) if moved else set()
+    _deliver(svc, claimed, keys)
     svc.queue.enqueue(
         "agent_turn",
         job_id=f"agent_turn-{claimed.turn_id}-{claimed.attempt}",
@@ -234,14 +237,31 @@ def _retry_later(
     )
 
 
-def _busy_notice(s: Session, claimed: Claimed, delay: float) -> set[str]:
-    """Edit each placeholder of the turn to say the model is busy (one batch per attempt)."""
+def _tell(svc: Services, claimed: Claimed, kind: str, notice: str) -> None:
+    """Edit the turn's placeholders with a notice now, while this run still holds the turn."""
+    with svc.db.session() as s:
+        turn = s.get(AgentTurnRow, claimed.turn_id)
+        held = turn is not None and turn.attempts == claimed.attempt
+        keys = _notice(s, claimed, kind, notice) if held else set()
+    _deliver(svc, claimed, keys)
+
+
+def _deliver(svc: Services, claimed: Claimed, keys: set[str]) -> None:
+    for key in sorted(keys):
+        try:
+            deliver_channel(svc, key)
+        except Exception as exc:  # the notice is queued in the outbox: the reconciler sends it
+            log.warning("agent %s: notice not delivered yet (%s)", claimed.domain,
+                        type(exc).__name__)  # fmt: skip
+
+
+def _notice(s: Session, claimed: Claimed, kind: str, notice: str) -> set[str]:
+    """Edit each placeholder of the turn with a notice (one batch per kind and attempt)."""
     turn = s.get(AgentTurnRow, claimed.turn_id)
     if turn is None:
         return set()
-    notice = texts.busy(claimed.domain, delay, claimed.attempt)
     text = "\n".join(x for x in (turn.prefix, notice) if x)
-    posts = PostBatch(s, f"agent{claimed.turn_id}-busy{claimed.attempt}", claimed.event_id)
+    posts = PostBatch(s, f"agent{claimed.turn_id}-{kind}{claimed.attempt}", claimed.event_id)
     keys: set[str] = set()
     for outbox_id in turn.reply_posts or []:
         row = s.get(OutboxRow, outbox_id)
