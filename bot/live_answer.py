@@ -108,7 +108,9 @@ class SlackAnswer:
 
     def close(self) -> None:
         if self.ts is not None and self.mode in ("stream", "frozen"):
-            self._stop(self.event.channel, self.ts, "done", blocks=[feedback_block(str(self.turn_id))])
+            self._stop(
+                self.event.channel, self.ts, "done", blocks=[feedback_block(str(self.turn_id))]
+            )
             self.mode = "off"
 
     # -- the stream ---------------------------------------------------------------------
@@ -252,7 +254,9 @@ class TelegramAnswer:
             try:
                 self.live.replace(None)
             except Exception as exc:
-                log.warning("telegram draft not recorded (%s): placeholder kept", type(exc).__name__)
+                log.warning(
+                    "telegram draft not recorded (%s): placeholder kept", type(exc).__name__
+                )
                 return
             self._delete(placeholder)
 

@@ -63,7 +63,9 @@ def test_a_long_retry_after_is_told_at_once_and_retried_after_that_wait(db, api)
             queue.release()  # the wait is over: the job's next try
             (asked,) = dialogue.thread(said)
     assert tried == [529]  # one try, no retry waited out inside the call
-    assert "Claude is busy" in busy.params["text"] and "try again in about 60 s" in busy.params["text"]
+    assert (
+        "Claude is busy" in busy.params["text"] and "try again in about 60 s" in busy.params["text"]
+    )
     assert busy.at >= api.calls("messages")[0].at
     assert (job, delay) == ("agent_turn", 60.0)  # the API's wait, not a shorter guess
     assert [c.status for c in api.calls("messages")] == [529, 200]

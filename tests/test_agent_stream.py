@@ -13,15 +13,17 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from domains.agent.models import AgentTurnRow
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
 from orchestrator.canonical import Platform
 from tests.agent_support import KEY, events, turns
 from tests.dialogue import SlackDialogue, TelegramDialogue
 from tests.fakes import slack_payloads as payloads
 from tests.slack_support import FakeSlackHooks, slack_services
 from tests.slack_support import running as slack_running
-from tests.telegram_support import FORUM, fake_telegram, telegram_services
 from tests.telegram_support import OPERATOR as TG_OPERATOR
+from tests.telegram_support import fake_telegram, telegram_services
 from tests.telegram_support import running as telegram_running
 
 ASK = "we are booking lisbon: what should I do first?"
@@ -69,7 +71,10 @@ def test_slack_streams_the_answer_into_the_thread_then_one_final_answer_with_fee
                     if c.params.get("ts") == start.response["ts"]]  # fmt: skip
         (asked,) = dialogue.thread(said)
         text = streamed(slack)
-    assert start.ok and (start.params["channel"], start.params["thread_ts"]) == (said.channel, said.ref)
+    assert start.ok and (start.params["channel"], start.params["thread_ts"]) == (
+        said.channel,
+        said.ref,
+    )
     assert start.params["recipient_user_id"] == dialogue.user
     assert all(a.ok for a in appends) and 1 <= len(appends) < len(ANSWER) // 12  # coalesced
     assert text and ANSWER.startswith(text)  # appended in order, never twice
@@ -103,7 +108,11 @@ def test_a_feedback_click_is_recorded_as_an_event(db, api):
         thanked = dialogue.private_answers()
     (turn,) = turns(db)
     (rated,) = events(db, "agent.feedback")
-    assert (rated.subject, rated.data["rating"], rated.domain) == (f"turn:{turn.id}", "bad", "travel")
+    assert (rated.subject, rated.data["rating"], rated.domain) == (
+        f"turn:{turn.id}",
+        "bad",
+        "travel",
+    )
     assert rated.actor == f"slack:{dialogue.user}"
     assert thanked and "feedback" in thanked[-1].lower()
 
@@ -199,10 +208,7 @@ def test_telegram_forum_topic_edits_the_placeholder_with_the_partial_answer(db, 
     assert ANSWER in final.params["text"] and not tg.calls("deleteMessage")
 
 
-def test_the_stream_stand_in_refuses_appends_to_unknown_or_stopped_streams(db):
-    from slack_sdk import WebClient
-    from slack_sdk.errors import SlackApiError
-
+def test_the_stream_stand_in_refuses_appends_to_unknown_or_stopped_streams() -> None:
     with FakeSlackHooks() as slack:
         web = WebClient(token="xoxb-test", base_url=slack.url)
         im = slack.add_im(dialogue_user := "U0OPER001")
@@ -227,11 +233,8 @@ def test_the_stream_stand_in_refuses_appends_to_unknown_or_stopped_streams(db):
         except SlackApiError as exc:
             errors.append(exc.response["error"])
         (message,) = [m for m in slack.messages(im) if m.get("thread_ts") == ts and m["ts"] != ts]
-    assert errors == ["message_not_in_streaming_state"] * 2 + ["message_not_found",
-                                                              "missing_recipient_user_id"]
+    assert errors == ["message_not_in_streaming_state"] * 2 + [
+        "message_not_found",
+        "missing_recipient_user_id",
+    ]
     assert message["text"] == "Hello" and not message["streaming"]
-
-
-def _turn(db: Any) -> AgentTurnRow:
-    (turn,) = turns(db)
-    return turn

@@ -146,7 +146,9 @@ def _post(ctx: Context, turn: AgentTurnRow, claimed: Claimed, text: str) -> None
         ctx.posts.add(reply_target(claimed.event), Post(text=text, feedback=feedback))
         return
     for row in anew:
-        ctx.posts.add(Target.model_validate(row.target), Post(text=text, title=row.post.get("title")))
+        ctx.posts.add(
+            Target.model_validate(row.target), Post(text=text, title=row.post.get("title"))
+        )
     for row in rows:
         post = Post(text=text, title=row.post.get("title"),
                     feedback=feedback if row is asked else None)  # fmt: skip

@@ -232,9 +232,10 @@ def sse_events(message: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
 def _block_events(index: int, block: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
     kind = block["type"]
     if kind == "text":
-        empty, deltas = {"type": "text", "text": ""}, [
-            {"type": "text_delta", "text": p} for p in _pieces(block["text"])
-        ]
+        empty, deltas = (
+            {"type": "text", "text": ""},
+            [{"type": "text_delta", "text": p} for p in _pieces(block["text"])],
+        )
     elif kind == "tool_use":
         empty = {"type": "tool_use", "id": block["id"], "name": block["name"], "input": {}}
         deltas = [{"type": "input_json_delta", "partial_json": p}
