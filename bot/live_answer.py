@@ -88,6 +88,7 @@ class SlackAnswer:
                  *, turn_id: int) -> None:  # fmt: skip
         self.client, self.event, self.thread, self.live = client, event, thread, live
         self.turn_id = turn_id
+        self.head = f"**{live.title}**\n\n" if live.title else ""  # streamed before the answer
         self.ts: str | None = None  # the stream's message, once started
         self.shown = ""  # what the stream (or the last edit) shows
         self.mode = "stream" if live.placeholder is not None else "off"
@@ -102,9 +103,9 @@ class SlackAnswer:
         if self.mode == "edit":
             self._edit(text)
         elif self.ts is None:
-            self._start(text)
+            self._start(self.head + text)
         else:
-            self._append(text)
+            self._append(self.head + text)
 
     def close(self) -> None:
         if self.ts is not None and self.mode in ("stream", "frozen"):
@@ -128,7 +129,7 @@ class SlackAnswer:
                 return
             log.info("slack stream refused (%s): editing the placeholder instead", error)
             self.mode, self.pace = "edit", Pace(EDIT_EVERY)
-            self._edit(text)
+            self._edit(text.removeprefix(self.head))
             return
         self.ts = str(started["ts"])
         if not self._replaced(SentRef(channel=self.event.channel, message_id=self.ts,
@@ -187,8 +188,9 @@ class SlackAnswer:
         if target is None or text == self.shown:
             return
         try:
+            post = Post(text=text + MORE, title=self.live.title)
             self.client.chat_update(channel=target.channel, ts=target.message_id,
-                                    **render_slack(Post(text=text + MORE)))  # fmt: skip
+                                    **render_slack(post))  # fmt: skip
         except SlackApiError as exc:
             error, wait = _slack_error(exc)
             if wait is not None:
@@ -244,7 +246,7 @@ class TelegramAnswer:
         self.pace.done()
 
     def _draft(self, text: str) -> None:
-        part = render_telegram(Post(text=text))[0]
+        part = render_telegram(Post(text=text, title=self.live.title))[0]
         self.run(lambda bot: bot.send_message_draft(
             chat_id=self.chat, draft_id=self.draft, text=part.text, parse_mode=part.parse_mode,
             message_thread_id=self.topic,
@@ -263,7 +265,7 @@ class TelegramAnswer:
     def _edit(self, text: str) -> None:
         target = self.placeholder
         assert target is not None
-        part = render_telegram(Post(text=text + MORE))[0]
+        part = render_telegram(Post(text=text + MORE, title=self.live.title))[0]
         self.run(lambda bot: bot.edit_message_text(
             chat_id=self.chat, message_id=int(target.message_id), text=part.text,
             parse_mode=part.parse_mode,

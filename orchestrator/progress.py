@@ -62,6 +62,7 @@ class LiveTurn:
     # None when the final answer is to be sent anew (a Telegram draft). Called, and durable,
     # before the placeholder is removed or the stream is written to.
     replace: Callable[[SentRef | None], None] = _no_replace
+    title: str | None = None  # the placeholder's heading ("→ travel · copy in #pos-travel")
 
 
 class ProgressSource(Protocol):

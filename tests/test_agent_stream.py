@@ -43,9 +43,15 @@ def script(api: Any) -> None:
 
 
 def streamed(slack: FakeSlackHooks) -> str:
-    """What the stream calls wrote, in order."""
+    """What the stream calls wrote, in order, after the heading naming the domain."""
     calls = slack.calls("chat.startStream") + slack.calls("chat.appendStream")
-    return "".join(c.params.get("markdown_text", "") for c in calls if c.ok)
+    return body("".join(c.params.get("markdown_text", "") for c in calls if c.ok))
+
+
+def body(text: str) -> str:
+    """The answer without the first line that names the domain ("→ travel · copy in …")."""
+    head, _, rest = text.partition("\n")
+    return rest.lstrip("\n") if "→" in head else text
 
 
 def placeholder_ts(slack: FakeSlackHooks, said: Any) -> str:
@@ -78,6 +84,7 @@ def test_slack_streams_the_answer_into_the_thread_then_one_final_answer_with_fee
     assert start.params["recipient_user_id"] == dialogue.user
     assert all(a.ok for a in appends) and 1 <= len(appends) < len(ANSWER) // 12  # coalesced
     assert text and ANSWER.startswith(text)  # appended in order, never twice
+    assert "→ travel" in start.params["markdown_text"]  # headed like the final answer
     assert start.at <= deleted.at and deleted.params["ts"] == placeholder  # replaced, then gone
     assert all(start.at <= a.at <= stop.at for a in appends) and stop.at <= final.at
     assert stop.ok and stop.params["ts"] == start.response["ts"] == final.params["ts"]
@@ -133,7 +140,7 @@ def test_a_refused_stream_falls_back_to_editing_the_placeholder_with_the_partial
     assert not slack.calls("chat.appendStream") and not slack.calls("chat.delete")
     *partial, final = edits
     assert partial and all(c.ok and c.params["text"].endswith(" …") for c in partial)
-    assert all(ANSWER.startswith(c.params["text"].removesuffix(" …")) for c in partial)
+    assert all(ANSWER.startswith(body(c.params["text"]).removesuffix(" …")) for c in partial)
     assert [b.at - a.at > 0 for a, b in zip(partial, partial[1:], strict=False)] == [True] * (
         len(partial) - 1
     )
@@ -175,7 +182,8 @@ def test_telegram_private_chat_drafts_the_partial_answer_then_sends_it_once(db, 
         (deleted,) = tg.calls("deleteMessage")
         private = [m["text"] for m in tg.messages(TG_OPERATOR)]
     assert drafts and all(c.ok for c in drafts)
-    assert all(ANSWER.startswith(c.params["text"]) for c in drafts)  # the answer as it grows
+    assert all(ANSWER.startswith(body(c.params["text"])) for c in drafts)  # as it grows
+    assert all("→ travel" in c.params["text"] for c in drafts)  # named as the final will be
     assert len(drafts) < len(ANSWER) // 12  # bounded: far fewer drafts than deltas
     assert deleted.params["message_id"] == str(placeholder.response["result"]["message_id"])
     (final,) = [c for c in sends if c.params["chat_id"] == str(TG_OPERATOR)]  # one, after drafts

@@ -55,11 +55,12 @@ def live_turn(svc: Services, claimed: Claimed) -> LiveTurn:
         placeholder = _delivered(row)
         orphan = stream_of(turn.data if turn is not None else None)
         placeholder_id = row.id if row is not None and placeholder is not None else None
+        title = row.post.get("title") if row is not None else None
 
     def replace(ref: SentRef | None) -> None:
         _replace(svc, claimed, placeholder_id, ref)
 
-    return LiveTurn(placeholder=placeholder, orphan=orphan, replace=replace)
+    return LiveTurn(placeholder=placeholder, orphan=orphan, replace=replace, title=title)
 
 
 def _delivered(row: OutboxRow | None) -> SentRef | None:
@@ -75,6 +76,7 @@ def _replace(svc: Services, claimed: Claimed, placeholder: int | None, ref: Sent
         if turn is None or turn.attempts != claimed.attempt or placeholder is None:
             raise Lost(f"turn {claimed.turn_id} is not this run's to show")
         posts, data = list(turn.reply_posts or []), dict(turn.data or {})
+        old = s.get(OutboxRow, placeholder)
         if ref is None:
             posts = [p for p in posts if p != placeholder]
             data["anew"] = sorted({*data.get("anew", []), placeholder})
@@ -82,7 +84,8 @@ def _replace(svc: Services, claimed: Claimed, placeholder: int | None, ref: Sent
             target = Target(platform=claimed.event.platform, channel=ref.channel, thread=ref.thread)
             row = outbox.add_sent(
                 s, key=f"agent{claimed.turn_id}-live{claimed.attempt}", target=target,
-                post=Post(text=""), ref=ref, source_event_id=claimed.event_id,
+                post=Post(text="", title=old.post.get("title") if old is not None else None),
+                ref=ref, source_event_id=claimed.event_id,
             )  # fmt: skip
             posts = [row.id if p == placeholder else p for p in posts]
             data["stream"] = ref.model_dump(exclude_none=True)
