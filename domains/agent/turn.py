@@ -263,10 +263,13 @@ def _notice(s: Session, claimed: Claimed, kind: str, notice: str) -> set[str]:
     text = "\n".join(x for x in (turn.prefix, notice) if x)
     posts = PostBatch(s, f"agent{claimed.turn_id}-{kind}{claimed.attempt}", claimed.event_id)
     keys: set[str] = set()
+    stream = live.stream_of(turn.data)
     for outbox_id in turn.reply_posts or []:
         row = s.get(OutboxRow, outbox_id)
         if row is None:
             continue
+        if kind == "slow" and stream is not None and row.sent_message_id == stream.message_id:
+            continue  # a stream still being written is not edited; it shows the answer
         post = Post(text=text, title=row.post.get("title"))
         added = posts.add(Target.model_validate(row.target), post, update_of=row.id)
         keys.add(added.channel_key)
