@@ -13,9 +13,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import anthropic
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from domains.agent.streaming import stream_once
 from orchestrator.canonical import Platform
 from tests.agent_support import KEY, events, turns
 from tests.dialogue import SlackDialogue, TelegramDialogue
@@ -246,3 +248,36 @@ def test_the_stream_stand_in_refuses_appends_to_unknown_or_stopped_streams() -> 
         "missing_recipient_user_id",
     ]
     assert message["text"] == "Hello" and not message["streaming"]
+
+
+def test_the_stand_in_streams_what_the_sdk_reassembles_into_the_same_message(api):
+    for _ in range(2):
+        api.tools(("reply", {"text": ANSWER}), text="Let me see.", thinking="Lisbon first.")
+    client = anthropic.Anthropic(api_key=KEY, base_url=api.origin, max_retries=0)
+    request: dict[str, Any] = {"model": "claude-sonnet-5-5", "max_tokens": 64,
+                               "messages": [{"role": "user", "content": ASK}]}  # fmt: skip
+    with client.messages.stream(**request) as stream:
+        kinds = [event.type for event in stream]
+        streamed = stream.get_final_message()
+    plain = client.messages.create(**request)
+    assert kinds[0] == "message_start" and kinds[-1] == "message_stop"
+    assert {"content_block_start", "content_block_delta", "content_block_stop"} <= set(kinds)
+    assert {"text", "input_json", "thinking", "signature", "message_delta"} <= set(kinds)
+    same = ("type", "stop_reason")
+    assert [b.model_dump(exclude={"id"}) for b in streamed.content] == [
+        b.model_dump(exclude={"id"}) for b in plain.content
+    ]
+    assert [getattr(streamed, k) for k in same] == [getattr(plain, k) for k in same]
+    assert streamed.usage.output_tokens == plain.usage.output_tokens
+
+
+def test_the_answer_so_far_is_the_reply_tools_half_written_text(api):
+    api.tools(("set_headline", {"text": "Booking"}), ("reply", {"text": ANSWER}))
+    client = anthropic.Anthropic(api_key=KEY, base_url=api.origin, max_retries=0)
+    seen: list[str] = []
+    request: dict[str, Any] = {"model": "claude-sonnet-5-5", "max_tokens": 64,
+                               "messages": [{"role": "user", "content": ASK}]}  # fmt: skip
+    message = stream_once(client, request, 10.0, on_text=seen.append)
+    assert message.stop_reason == "tool_use" and seen[-1] == ANSWER
+    assert len(seen) > 3 and all(ANSWER.startswith(t) for t in seen)  # grows, never jumps
+    assert not any(t == "Booking" for t in seen)  # another tool's input is not the answer
