@@ -2,7 +2,7 @@
 
 Idempotent: the `agent_turns` row is claimed with its attempt number, and only the run that
 still holds the latest attempt may finish it, so a re-run after the turn finished does nothing
-and two racing runs apply their effects once. A model that stays unavailable after the SDK's
+and two racing runs apply their effects once. A model that stays unavailable after the call's
 retries is retried by this job with `RETRY_DELAYS` (or later, when the API asked for a longer
 wait); the user is told at once that it is delayed, and after the last try, plainly.
 The answer is shown live while the model writes it (`domains.agent.live`, the platform's
@@ -46,7 +46,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-RETRY_DELAYS: tuple[float, ...] = (10.0, 60.0)  # the job's own backoff after the SDK's retries
+RETRY_DELAYS: tuple[float, ...] = (10.0, 60.0)  # the job's own backoff after the quick retries
 MAX_RETRY_AFTER = 300.0  # seconds: the longest `retry-after` the job waits for before a try
 
 
