@@ -192,6 +192,8 @@ def action_event(body: dict[str, Any]) -> InboundEvent | None:
         name, value = decode_action(str(action.get("action_id") or ""))
     except ValueError:
         return None  # a button we did not render (a link button, another app's block)
+    if action.get("type") == "feedback_buttons":  # one action_id; the button says 👍 or 👎
+        value = f"{value}:{_str(action, 'value')}"
     container = _dict(body.get("container"))
     message = _dict(body.get("message"))
     channel = container.get("channel_id") or _dict(body.get("channel")).get("id")

@@ -12,6 +12,7 @@ from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from bot.local import LocalSender
 from domains.agent import stats as agent_stats
+from domains.agent.feedback import feature as feedback_feature
 from domains.agent.memory_command import feature as memory_feature
 from domains.agent.staff import AgentStaff
 from domains.approvals.feature import feature as approvals_feature
@@ -65,6 +66,7 @@ def features(settings: Settings, charters: CharterSet) -> Features:
         hub_feature(),
         signin_feature(),
         memory_feature(),
+        feedback_feature(),  # 👍/👎 under agent answers (Slack), recorded as events
         versions_feature(),
     ]
     if not settings.offline:
