@@ -60,15 +60,14 @@ def features(settings: Settings, charters: CharterSet) -> Features:
         status_feature(charters),
         inbox_feature(),
         approvals_feature(),
-        briefs_feature(),
+        briefs_feature(settings, charters),
         reminders_feature(settings.zone),
         hub_feature(),
         signin_feature(),
         memory_feature(),
         versions_feature(),
+        agent_stats.feature(charters),  # cost and budget: shown offline too (no calls, budget)
     ]
-    if not settings.offline:
-        items.append(agent_stats.feature(charters))
     return Features(items)
 
 
