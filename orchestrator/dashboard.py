@@ -98,7 +98,9 @@ def event_log(session: Session, query: EventQuery) -> tuple[list[dict[str, objec
         where.append(LogEvent.domain == query.domain)
     if query.kind:
         kind = query.kind
-        where.append(LogEvent.kind.startswith(kind) if kind.endswith(".") else LogEvent.kind == kind)
+        where.append(
+            LogEvent.kind.startswith(kind) if kind.endswith(".") else LogEvent.kind == kind
+        )
     if query.since is not None:
         where.append(LogEvent.at >= query.since)
     if query.until is not None:

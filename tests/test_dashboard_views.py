@@ -25,7 +25,9 @@ PROPOSE = "Propose: book the 9:40 flight to Lisbon"
 
 def test_the_inbox_accepts_and_finishes_an_ask_once(db):
     with web(db) as client:
-        client.post("/api/chat", json={"text": "Ask finance: pay the deposit", "channel": "local-travel"})
+        client.post(
+            "/api/chat", json={"text": "Ask finance: pay the deposit", "channel": "local-travel"}
+        )
         page = client.get("/dashboard/finance").text
         assert "pay the deposit" in page and 'id="inbox"' in page
         ids = [b for b in buttons(page) if b.startswith("act-inbox_")]
@@ -149,7 +151,9 @@ def test_every_new_route_refuses_a_foreign_host(db):
 
 def test_a_click_without_the_csrf_token_changes_nothing(db):
     with web(db) as client:
-        client.post("/api/chat", json={"text": "Ask finance: pay the deposit", "channel": "local-travel"})
+        client.post(
+            "/api/chat", json={"text": "Ask finance: pay the deposit", "channel": "local-travel"}
+        )
         page = client.get("/dashboard/finance").text
         body = buttons(page)["act-inbox_accept-1"]
         forged = client.post("/api/chat/click", json=body, headers={"X-CSRF-Token": "x" * 43})

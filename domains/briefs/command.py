@@ -19,7 +19,7 @@ from orchestrator.canonical import Platform, Post
 from orchestrator.channels import channel_name
 from orchestrator.charters import CharterSet
 from orchestrator.db import utcnow
-from orchestrator.features import Feature
+from orchestrator.features import Feature, ViewFn
 from orchestrator.settings import Settings
 
 if TYPE_CHECKING:
@@ -29,7 +29,10 @@ if TYPE_CHECKING:
 def feature(settings: Settings, charters: CharterSet) -> Feature:
     """`brief <name>`; the dashboard's recent runs and each brief's schedule, next due time
     and receipts (`brief schedule`)."""
-    views = {"briefs": recent_runs, "brief schedule": partial(briefs_overview, charters, settings)}
+    views: dict[str, ViewFn] = {
+        "briefs": recent_runs,
+        "brief schedule": partial(briefs_overview, charters, settings),
+    }
     return Feature(name="briefs", commands={"brief": brief}, views=views)
 
 
