@@ -1,7 +1,8 @@
 """The dashboard's live parts: a server-sent event stream that says when something changed,
 and the answer to one button click.
 
-`GET /dashboard/stream` (FastAPI's own `EventSourceResponse`, with its keep-alive pings) sends
+`GET /dashboard/stream` (sse-starlette's `EventSourceResponse`: keep-alive pings, and it ends
+its streams when uvicorn shuts down, which would otherwise wait for them) sends
 `event: change` with the new change mark (`orchestrator.dashboard.change_mark`) whenever the
 mark moves; the page then fetches its live fragment again. The page passes the mark it was
 rendered at (`?after=`), and a reconnecting browser sends the last one it saw
@@ -22,8 +23,8 @@ from typing import Annotated, Any
 import anyio
 from fastapi import APIRouter, Depends, Header, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
-from fastapi.sse import EventSourceResponse, ServerSentEvent
 from sqlalchemy import select
+from sse_starlette import EventSourceResponse, ServerSentEvent
 from starlette.concurrency import run_in_threadpool
 
 from bot.web_dashboard import render
@@ -41,19 +42,26 @@ router = APIRouter(dependencies=[Depends(guard)])
 CHECK_SECONDS = 0.25  # how often the stream looks at the mark: well within a second
 STREAM_SECONDS = 300  # then the browser reconnects, so a stream never lives for ever
 RETRY_MS = 1000
+PING_SECONDS = 15  # a comment line now and then keeps proxies from closing a quiet stream
 MAX_ID = 2**63 - 1
+MAX_MARK = 64  # a mark is two numbers; anything longer is not ours
 STATES = {EventStatus.RECEIVED: "pending", EventStatus.FAILED: "failed",
           EventStatus.IGNORED: "ignored"}  # fmt: skip
 
 
-@router.get("/dashboard/stream", response_class=EventSourceResponse)
+@router.get("/dashboard/stream")
 async def stream(
     request: Request,
     svc: ServicesDep,
     after: str = "",
     last_event_id: Annotated[str | None, Header()] = None,
-) -> AsyncIterator[ServerSentEvent]:
-    seen = last_event_id or after
+) -> EventSourceResponse:
+    changes = _changes(request, svc, (last_event_id or after)[:MAX_MARK])
+    return EventSourceResponse(changes, ping=PING_SECONDS, sep="\n",
+                               headers={"Cache-Control": "no-store"})  # fmt: skip
+
+
+async def _changes(request: Request, svc: Services, seen: str) -> AsyncIterator[ServerSentEvent]:
     yield ServerSentEvent(comment="changes of the dashboard", retry=RETRY_MS)
     ends = monotonic() + STREAM_SECONDS
     while monotonic() < ends:

@@ -26,12 +26,15 @@ function posClicked(evt) {
   try { body = JSON.parse(xhr.responseText || "{}"); } catch (e) { body = {}; }
   if (xhr.status !== 200) {
     notice.textContent = "Not done: " + (body.detail || body.error || ("the server answered " + xhr.status));
+    notice.focus();
     return;
   }
   if (body.event_id) {
-    htmx.ajax("GET", "/dashboard/answer/" + body.event_id + "?part=live", {target: "#notice", swap: "innerHTML"});
+    htmx.ajax("GET", "/dashboard/answer/" + body.event_id + "?part=live", {target: "#notice", swap: "innerHTML"})
+      .then(function () { notice.focus(); });  // the clicked button may be gone: keep the place
   } else {
     notice.textContent = "That click was already received.";
+    notice.focus();
   }
   posRefresh();
 }
