@@ -16,6 +16,7 @@ from jobs.brief_tick import tick
 from orchestrator.eventlog import record
 from parallelos.cli import main
 from tests.brief_support import brief_services, utc
+from tests.charter_support import RECEIPT, charter, charter_dir, receipts_candidate, use
 from tests.dashboard_support import buttons, click, web
 from tests.helpers import LocalClient
 from tests.reminder_support import tick_at
@@ -159,3 +160,19 @@ def test_a_click_without_the_csrf_token_changes_nothing(db):
         forged = client.post("/api/chat/click", json=body, headers={"X-CSRF-Token": "x" * 43})
         assert forged.status_code == 403
         assert 'data-status="open"' in client.get("/dashboard/finance").text
+
+
+def test_a_shadow_candidate_and_its_report_are_shown_read_only(db, tmp_path, monkeypatch, capsys):
+    domains = charter_dir(tmp_path)
+    use(monkeypatch, db, domains)
+    with web(db, PARALLELOS_DOMAINS_DIR=str(domains)) as client:
+        code, _, _ = charter(capsys, "shadow", "finance", str(receipts_candidate(tmp_path)))
+        assert code == 0
+        client.post("/api/chat", json={"text": RECEIPT, "channel": "local-dm"})
+        page = client.get("/dashboard/finance").text
+        card = page.split('id="charter-finance"', 1)[1].split("</article>", 1)[0]
+        assert 'active <span class="active-version">v1</span>' in card
+        assert "shadow candidate v2" in card and "Shadow report for v2" in card
+        assert "Receipts are declined." in card and "(shadow)" in card
+        assert "differed" in card  # the report's lines
+        assert not [b for b in buttons(page) if b.startswith(("act-charter", "act-version"))]
