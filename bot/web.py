@@ -20,7 +20,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse
 from starlette.concurrency import run_in_threadpool
 
-from bot import web_dashboard, web_local, web_metrics, web_signin
+from bot import web_dashboard, web_eventlog, web_live, web_local, web_metrics, web_signin
 from bot.limits import BodyLimit
 from bot.platforms import Platforms
 from bot.web_setup import BackgroundSetup
@@ -81,6 +81,8 @@ def create_app(
     )
     app.add_middleware(BodyLimit)
     app.include_router(web_local.router)
+    app.include_router(web_live.router)  # before /dashboard/<domain>: /dashboard/stream
+    app.include_router(web_eventlog.router)  # ... and /dashboard/events
     app.include_router(web_dashboard.router)
     app.include_router(web_metrics.router)
     app.include_router(web_signin.router)

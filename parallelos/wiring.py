@@ -61,16 +61,15 @@ def features(settings: Settings, charters: CharterSet) -> Features:
         status_feature(charters),
         inbox_feature(),
         approvals_feature(),
-        briefs_feature(),
+        briefs_feature(settings, charters),
         reminders_feature(settings.zone),
         hub_feature(),
         signin_feature(),
         memory_feature(),
         feedback_feature(),  # 👍/👎 under agent answers (Slack), recorded as events
         versions_feature(),
+        agent_stats.feature(charters),  # cost and budget: shown offline too (no calls, budget)
     ]
-    if not settings.offline:
-        items.append(agent_stats.feature(charters))
     return Features(items)
 
 
