@@ -5,6 +5,10 @@ Local "delivery" is the outbox row itself: a sent local post is what the chat sh
 
 from __future__ import annotations
 
+import functools
+import getpass
+import os
+import pwd
 import uuid
 from datetime import datetime
 
@@ -18,6 +22,17 @@ from orchestrator.statuses import OutboxStatus
 
 LOCAL_USER = "operator"
 DM = "local-dm"
+
+
+@functools.cache
+def local_name() -> str:
+    """How the person at this machine is named on the board and cards: their account's full
+    name, else its login name (never the bare identity `local:operator`)."""
+    try:
+        account = pwd.getpwuid(os.getuid())
+    except KeyError:
+        return getpass.getuser()
+    return account.pw_gecos.split(",")[0].strip() or account.pw_name
 
 
 class LocalSender:
@@ -50,6 +65,7 @@ def local_event(text: str, *, channel: str = DM, user: str = LOCAL_USER) -> Inbo
             external_id=ident,
             kind=EventKind.COMMAND,
             user=user,
+            user_name=local_name(),
             channel=channel,
             command=name.lower(),
             text=rest.strip(),
@@ -61,6 +77,7 @@ def local_event(text: str, *, channel: str = DM, user: str = LOCAL_USER) -> Inbo
         external_id=ident,
         kind=EventKind.MESSAGE,
         user=user,
+        user_name=local_name(),
         channel=channel,
         text=text,
         message_ref=ident,
@@ -76,6 +93,7 @@ def local_click(
         external_id=uuid.uuid4().hex,
         kind=EventKind.ACTION,
         user=user,
+        user_name=local_name(),
         channel=channel,
         action_id=action,
         action_value=value,

@@ -10,6 +10,7 @@ from pathlib import Path
 import yaml
 from sqlalchemy import select
 
+from bot.local import local_name
 from bot.web import create_app
 from orchestrator.models import InboundEventRow, LogEvent
 from orchestrator.settings import load_settings
@@ -149,3 +150,11 @@ def test_typed_lines_come_back_in_order_each_after_the_post_it_followed(db):
         ]
         assert lines[0]["after"] == first.ref and lines[1]["after"] == second.ref == answered
         assert client.get("/api/chat/typed", params={"limit": 0}).status_code == 400
+
+
+def test_the_board_names_the_person_at_this_machine_not_an_identity(db):
+    with LocalClient(create_app(make_services(db, senders=None))) as client:
+        LocalDialogue(client).say("Headline: green flights booked", channel="local-travel")
+        board = client.get("/api/dashboard").json()["board"]
+        (travel,) = [r for r in board if r["domain"] == "travel"]
+        assert travel["owner"] == local_name() and "local:" not in travel["owner"]
