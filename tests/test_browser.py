@@ -30,7 +30,7 @@ from bot.web import create_app
 from domains.charter import SHIPPED_DIR
 from orchestrator.db import Database
 from orchestrator.models import InboundEventRow
-from tests.browser_support import watch
+from tests.browser_support import ARTIFACTS, watch
 from tests.helpers import make_services
 from tests.web_support import serving
 
@@ -503,3 +503,25 @@ def test_the_chat_page_answers_board(site, page):
     for typed in ("/board", "board"):
         type_message(page, typed)
     expect(bot(page, "Travel")).to_have_count(2)
+
+
+README_PICTURE = ARTIFACTS / "dashboard.png"  # copied to docs/img/dashboard.png for the README
+
+
+def test_the_dashboard_as_the_readme_shows_it(site, page):
+    """A few domains' lines and one approval waiting, photographed at 800×900: the README's
+    picture is this test's own output (copy it to docs/img/ to update the README)."""
+    for channel, text in [
+        ("local-travel", "Phase: booking\nHeadline: green Lisbon trip on track\nNext: book flight; hotel"),
+        ("local-career", "Phase: interviews\nHeadline: yellow two offers pending\nBlocker: reference"),
+        ("local-legal", "Headline: red lease renewal due Friday\nNext: read clause 7"),
+        ("local-travel", PROPOSE),
+    ]:  # fmt: skip
+        site.say(text, channel)
+    page.set_viewport_size({"width": 800, "height": 900})
+    page.goto(f"{site.url}/dashboard")
+    expect(page.locator("article.approval", has_text="9:40 flight")).to_have_count(1)
+    expect(page.locator('[data-domain="legal"]')).to_contain_text("lease renewal due Friday")
+    README_PICTURE.parent.mkdir(exist_ok=True)
+    page.screenshot(path=str(README_PICTURE), full_page=False)
+    assert 10_000 < README_PICTURE.stat().st_size < 400_000  # a real picture, and a small one
