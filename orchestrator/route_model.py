@@ -91,21 +91,12 @@ class _Block:
 
 @dataclass(frozen=True)
 class _Linear:
-    """A linear model's classes, intercepts and one coefficient row per column."""
+    """A linear model's classes and intercepts; its coefficients are columns `start` to
+    `start + len(classes)` of the model's one table (a row per feature)."""
 
     classes: tuple[str, ...]
     intercept: tuple[float, ...]
-    coef: list[tuple[float, ...]]
-
-    def scores(self, vector: list[tuple[int, float]]) -> list[float]:
-        out = list(self.intercept)
-        width = len(out)
-        coef = self.coef
-        for column, value in vector:
-            row = coef[column]
-            for k in range(width):
-                out[k] += row[k] * value
-        return out
+    start: int
 
 
 def softmax(scores: dict[str, float]) -> dict[str, float]:
@@ -126,14 +117,30 @@ class RouteModel:
         try:
             self.blocks = [self._block(spec) for spec in data["vectorizers"]]
             width = sum(len(b.index) for b in self.blocks)
-            self.domain = self._linear(data["domain"], width)
-            self.boundary = self._linear(data["boundary"], width)
-            self.area = self._linear(data["area"], width)
+            specs = [data["domain"], data["boundary"], data["area"]]
+            starts = [0, len(specs[0]["classes"]), len(specs[0]["classes"]) + 1]
+            self.domain, self.boundary, self.area = (
+                self._linear(spec, start) for spec, start in zip(specs, starts, strict=True)
+            )
+            # one row per feature: every model's coefficients side by side, so a message's
+            # scores are one pass over its features
+            columns = [spec["coef"] for spec in specs]
+            if any(len(c) != width for c in columns):
+                raise ModelError("route model: a coefficient table does not match the features")
+            self.table: list[tuple[float, ...]] = [
+                tuple(map(float, (*a, *b, *c))) for a, b, c in zip(*columns, strict=True)
+            ]
+            self.intercept = (*self.domain.intercept, *self.boundary.intercept,
+                              *self.area.intercept)  # fmt: skip
+            if any(len(row) != len(self.intercept) for row in self.table):
+                raise ModelError("route model: a coefficient row has the wrong width")
             self.thresholds: dict[str, float] = {
                 k: float(v) for k, v in data.get("thresholds", {}).items()
             }
             self.meta: dict[str, Any] = dict(data.get("meta", {}))
-        except (KeyError, TypeError, IndexError) as exc:
+        except (KeyError, TypeError, IndexError, ValueError) as exc:
+            if isinstance(exc, ModelError):
+                raise
             raise ModelError(f"route model is incomplete: {exc!r}") from exc
 
     @staticmethod
@@ -156,31 +163,42 @@ class RouteModel:
         )
 
     @staticmethod
-    def _linear(spec: dict[str, Any], width: int) -> _Linear:
+    def _linear(spec: dict[str, Any], start: int) -> _Linear:
         classes = tuple(str(c) for c in spec["classes"])
-        coef = [tuple(map(float, row)) for row in spec["coef"]]
         intercept = tuple(map(float, spec["intercept"]))
-        if len(coef) != width or any(len(row) != len(intercept) for row in coef):
-            raise ModelError("route model: a coefficient table does not match the features")
-        return _Linear(classes, intercept, coef)
+        if len(intercept) != len(classes):
+            raise ModelError("route model: classes and intercepts differ in length")
+        return _Linear(classes, intercept, start)
 
     def vector(self, plain: str) -> list[tuple[int, float]]:
         """The message's features (`plain` is `routing_text.clean`ed text)."""
         return [pair for block in self.blocks for pair in block.vector(plain)]
 
-    def domain_scores(self, vector: list[tuple[int, float]]) -> dict[str, float]:
-        """The domain model's decision function, per shipped domain."""
-        return dict(zip(self.domain.classes, self.domain.scores(vector), strict=True))
-
-    def boundary_score(self, vector: list[tuple[int, float]]) -> float:
-        """The boundary model's decision function: > 0 leans to a licensed judgement."""
-        return self.boundary.scores(vector)[0]
-
-    def area_scores(self, vector: list[tuple[int, float]]) -> dict[str, float]:
-        return dict(zip(self.area.classes, self.area.scores(vector), strict=True))
+    def scores(self, vector: list[tuple[int, float]]) -> Scores:
+        """Every model's decision function for one message's features."""
+        out = list(self.intercept)
+        table = self.table
+        for column, value in vector:
+            out = [o + c * value for o, c in zip(out, table[column], strict=True)]
+        d, b = self.domain, self.boundary
+        return Scores(
+            domain=dict(zip(d.classes, out[: len(d.classes)], strict=True)),
+            boundary=out[b.start],
+            area=dict(zip(self.area.classes, out[self.area.start :], strict=True)),
+        )
 
     def threshold(self, name: str, default: float) -> float:
         return self.thresholds.get(name, default)
+
+
+@dataclass(frozen=True)
+class Scores:
+    """A message's decision functions: per domain, the boundary (> 0 leans to a licensed
+    judgement) and per licensed area."""
+
+    domain: dict[str, float]
+    boundary: float
+    area: dict[str, float]
 
 
 def from_file(path: Path) -> RouteModel:
