@@ -164,6 +164,7 @@ class SplitReport:
     lookalike: list[int] = field(default_factory=lambda: [0, 0])  # kept in scope, total
     unsure: int = 0  # in scope, no domain: the user (or, with a model key, the model) is asked
     times_ms: list[float] = field(default_factory=list)
+    cpu_ms: list[float] = field(default_factory=list)  # CPU time a message (a busy machine)
     misses: list[tuple[dict, RouteDecision]] = field(default_factory=list)
 
 
@@ -176,8 +177,9 @@ def _split_case_ok(case: dict, d: RouteDecision) -> bool:
 def evaluate_split(router: Router, name: str, cases: list[dict]) -> SplitReport:
     rep = SplitReport(name, len(cases))
     for case in cases:
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         d = router.route(case["text"])
+        rep.cpu_ms.append((time.process_time() - cpu) * 1000)
         rep.times_ms.append((time.perf_counter() - start) * 1000)
         ok = _split_case_ok(case, d)
         kind = case["kind"]
@@ -223,7 +225,8 @@ def print_split(rep: SplitReport, show_misses: bool = False) -> None:
     print(f"  false declines           {_pct(*rep.false_declines)}   goal <= 2%")
     print(f"  look-alikes in scope     {_pct(*rep.lookalike)}")
     print(f"  unsure (model/user asked){_pct(rep.unsure, rep.n)}")
-    print(f"  time a message           mean {statistics.fmean(times):.3f} ms, p95 {p95:.3f} ms")
+    print(f"  time a message           mean {statistics.fmean(times):.3f} ms, p95 {p95:.3f} ms"
+          f" (wall); mean {statistics.fmean(rep.cpu_ms or [0.0]):.3f} ms (CPU)")  # fmt: skip
     if show_misses:
         for case, d in rep.misses:
             got = f"{d.domain}{'' if d.in_scope else ' (declined)'} {d.confidence:.2f}"
@@ -240,7 +243,7 @@ def _frac(pair: list[int]) -> float:
 
 
 _KFOLD_COLUMNS = ("clear", "precision", "asked", "hard", "boundary", "false decl",
-                  "look-alike", "unsure", "ms/msg")  # fmt: skip
+                  "look-alike", "unsure", "CPU ms/msg")  # fmt: skip
 
 
 def _kfold_row(rep: SplitReport) -> list[float]:
@@ -253,11 +256,13 @@ def _kfold_row(rep: SplitReport) -> list[float]:
         _frac(rep.false_declines),
         _frac(rep.lookalike),
         rep.unsure / max(rep.n, 1),
-        statistics.fmean(rep.times_ms or [0.0]),
+        statistics.fmean(rep.cpu_ms or [0.0]),
     ]
 
 
-def kfold(charters: CharterSet, k: int, fixed: bool, show_misses: bool = False) -> list[SplitReport]:
+def kfold(
+    charters: CharterSet, k: int, fixed: bool, show_misses: bool = False
+) -> list[SplitReport]:
     """Per fold: train on the others, choose the thresholds on them (inner k-fold), route it."""
     import build_route_model as build  # scripts/: needs scikit-learn, a dev dependency
 
@@ -267,7 +272,14 @@ def kfold(charters: CharterSet, k: int, fixed: bool, show_misses: bool = False) 
           f"; thresholds {'as shipped' if fixed else 'chosen per fold, inner k-fold'}")  # fmt: skip
     shipped = Router(charters).thresholds
     extra = build.load_rows(build.TRAIN_EXTRA)  # rows that only train, never measured
-    reports = []
+    reports: list[SplitReport] = []
+    # The rows of routing/test.jsonl: the charters' vocabulary was written from the misses of
+    # routing/train and dev, never from these, so the naive Bayes is not fitted to them.
+    old = {c["text"] for c in load_split("test")} if (SPLITS_DIR / "test.jsonl").exists() else set()
+    subsets: list[SplitReport] = []
+    untuned = SplitReport(
+        "all folds pooled, rows of routing/test.jsonl only (charters not tuned on them)"
+    )
     print("  fold  " + "  ".join(f"{c:>10}" for c in _KFOLD_COLUMNS))
     for i, (train, test) in enumerate(build.folds(rows, k), 1):
         pool = [rows[j] for j in train]
@@ -275,6 +287,9 @@ def kfold(charters: CharterSet, k: int, fixed: bool, show_misses: bool = False) 
         router = Router(charters, model=RouteModel(build.fit(pool + extra, th)))
         rep = evaluate_split(router, f"fold {i}", [rows[j] for j in test])
         reports.append(rep)
+        subsets.append(
+            evaluate_split(router, "", [rows[j] for j in test if rows[j]["text"] in old])
+        )
         cells = _kfold_row(rep)
         print(f"  {i:>4}  " + "  ".join(f"{v:>10.1%}" for v in cells[:-1]) + f"  {cells[-1]:>10.3f}"
               + f"   (th {th.boundary:.2f}/{th.confidence:.2f}/{th.margin:.2f})")  # fmt: skip
@@ -284,6 +299,10 @@ def kfold(charters: CharterSet, k: int, fixed: bool, show_misses: bool = False) 
     for rep in reports:
         _merge(pooled, rep)
     print_split(pooled, show_misses)
+    for rep in subsets:
+        _merge(untuned, rep)
+    if untuned.n:
+        print_split(untuned, show_misses)
     return reports
 
 
@@ -299,6 +318,7 @@ def _merge(into: SplitReport, rep: SplitReport) -> None:
     into.clear_asked += rep.clear_asked
     into.unsure += rep.unsure
     into.times_ms.extend(rep.times_ms)
+    into.cpu_ms.extend(rep.cpu_ms)
     into.misses.extend(rep.misses)
 
 
@@ -306,7 +326,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--domains-dir", type=Path, default=SHIPPED_DIR)
     parser.add_argument("--eval", type=Path, default=None, help="an older single-file set")
-    parser.add_argument("--set", default=DEFAULT_SET, help="routing2 (default when present) or routing")
+    parser.add_argument(
+        "--set", default=DEFAULT_SET, help="routing2 (default when present) or routing"
+    )
     parser.add_argument("--split", default="", help="comma-separated splits (default: train,dev)")
     parser.add_argument("--misses", default="", help="list the wrong decisions of these splits")
     parser.add_argument("--kfold", type=int, nargs="?", const=5, default=None, metavar="K")
@@ -339,7 +361,9 @@ def main(argv: list[str] | None = None) -> int:
     for name in (args.split or "train,dev").split(","):
         if name == "test" and args.set != "routing":
             print(f"the held-out run: {directory / 'test.jsonl'} (never tune on its misses)")
-        print_split(evaluate_split(router, f"{args.set} {name}", load_split(name, directory)), name in show)
+        print_split(
+            evaluate_split(router, f"{args.set} {name}", load_split(name, directory)), name in show
+        )
     return 0
 
 

@@ -108,14 +108,14 @@ def _count_features(charters: CharterSet) -> tuple[dict[str, dict[str, float]], 
     for name, charter in charters.charters.items():
         counter: dict[str, float] = {}
         counts[name] = counter
-        for field, texts in _charter_texts(charter).items():
+        for part, texts in _charter_texts(charter).items():
             for text in texts:
                 tokens = content_words(normalise(text))
                 raw.update(tokens)
                 # A keyword phrase speaks for the phrase; its single words count less.
-                share = 1.0 / len(tokens) if field == "keywords" and tokens else 1.0
+                share = 1.0 / len(tokens) if part == "keywords" and tokens else 1.0
                 for feat in features(tokens):
-                    weight = _WEIGHTS[field] * (1.0 if "~" in feat else share)
+                    weight = _WEIGHTS[part] * (1.0 if "~" in feat else share)
                     counter[feat] = counter.get(feat, 0.0) + weight
         for spec in charter.routing.boundaries:
             for text in spec.examples:

@@ -77,7 +77,9 @@ def test_pure_python_scores_equal_sklearn_decision_function() -> None:
     """Every score of the shipped model, on a sample of messages, within 1e-6 of scikit-learn
     given the same vocabulary, idf and coefficients (skipped without scikit-learn, a dev
     dependency, which CI installs)."""
-    pytest.importorskip("sklearn", reason="scikit-learn is a dev dependency (pip install -e .[dev])")
+    pytest.importorskip(
+        "sklearn", reason="scikit-learn is a dev dependency (pip install -e .[dev])"
+    )
     data = _model_data()
     design, models = _sklearn_from(data)
     model = RouteModel(data)
@@ -99,7 +101,9 @@ def test_pure_python_scores_equal_sklearn_decision_function() -> None:
 )
 def test_ngrams_are_sklearns(text: str) -> None:
     """The char_wb and word n-grams are scikit-learn's, in the same order."""
-    pytest.importorskip("sklearn", reason="scikit-learn is a dev dependency (pip install -e .[dev])")
+    pytest.importorskip(
+        "sklearn", reason="scikit-learn is a dev dependency (pip install -e .[dev])"
+    )
     from sklearn.feature_extraction.text import CountVectorizer
 
     plain = clean(text)
@@ -193,7 +197,9 @@ def test_a_broken_model_file_is_refused(tmp_path: Path, change: Any) -> None:
 @pytest.mark.timeout(900)
 def test_the_build_is_reproducible() -> None:
     """Re-running the build script gives the shipped file byte for byte (scikit-learn)."""
-    pytest.importorskip("sklearn", reason="scikit-learn is a dev dependency (pip install -e .[dev])")
+    pytest.importorskip(
+        "sklearn", reason="scikit-learn is a dev dependency (pip install -e .[dev])"
+    )
     out = subprocess.run(
         [sys.executable, "scripts/build_route_model.py", "--check"],
         cwd=ROOT,
