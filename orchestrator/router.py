@@ -406,7 +406,14 @@ def decide(sig: Signals, th: Thresholds) -> RouteDecision:
     if not ranked:
         return RouteDecision(None, 0.0, True, _no_match())
     (best, p1), (_, p2) = ranked[0], ranked[1] if len(ranked) > 1 else ("", 0.0)
-    if p1 < th.confidence or p1 - p2 < th.margin:
+    # the thresholds were chosen for the product of the two experts; a domain the model does
+    # not know is scored by the naive Bayes alone, so the charters-only thresholds apply to it
+    low, gap = (
+        (th.confidence, th.margin)
+        if not sig.learned or best in sig.learned
+        else (MIN_CONFIDENCE, MIN_MARGIN)
+    )
+    if p1 < low or p1 - p2 < gap:
         if not sig.nb:  # no word of any charter, and the model is unsure too
             return RouteDecision(None, 0.0, True, _no_match())
         candidates = tuple(d for d, p in ranked[:3] if p >= 0.1) or (best,)
