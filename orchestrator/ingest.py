@@ -56,6 +56,11 @@ def fit(event: InboundEvent) -> InboundEvent:
     for field, value, most in _bounded(event):
         if value is not None and len(value) > most:
             raise Unstorable(f"{field} too long: {len(value)} characters, at most {most}")
+    return fit_name(event)
+
+
+def fit_name(event: InboundEvent) -> InboundEvent:
+    """A display name longer than its column, shortened."""
     most = NAME_CHARS
     if event.user_name is not None and len(event.user_name) > most:
         return event.model_copy(update={"user_name": event.user_name[:most]})
@@ -97,12 +102,17 @@ def _count(events: Sequence[InboundEvent], ids: Sequence[int | None]) -> None:
             metrics.EVENTS_IN.labels(event.platform.value, event.kind.value).inc()
 
 
+def stored_payload(event: InboundEvent) -> dict[str, Any]:
+    """The `payload` column of an event: its secrets redacted, its display name fitted."""
+    return _redacted(fit_name(event)).model_dump(mode="json")
+
+
 def _values(event: InboundEvent, now: datetime) -> dict[str, object]:
     return {
         "platform": event.platform.value,
         "external_id": event.external_id,
         "kind": event.kind.value,
-        "payload": _redacted(event).model_dump(mode="json"),
+        "payload": stored_payload(event),
         "status": EventStatus.RECEIVED.value,
         "attempts": 0,
         "created_at": now,
