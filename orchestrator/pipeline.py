@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
+from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -149,7 +150,7 @@ class Orchestrator:
     ) -> None:
         """Done, in the event's transaction; a `named` event is stored as such, in the same
         statement, so the dashboard and later turns read the names."""
-        values = {} if named is None else {"payload": stored_payload(named)}
+        values: dict[str, Any] = {} if named is None else {"payload": stored_payload(named)}
         done = statuses.move(
             s, InboundEventRow.status, EventStatus.DONE, InboundEventRow.id == event_id,
             domain=domain, finished_at=utcnow(), **values,
