@@ -8,7 +8,8 @@ worker running the same event rolls back, so a redelivered or re-enqueued job ch
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -22,9 +23,10 @@ from orchestrator.db import Database, utcnow
 from orchestrator.eventlog import record
 from orchestrator.features import Features
 from orchestrator.handlers import Handlers
-from orchestrator.ingest import load_event
+from orchestrator.ingest import load_event, stored_payload
 from orchestrator.live import LiveCharters
 from orchestrator.models import InboundEventRow
+from orchestrator.people import Names
 from orchestrator.posting import PostBatch, reply_target
 from orchestrator.router import RouteDecision, Router
 from orchestrator.settings import Settings
@@ -57,8 +59,10 @@ class Orchestrator:
         directory: ChannelDirectory,
         staff: Staff,
         features: Features,
+        names: Mapping[Platform, Names] | None = None,
     ) -> None:
         self.settings = settings
+        self.names = dict(names or {})  # display names, per platform that needs a lookup
         self.db = db
         self.live = live
         self.directory = directory
@@ -94,10 +98,11 @@ class Orchestrator:
                 row = s.get(InboundEventRow, event_id)
                 if row is None or row.status != EventStatus.RECEIVED:
                     return set()
-                event = load_event(row)
+                stored = load_event(row)
+                event = self._named(stored)
                 ctx = Context(s, event, event_id, PostBatch(s, f"ev{event_id}", event_id), self)
                 domain = self._dispatch(ctx)
-                self._finish(s, event_id, domain)
+                self._finish(s, event_id, domain, None if event is stored else event)
         except (AlreadyDone, IntegrityError):
             # Another run of this event committed first (its posts' keys exist): nothing to add.
             log.info("event %s was already handled", event_id)
@@ -134,10 +139,21 @@ class Orchestrator:
             update={"kind": EventKind.COMMAND, "command": words[0].lower(), "text": rest}
         )
 
-    def _finish(self, s: Session, event_id: int, domain: str | None) -> None:
+    def _named(self, event: InboundEvent) -> InboundEvent:
+        """The event with people's display names, where its platform looks them up (Slack:
+        users.info, cached; `orchestrator.people`): here, never in the platform's request."""
+        names = self.names.get(event.platform)
+        return event if names is None else names.named(event)
+
+    def _finish(
+        self, s: Session, event_id: int, domain: str | None, named: InboundEvent | None
+    ) -> None:
+        """Done, in the event's transaction; a `named` event is stored as such, in the same
+        statement, so the dashboard and later turns read the names."""
+        values: dict[str, Any] = {} if named is None else {"payload": stored_payload(named)}
         done = statuses.move(
             s, InboundEventRow.status, EventStatus.DONE, InboundEventRow.id == event_id,
-            domain=domain, finished_at=utcnow(),
+            domain=domain, finished_at=utcnow(), **values,
         )  # fmt: skip
         if not done:
             raise AlreadyDone()

@@ -41,6 +41,7 @@ from orchestrator.features import Features
 from orchestrator.jobqueue import JobQueue
 from orchestrator.live import LiveCharters
 from orchestrator.outbound import Sender
+from orchestrator.people import Names
 from orchestrator.pipeline import Orchestrator
 from orchestrator.progress import ProgressSource
 from orchestrator.provisioning import Provisioner
@@ -89,6 +90,12 @@ def build_senders(settings: Settings) -> dict[Platform, Sender]:
 
         senders[Platform.TELEGRAM] = TelegramSender(settings)
     return senders
+
+
+def name_sources(senders: dict[Platform, Sender]) -> dict[Platform, Names]:
+    """The senders that look people's display names up (Slack's users.info) name the events
+    the workers handle: the edge never waits for a lookup (`orchestrator.people`)."""
+    return {p: s for p, s in senders.items() if isinstance(s, Names)}
 
 
 def build_fetchers(settings: Settings) -> dict[Platform, FileFetcher]:
@@ -177,6 +184,7 @@ def build_services(
         directory=directory,
         staff=staff(settings),
         features=feature_list,
+        names=name_sources(senders),
     )
     return Services(
         settings=settings,
