@@ -28,7 +28,7 @@ from tests.telegram_support import OPERATOR as TG_OPERATOR
 from tests.telegram_support import fake_telegram, telegram_services
 from tests.telegram_support import running as telegram_running
 
-ASK = "we are booking lisbon: what should I do first?"
+ASK = "plan the lisbon trip: flights, hotel, what first?"
 ANSWER = (
     "Book the 9:40 flight first: it is the cheapest seat left this week, and the fare rises "
     "on Friday. Then the hotel near Alfama (two nights, with a late check-out), and the "
