@@ -110,6 +110,7 @@ def measure(
         "wrapped": r["wrapped"],
         "rss_mib": h.rss_mib(proc.pid),
         "cpu": meter.shares(),
+        "cpu_ms": 1000 * meter.used.get("uvicorn", 0.0) / max(ok, 1),  # the server's, a request
         "acked": ok + warm["requests"] - warm["status"],
     }
     return result, start + warm_n + meas_n
@@ -195,6 +196,7 @@ def summarise(
                 f"{s['rps'] / b['rps']:.2f}",
                 s["non_2xx"] + s["socket_errors"],
                 f"{s['cpu'].get('uvicorn', 0):.0f}%",
+                f"{b.get('cpu_ms', 0):.2f} / {s.get('cpu_ms', 0):.2f}",
             ]
         )
     med = {k: h.median([r["slack"][k] for r in runs]) for k in ("rps", "p50_ms", "p99_ms")}
@@ -210,6 +212,8 @@ def summarise(
             f"**{ratio:.2f}**",
             "",
             "",
+            f"{h.median([r['bare'].get('cpu_ms', 0) for r in runs]):.2f} / "
+            f"{h.median([r['slack'].get('cpu_ms', 0) for r in runs]):.2f}",
         ]
     )
     cpu = {
@@ -230,6 +234,7 @@ def summarise(
                 "ratio",
                 "errors",
                 "uvicorn CPU",
+                "CPU ms a request, bare / Slack",
             ],
             rows,
         ),

@@ -10,7 +10,9 @@ Telegram: `sendChatAction` "typing" at the start and every `TYPING_EVERY` second
 background thread until the turn is done (an action shows for 5 s); in private chats,
 `sendMessageDraft` previews the status line. The final answer is the outbox's one sendMessage.
 
-Every call has a short timeout and raises nothing into the turn (`orchestrator.progress.Safe`).
+The answer itself is shown live by `bot.live_answer` (a Slack stream, Telegram drafts, or an
+edited placeholder). Every call has a short timeout and raises nothing into the turn
+(`orchestrator.progress.Safe`).
 """
 
 from __future__ import annotations
@@ -27,11 +29,12 @@ from telegram import Bot
 from telegram.constants import ChatAction
 from telegram.error import RetryAfter, TelegramError
 
+from bot.live_answer import SlackAnswer, TelegramAnswer
 from orchestrator.canonical import InboundEvent, Platform
-from orchestrator.progress import Progress
+from orchestrator.progress import LiveTurn, Progress
 from orchestrator.settings import Settings
 
-__all__ = ["SlackProgress", "SlackStatus", "TelegramLive", "TelegramProgress"]
+__all__ = ["SlackLive", "SlackProgress", "SlackStatus", "TelegramLive", "TelegramProgress"]
 
 log = logging.getLogger(__name__)
 
@@ -75,8 +78,30 @@ class SlackStatus:
             return False
 
 
+class SlackLive:
+    """A turn's status (in a DM's assistant thread) and its live answer (anywhere)."""
+
+    def __init__(self, status: SlackStatus | None, answer: SlackAnswer) -> None:
+        self._status, self._answer = status, answer
+
+    def status(self, text: str) -> None:
+        if self._status is not None:
+            self._status.status(text)
+
+    def answer(self, text: str) -> None:
+        self._answer.answer(text)
+
+    def close(self) -> None:
+        self._answer.close()
+
+    def done(self) -> None:
+        self._answer.close()
+        if self._status is not None:
+            self._status.done()
+
+
 class SlackProgress:
-    """Opens a `SlackStatus` for a turn asked in a DM (an assistant thread)."""
+    """Opens a `SlackLive` for a turn: a status in a DM, and the answer streamed."""
 
     def __init__(self, settings: Settings, *, client: WebClient | None = None) -> None:
         token = settings.slack_bot_token
@@ -87,11 +112,12 @@ class SlackProgress:
             retry_handlers=[],  # a status is never retried
         )
 
-    def open(self, event: InboundEvent, *, turn_id: int) -> Progress | None:
+    def open(self, event: InboundEvent, *, turn_id: int, live: LiveTurn) -> Progress | None:
         thread = event.thread or event.message_ref
-        if event.platform is not Platform.SLACK or not event.is_direct or not thread:
+        if event.platform is not Platform.SLACK or not thread:
             return None
-        return SlackStatus(self.client, event.channel, thread)
+        status = SlackStatus(self.client, event.channel, thread) if event.is_direct else None
+        return SlackLive(status, SlackAnswer(self.client, event, thread, live, turn_id=turn_id))
 
 
 Run = Callable[[Callable[[Bot], Coroutine[Any, Any, Any]], float], Any]
@@ -100,9 +126,13 @@ Run = Callable[[Callable[[Bot], Coroutine[Any, Any, Any]], float], Any]
 class TelegramLive:
     """Typing (repeated) and, in a private chat, a draft preview for one turn."""
 
-    def __init__(self, run: Run, chat: int, topic: int | None, *, private: bool, draft: int):
+    def __init__(
+        self, run: Run, chat: int, topic: int | None, *, private: bool, draft: int,
+        answer: TelegramAnswer | None = None,
+    ) -> None:  # fmt: skip
         self.run, self.chat, self.topic = run, chat, topic
         self.drafts, self.draft_id = private, draft
+        self._answer = answer
         self.stopped = threading.Event()
         self.typing = threading.Thread(target=self._keep_typing, daemon=True, name="tg-typing")
         self.typing.start()
@@ -110,6 +140,8 @@ class TelegramLive:
     def status(self, text: str) -> None:
         if not self.drafts or self.stopped.is_set():
             return
+        if self._answer is not None and self._answer.shown:
+            return  # the draft shows the answer now; a status line would hide it
         try:
             self.run(lambda bot: bot.send_message_draft(
                 chat_id=self.chat, draft_id=self.draft_id, text=text,
@@ -120,6 +152,13 @@ class TelegramLive:
         except TelegramError as exc:
             self.drafts = False
             log.info("telegram draft refused (%s): none this turn", type(exc).__name__)
+
+    def answer(self, text: str) -> None:
+        if self._answer is not None and not self.stopped.is_set():
+            self._answer.answer(text)
+
+    def close(self) -> None:
+        return None  # a draft needs no closing: the final message takes its place
 
     def done(self) -> None:
         self.stopped.set()
@@ -141,10 +180,12 @@ class TelegramProgress:
     def __init__(self, run: Run) -> None:
         self.run = run
 
-    def open(self, event: InboundEvent, *, turn_id: int) -> Progress | None:
+    def open(self, event: InboundEvent, *, turn_id: int, live: LiveTurn) -> Progress | None:
         if event.platform is not Platform.TELEGRAM:
             return None
         topic = int(event.thread) if event.thread and event.thread.isdigit() else None
+        answer = TelegramAnswer(self.run, event, live, draft=turn_id, topic=topic)
         return TelegramLive(
-            self.run, int(event.channel), topic, private=event.is_direct, draft=turn_id
-        )
+            self.run, int(event.channel), topic, private=event.is_direct, draft=turn_id,
+            answer=answer,
+        )  # fmt: skip

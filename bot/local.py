@@ -5,6 +5,10 @@ Local "delivery" is the outbox row itself: a sent local post is what the chat sh
 
 from __future__ import annotations
 
+import functools
+import getpass
+import os
+import pwd
 import uuid
 from datetime import datetime
 
@@ -18,6 +22,17 @@ from orchestrator.statuses import OutboxStatus
 
 LOCAL_USER = "operator"
 DM = "local-dm"
+
+
+@functools.cache
+def local_name() -> str:
+    """How the person at this machine is named on the board and cards: their account's full
+    name, else its login name (never the bare identity `local:operator`)."""
+    try:
+        account = pwd.getpwuid(os.getuid())
+    except KeyError:
+        return getpass.getuser()
+    return account.pw_gecos.split(",")[0].strip() or account.pw_name
 
 
 class LocalSender:
@@ -50,6 +65,7 @@ def local_event(text: str, *, channel: str = DM, user: str = LOCAL_USER) -> Inbo
             external_id=ident,
             kind=EventKind.COMMAND,
             user=user,
+            user_name=local_name(),
             channel=channel,
             command=name.lower(),
             text=rest.strip(),
@@ -61,6 +77,7 @@ def local_event(text: str, *, channel: str = DM, user: str = LOCAL_USER) -> Inbo
         external_id=ident,
         kind=EventKind.MESSAGE,
         user=user,
+        user_name=local_name(),
         channel=channel,
         text=text,
         message_ref=ident,
@@ -76,6 +93,7 @@ def local_click(
         external_id=uuid.uuid4().hex,
         kind=EventKind.ACTION,
         user=user,
+        user_name=local_name(),
         channel=channel,
         action_id=action,
         action_value=value,
@@ -115,9 +133,20 @@ def typed_local_lines(db: Database, *, limit: int = 200) -> list[dict[str, objec
     stored (secrets redacted): the chat shows them again after a reload. `after` is the last
     local post delivered before the line came in, so the page puts the line after it."""
     kinds = (EventKind.MESSAGE.value, EventKind.COMMAND.value)
+    # One statement: the last delivered local post before each line, as a correlated subquery.
+    before = (
+        select(func.max(OutboxRow.id))
+        .where(
+            OutboxRow.platform == Platform.LOCAL.value,
+            OutboxRow.status == OutboxStatus.SENT,
+            OutboxRow.created_at <= InboundEventRow.created_at,
+        )
+        .correlate(InboundEventRow)
+        .scalar_subquery()
+    )
     with db.session() as s:
-        rows = s.scalars(
-            select(InboundEventRow)
+        rows = s.execute(
+            select(InboundEventRow, before)
             .where(
                 InboundEventRow.platform == Platform.LOCAL.value, InboundEventRow.kind.in_(kinds)
             )
@@ -125,15 +154,8 @@ def typed_local_lines(db: Database, *, limit: int = 200) -> list[dict[str, objec
             .limit(limit)
         ).all()
         lines = []
-        for r in reversed(rows):
+        for r, after in reversed(rows):
             event = InboundEvent.model_validate(r.payload)
-            before = s.scalar(
-                select(func.max(OutboxRow.id)).where(
-                    OutboxRow.platform == Platform.LOCAL.value,
-                    OutboxRow.status == OutboxStatus.SENT,
-                    OutboxRow.created_at <= r.created_at,
-                )
-            )
             text = f"/{event.command} {event.text}".strip() if event.command else event.text
             lines.append(
                 {
@@ -141,7 +163,7 @@ def typed_local_lines(db: Database, *, limit: int = 200) -> list[dict[str, objec
                     "channel": event.channel,
                     "text": text,
                     "status": r.status,
-                    "after": before or 0,
+                    "after": after or 0,
                 }
             )
         return lines

@@ -1,8 +1,13 @@
 """Slack over HTTP (`POST /slack/events`) or Socket Mode, through one slack-bolt `AsyncApp`.
 
-`handle` verifies the signature itself before anything parses the body (401), turns a body
-that is signed but unreadable into 400, and only then lets bolt dispatch: url_verification,
-then the listeners in `bot.slack_listeners`, which store each event before Slack's 200.
+`handle` verifies the signature itself before anything parses the body (401: v0 HMAC over the
+raw bytes, at most 5 minutes old), turns a body that is signed but unreadable into 400, and
+only then dispatches. A plain Events API `message` event, the bulk of the traffic, is stored
+straight away (`slack_listeners.accept_message`, the same translation, dedupe on Slack's
+`event_id` and error answers as bolt's listener): bolt's dispatch (context, a Web API client
+built per request, middleware, kwargs injection) was most of the edge's CPU a request. Every
+other request goes through bolt: url_verification, ssl_check, slash commands, clicks, other
+events, and messages that arrive before `auth.test` has said who the bot is.
 """
 
 from __future__ import annotations
@@ -27,7 +32,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import slack_listeners
 from bot.intake import Intake
-from bot.slack_events import check_shape, slack_kind
+from bot.slack_events import check_shape, plain_message, slack_kind
 from bot.slack_identity import BotIdentity
 from bot.slack_socket import SocketMode
 from orchestrator.services import Services
@@ -102,7 +107,8 @@ class SlackAdapter:
             request_verification_enabled=False,
         )
         self.skipped = services.skipped
-        slack_listeners.register(self.app, Intake(services), self.skipped)
+        self.intake = Intake(services)
+        slack_listeners.register(self.app, self.intake, self.skipped)
         self._warm_up: asyncio.Task[None] | None = None
         app_token = settings.slack_app_token
         self.socket = SocketMode(self.app, app_token.get_secret_value()) if app_token else None
@@ -135,6 +141,18 @@ class SlackAdapter:
         body = await request.body()
         if not self._signed(body, request):
             return JSONResponse({"error": "invalid signature"}, status_code=401)
+        message = plain_message(body, request.headers.get("content-type"))
+        bot = self.identity.result  # None until auth.test answered: bolt asks (or 503s)
+        if message is not None and bot is not None:
+            return to_starlette_response(
+                await slack_listeners.accept_message(
+                    self.intake, self.skipped, message, bot_user_id=bot.bot_user_id
+                )
+            )
+        return await self.through_bolt(request, body)
+
+    async def through_bolt(self, request: Request, body: bytes) -> Response:
+        """A signed request, dispatched by bolt (never raises, like `handle`)."""
         try:
             bolt_request = to_async_bolt_request(request, body)
         except UNREADABLE as exc:

@@ -110,6 +110,28 @@ def depth(value: Any) -> int:
     return deepest
 
 
+def plain_message(body: bytes, content_type: str | None) -> dict[str, Any] | None:
+    """The payload when `body` is an Events API callback carrying a `message` event, shaped as
+    Slack sends one (`check_shape`); None for anything else, which bolt then takes:
+    url_verification, ssl_check, slash commands, clicks, other events, and anything odd."""
+    if not (content_type or "").lower().startswith("application/json"):
+        return None
+    try:
+        payload = json.loads(body)
+    except (ValueError, RecursionError):  # not JSON, not UTF-8, or nested beyond the parser
+        return None
+    if not isinstance(payload, dict) or payload.get("type") != "event_callback":
+        return None
+    event = payload.get("event")
+    if not isinstance(event, dict) or event.get("type") != "message":
+        return None
+    try:
+        check_shape(payload)
+    except Malformed:
+        return None
+    return payload
+
+
 def slack_kind(body: object) -> tuple[str, str | None]:
     """(kind, Slack's id) of a payload, for a log line: never its text."""
     if not isinstance(body, dict):
@@ -192,6 +214,8 @@ def action_event(body: dict[str, Any]) -> InboundEvent | None:
         name, value = decode_action(str(action.get("action_id") or ""))
     except ValueError:
         return None  # a button we did not render (a link button, another app's block)
+    if action.get("type") == "feedback_buttons":  # one action_id; the button says 👍 or 👎
+        value = f"{value}:{_str(action, 'value')}"
     container = _dict(body.get("container"))
     message = _dict(body.get("message"))
     channel = container.get("channel_id") or _dict(body.get("channel")).get("id")

@@ -19,6 +19,8 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
+from slack_sdk.models.blocks import ContextActionsBlock, FeedbackButtonsElement
+
 from bot.actions import encode_action
 from bot.markdown import plain
 from bot.slack_mrkdwn import escape, mrkdwn_pieces
@@ -50,6 +52,8 @@ def render_slack(post: Post) -> dict[str, Any]:
     tail = [_actions(post.buttons)] if post.buttons else []
     if post.context and post.context.strip():
         tail.append(_context(escape(post.context)))
+    if post.feedback:
+        tail.append(feedback_block(post.feedback))
     body = _fit(_body(post), MAX_BLOCKS - len(head) - len(tail))
     fallback = _fallback(post)
     blocks = head + body + tail or [_section(split_text(fallback, SECTION_TEXT)[0]).block]
@@ -57,6 +61,18 @@ def render_slack(post: Post) -> dict[str, Any]:
     if not post.link_preview:
         content.update(unfurl_links=False, unfurl_media=False)
     return content
+
+
+def feedback_block(answer: str) -> dict[str, Any]:
+    """👍/👎 under an agent's answer (a `context_actions` block); a click is `feedback:<id>`."""
+    buttons = FeedbackButtonsElement(
+        action_id=encode_action("feedback", answer),
+        positive_button={"text": "Good answer", "value": "good",
+                         "accessibility_label": "Mark this answer as good"},
+        negative_button={"text": "Bad answer", "value": "bad",
+                         "accessibility_label": "Mark this answer as bad"},
+    )  # fmt: skip
+    return ContextActionsBlock(elements=[buttons]).to_dict()
 
 
 def _body(post: Post) -> list[_Body]:

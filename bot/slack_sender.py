@@ -2,6 +2,7 @@
 
 Each post carries its outbox key in message metadata (`parallelos_post`), so after a crash
 `find_sent` can look in the channel's recent history and tell whether Slack already has it.
+The sender is also the worker's source of display names (`named`, `bot.slack_names`).
 """
 
 from __future__ import annotations
@@ -21,9 +22,10 @@ from slack_sdk.webhook import WebhookClient
 from bot.slack_calls import Refused, Uncertain, call, classify, header
 from bot.slack_channels import ensure_channel
 from bot.slack_home import HOME_VIEWS, home_buttons, home_view
+from bot.slack_names import SlackNames, lookup_client
 from bot.slack_render import render_slack
 from bot.slack_setup import pin
-from orchestrator.canonical import Platform, Post, SentRef
+from orchestrator.canonical import InboundEvent, Platform, Post, SentRef
 from orchestrator.outbound import (
     UNKNOWN,
     Destination,
@@ -71,6 +73,11 @@ class SlackSender:
             op.split(":", 1)[1] for op in settings.operators if op.startswith("slack:")
         ]
         self._home_shown = ""  # digest of the Home tab last published (this process)
+        self.names = SlackNames(lookup_client(self.client))
+
+    # -- orchestrator.people.Names: display names, looked up where the event is handled ------
+    def named(self, event: InboundEvent) -> InboundEvent:
+        return self.names.named(event)
 
     # -- Sender -------------------------------------------------------------------------
     def send(self, post: Post, dest: Destination, *, key: str) -> SentRef:

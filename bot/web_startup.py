@@ -17,7 +17,8 @@ from orchestrator.settings import Settings
 
 __all__ = ["POLLED", "QuietPolling", "announce", "quiet_polling"]
 
-POLLED = frozenset({"/api/chat/messages", "/api/dashboard", "/api/csrf", "/healthz", "/readyz"})
+POLLED = frozenset({"/api/chat/messages", "/api/dashboard", "/api/csrf", "/healthz", "/readyz",
+                    "/dashboard/stream"})  # fmt: skip
 ACCESS_LOGGER = "uvicorn.access"
 LOGIN_PATH = "/login/"
 DASHBOARD, LIVE_PART = "/dashboard", "part=live"  # bot/web_dashboard.py's live fragments

@@ -183,6 +183,11 @@ def asks_no_judgement(plain: str) -> bool:
     return bool(_COMMAND.search(plain) or _NOT_JUDGEMENT.search(plain))
 
 
+def asks_question(plain: str) -> bool:
+    """True when `plain` asks something ("?", "should I", "X or Y", a question word first)."""
+    return bool(_QUESTION.search(plain))
+
+
 def detect(plain: str) -> Finding | None:
     """The licensed area whose judgement `plain` (cleaned, lowercase text) asks for, if any."""
     if asks_no_judgement(plain):

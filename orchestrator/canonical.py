@@ -139,6 +139,7 @@ class Post(BaseModel):
     ephemeral_to: str | None = None  # show only to this platform user (Slack ephemeral)
     pin: bool = False  # pin it in its channel once sent (a channel's guide)
     link_preview: bool = True  # False: the platform shows no preview (a one-time link)
+    feedback: str | None = Field(None, max_length=24)  # an agent answer's id: 👍/👎 under it
 
 
 class Target(BaseModel):

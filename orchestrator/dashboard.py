@@ -8,9 +8,11 @@ stays one generic renderer.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from orchestrator.export import event_json
@@ -18,7 +20,16 @@ from orchestrator.features import Features
 from orchestrator.models import InboundEventRow, LogEvent
 from orchestrator.statuses import EventStatus
 
-__all__ = ["dashboard", "failed_events", "recent_events", "views"]
+__all__ = [
+    "EventQuery",
+    "change_mark",
+    "dashboard",
+    "event_kinds",
+    "event_log",
+    "failed_events",
+    "recent_events",
+    "views",
+]
 
 RECENT_EVENTS = 50
 FAILED_SHOWN = 20
@@ -67,3 +78,64 @@ def failed_events(session: Session, limit: int = FAILED_SHOWN) -> list[dict[str,
         {"event": r.id, "platform": r.platform, "attempts": r.attempts, "reason": r.error}
         for r in rows
     ]
+
+
+# -- the event log view (GET /dashboard/events) -----------------------------------------------
+EVENT_PAGE = 50
+MAX_EVENT_PAGE = 200
+
+
+@dataclass(frozen=True)
+class EventQuery:
+    """The event log's filters: a domain, a kind (exact, or a prefix ending in `.`: `inbox.`),
+    a time window (naive UTC) and a page (events older than the id `before`)."""
+
+    domain: str | None = None
+    kind: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    before: int | None = None
+    limit: int = EVENT_PAGE
+
+
+def event_log(session: Session, query: EventQuery) -> tuple[list[dict[str, object]], int | None]:
+    """One page of the log, newest first, and the id to pass as `before` for the next page
+    (None on the last page)."""
+    where: list[Any] = []
+    if query.domain:
+        where.append(LogEvent.domain == query.domain)
+    if query.kind:
+        kind = query.kind
+        where.append(
+            LogEvent.kind.startswith(kind) if kind.endswith(".") else LogEvent.kind == kind
+        )
+    if query.since is not None:
+        where.append(LogEvent.at >= query.since)
+    if query.until is not None:
+        where.append(LogEvent.at < query.until)
+    if query.before is not None:
+        where.append(LogEvent.id < query.before)
+    limit = max(1, min(query.limit, MAX_EVENT_PAGE))
+    statement = select(LogEvent).where(*where).order_by(LogEvent.id.desc()).limit(limit + 1)
+    rows = session.scalars(statement).all()
+    page, more = rows[:limit], len(rows) > limit
+    names = _names(session, {r.source_event_id for r in page if r.source_event_id is not None})
+    shown = [{**event_json(r), "by": names.get(r.source_event_id or 0) or r.actor} for r in page]
+    return shown, (page[-1].id if more and page else None)
+
+
+def event_kinds(session: Session) -> list[str]:
+    """Every kind the log holds, for the filter's choices."""
+    return list(session.scalars(select(LogEvent.kind).distinct().order_by(LogEvent.kind)))
+
+
+def change_mark(session: Session) -> str:
+    """Changes when anything the dashboard shows may have changed: every state change is an
+    event in the log, and an event that fails for good changes `inbound_events`."""
+    last = session.scalar(select(func.max(LogEvent.id))) or 0
+    failed = session.scalar(
+        select(func.count())
+        .select_from(InboundEventRow)
+        .where(InboundEventRow.status == EventStatus.FAILED)
+    )
+    return f"{last}-{failed or 0}"

@@ -158,6 +158,25 @@ def add_post(
     return OutboxRow(id=row_id, **values)
 
 
+def add_sent(
+    session: Session,
+    *,
+    key: str,
+    target: Target,
+    post: Post,
+    ref: SentRef,
+    source_event_id: int | None = None,
+) -> OutboxRow:
+    """Record a message that is already on the platform (a live stream's own message), so
+    later posts can edit it like any delivered post; it is never sent by the outbox."""
+    row = add_post(session, key=key, target=target, post=post, source_event_id=source_event_id)
+    row.status = OutboxStatus.SENT.value
+    row.sent_channel, row.sent_message_id, row.sent_thread = ref.channel, ref.message_id, ref.thread
+    row.sent_at = utcnow()
+    session.flush()
+    return row
+
+
 @dataclass(frozen=True)
 class Claim:
     row: PostRow

@@ -8,7 +8,8 @@ worker running the same event rolls back, so a redelivered or re-enqueued job ch
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
@@ -23,8 +24,10 @@ from orchestrator.db import Database, utcnow
 from orchestrator.eventlog import record
 from orchestrator.features import Features
 from orchestrator.handlers import Handlers
+from orchestrator.ingest import stored_payload
 from orchestrator.live import LiveCharters
 from orchestrator.models import InboundEventRow
+from orchestrator.people import Names
 from orchestrator.posting import PostBatch, reply_target
 from orchestrator.router import RouteDecision, Router
 from orchestrator.settings import Settings
@@ -51,6 +54,10 @@ _DONE = statuses.guarded(
     InboundEventRow.status, EventStatus.DONE, InboundEventRow.id == bindparam("b_id"),
     domain=bindparam("b_domain"), finished_at=bindparam("b_at"),
 )  # fmt: skip
+_DONE_NAMED = statuses.guarded(  # the same, storing the event with its display names
+    InboundEventRow.status, EventStatus.DONE, InboundEventRow.id == bindparam("b_id"),
+    domain=bindparam("b_domain"), finished_at=bindparam("b_at"), payload=bindparam("b_payload"),
+)  # fmt: skip
 
 
 class AlreadyDone(Exception):
@@ -67,8 +74,10 @@ class Orchestrator:
         directory: ChannelDirectory,
         staff: Staff,
         features: Features,
+        names: Mapping[Platform, Names] | None = None,
     ) -> None:
         self.settings = settings
+        self.names = dict(names or {})  # display names, per platform that needs a lookup
         self.db = db
         self.live = live
         self.directory = directory
@@ -104,10 +113,11 @@ class Orchestrator:
                 row = s.connection().execute(_EVENT, {"b_id": event_id}).one_or_none()
                 if row is None or row.status != EventStatus.RECEIVED:
                     return set()
-                event = InboundEvent.model_validate(row.payload)
+                stored = InboundEvent.model_validate(row.payload)
+                event = self._named(stored)
                 ctx = Context(s, event, event_id, PostBatch(s, f"ev{event_id}", event_id), self)
                 domain = self._dispatch(ctx)
-                self._finish(s, event_id, domain)
+                self._finish(s, event_id, domain, None if event is stored else event)
         except (AlreadyDone, IntegrityError):
             # Another run of this event committed first (its posts' keys exist): nothing to add.
             log.info("event %s was already handled", event_id)
@@ -144,9 +154,22 @@ class Orchestrator:
             update={"kind": EventKind.COMMAND, "command": words[0].lower(), "text": rest}
         )
 
-    def _finish(self, s: Session, event_id: int, domain: str | None) -> None:
-        params = {"b_id": event_id, "b_domain": domain, "b_at": utcnow()}
-        if s.connection().execute(_DONE, params).rowcount != 1:
+    def _named(self, event: InboundEvent) -> InboundEvent:
+        """The event with people's display names, where its platform looks them up (Slack:
+        users.info, cached; `orchestrator.people`): here, never in the platform's request."""
+        names = self.names.get(event.platform)
+        return event if names is None else names.named(event)
+
+    def _finish(
+        self, s: Session, event_id: int, domain: str | None, named: InboundEvent | None
+    ) -> None:
+        """Done, in the event's transaction; a `named` event is stored as such, in the same
+        statement, so the dashboard and later turns read the names."""
+        params: dict[str, Any] = {"b_id": event_id, "b_domain": domain, "b_at": utcnow()}
+        if named is not None:
+            params["b_payload"] = stored_payload(named)
+        done = _DONE if named is None else _DONE_NAMED
+        if s.connection().execute(done, params).rowcount != 1:
             raise AlreadyDone()
 
     def route_message(self, ctx: Context) -> str | None:
@@ -162,6 +185,11 @@ class Orchestrator:
         if refusal is not None:
             if home is not None or event.is_direct or event.mentions_bot:  # said to us
                 ctx.posts.add(reply_target(event), Post(text=refusal))  # and nothing changes
+            return None
+        if home is not None and home != HUB and home not in self.charters:
+            # A removed domain's channel (its file is gone, the channel stays): say so, once.
+            gone = texts.domain_gone(home, self.charters.names())
+            ctx.posts.add(reply_target(event), Post(text=gone))
             return None
         if home is not None and home != HUB:
             domain: str | None = home

@@ -1,10 +1,14 @@
-"""The offline router: which domain a message belongs to, from the charters alone (CONTRACT §7.1).
+"""The offline router: which domain a message belongs to (CONTRACT §7.1).
 
-Order: an explicit mention of a domain ("#travel", "finance:", "@legal", "for career,") →
-boundary detection (regulated advice a charter declines; checked even after a mention, since a
-declined request is never dispatched) → a multinomial naive-Bayes classifier over stemmed words
-and word pairs from each charter's name, title, mission, scope, keywords and examples, with
-typo correction → when still unsure, no domain and the top candidates, so the user can choose.
+Order: boundary detection (regulated advice a charter declines, and the licensed-judgement
+decision: the rule detector of `boundary.py` or the learned boundary model; checked even after
+a mention, since a declined request is never dispatched) → an explicit mention of a domain
+("#travel", "finance:", "@legal", "for career,") → a question about the whole system (the hub)
+→ the domain: the learned model (`route_model.py`, linear over word and character n-grams,
+trained by scripts/build_route_model.py) over the loaded shipped domains, and a multinomial
+naive-Bayes classifier over stemmed words and word pairs from each charter's own text (name,
+title, mission, scope, keywords, examples) for any domain the model does not know → when still
+unsure, no domain and the top candidates, so the user can choose.
 """
 
 from __future__ import annotations
@@ -12,11 +16,12 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from orchestrator import boundary as licensed
 from orchestrator.charters import Boundary, Charter, CharterSet
 from orchestrator.ownership import owners
+from orchestrator.route_model import RouteModel, shipped, softmax
 from orchestrator.routing_text import (
     STOPWORDS,
     SpellIndex,
@@ -33,7 +38,7 @@ _WEIGHTS = {"name": 6.0, "title": 2.0, "keywords": 3.0, "examples": 1.0, "scope"
 _ALPHA = 0.1  # additive smoothing
 _TEMPERATURE = 1.0  # softmax temperature over the weighted log-likelihoods
 OWNER_BONUS = 3.0  # log-score for the domain that owns the action asked for (ownership rules)
-MIN_CONFIDENCE = 0.5
+MIN_CONFIDENCE = 0.5  # the charters-only router's abstention thresholds (no learned model)
 MIN_MARGIN = 0.1
 # The router reads at most this much of a message (a whole Telegram message, and more than any
 # routing decision needs); the message itself is stored and answered whole.
@@ -103,14 +108,14 @@ def _count_features(charters: CharterSet) -> tuple[dict[str, dict[str, float]], 
     for name, charter in charters.charters.items():
         counter: dict[str, float] = {}
         counts[name] = counter
-        for field, texts in _charter_texts(charter).items():
+        for part, texts in _charter_texts(charter).items():
             for text in texts:
                 tokens = content_words(normalise(text))
                 raw.update(tokens)
                 # A keyword phrase speaks for the phrase; its single words count less.
-                share = 1.0 / len(tokens) if field == "keywords" and tokens else 1.0
+                share = 1.0 / len(tokens) if part == "keywords" and tokens else 1.0
                 for feat in features(tokens):
-                    weight = _WEIGHTS[field] * (1.0 if "~" in feat else share)
+                    weight = _WEIGHTS[part] * (1.0 if "~" in feat else share)
                     counter[feat] = counter.get(feat, 0.0) + weight
         for spec in charter.routing.boundaries:
             for text in spec.examples:
@@ -188,8 +193,17 @@ class _NaiveBayes:
 class Router:
     """Routes free text to a domain using only the charters; build once, call `route` often."""
 
-    def __init__(self, charters: CharterSet) -> None:
+    def __init__(self, charters: CharterSet, model: RouteModel | None | bool = True) -> None:
+        """`model`: True for the shipped learned model (when its file is there), a
+        `RouteModel`, or None/False for the charters alone."""
         self.charters = charters
+        learned = shipped() if model is True else model or None
+        self._learned = learned
+        # the learned model decides only among the domains whose charter is loaded
+        self._known = (
+            tuple(d for d in learned.domain.classes if d in charters.charters) if learned else ()
+        )
+        self.thresholds = Thresholds.of(learned)
         self._boundaries = _compile_boundaries(charters)
         self._mention = self._mention_patterns(charters.names())
         counts, raw = _count_features(charters)
@@ -242,14 +256,6 @@ class Router:
             None,
         )
 
-    def _decline(self, area: str) -> RouteDecision:
-        """A licensed-judgement request the general detector found, attributed to the domain
-        whose charter draws that line (when it is loaded)."""
-        domain = _AREA_DOMAIN[area]
-        return RouteDecision(
-            domain if domain in self.charters.charters else None, 1.0, False, _AREA_REASON[area]
-        )
-
     def check_reply(self, text: str) -> RouteDecision | None:
         """A model's reply checked against every charter's limits (the global boundaries):
         the decision to decline it, or None when it crosses none. Any domain's limit counts,
@@ -263,40 +269,160 @@ class Router:
     def route(self, text: str) -> RouteDecision:
         """Decide where `text` goes, from its first `MAX_ROUTED_CHARS`; never raises on user
         input."""
+        return decide(self.signals(text), self.thresholds)
+
+    def signals(self, text: str) -> Signals:
+        """Everything the decision is made from (`decide` makes it, given the thresholds)."""
         text = (text or "")[:MAX_ROUTED_CHARS]
         plain = clean(text)
         if not words(plain):
-            return RouteDecision(None, 0.0, True, "The message is empty; nothing to route.")
+            return Signals(empty=True)
         fixed = self._correct(plain)
         judged = not licensed.asks_no_judgement(plain)
-        boundary = self._boundary((plain, fixed) if fixed != plain else (plain,), judged)
-        if boundary is not None:
-            return RouteDecision(boundary.domain, 1.0, False, boundary.spec.description)
+        limit = self._boundary((plain, fixed) if fixed != plain else (plain,), judged)
         finding = licensed.detect(plain)
-        if finding is not None:
-            return self._decline(finding.area)
-        mentioned = self.mentioned_domain(text)
-        if mentioned is not None:
-            return RouteDecision(mentioned, 1.0, True, f"You addressed the {mentioned} domain.")
-        if _WHOLE_SYSTEM.search(plain):
-            return RouteDecision(None, 1.0, True, _HUB_REASON, hub=True)
-        return self._classify(normalise(fixed))
-
-    def _classify(self, corrected: str) -> RouteDecision:
+        sig = Signals(
+            limit=(limit.domain, limit.spec.description) if limit is not None else None,
+            rule_area=finding.area if finding is not None else None,
+            judged=judged,
+            asks=licensed.asks_question(plain),
+            mention=self.mentioned_domain(text),
+            hub=bool(_WHOLE_SYSTEM.search(plain)),
+            attributed={a: d for a, d in _AREA_DOMAIN.items() if d in self.charters.charters},
+        )
+        corrected = normalise(fixed)
         tokens = content_words(corrected)
-        bonus = {d: OWNER_BONUS for d in owners(corrected) if d in self.charters.charters}
-        ranked = self._model.posteriors(features(tokens), bonus)
-        if not ranked:
+        sig.owners = tuple(d for d in owners(corrected) if d in self.charters.charters)
+        bonus = {d: OWNER_BONUS for d in sig.owners}
+        sig.nb = tuple(self._model.posteriors(features(tokens), bonus))
+        if self._learned is not None:
+            scores = self._learned.scores(self._learned.vector(plain))
+            sig.boundary = _sigmoid(scores.boundary)
+            sig.area = max(scores.area, key=lambda a: scores.area[a])
+            sig.learned = {d: scores.domain[d] for d in self._known}
+        sig.titles = {d: self.charters.get(d).title for d in self.charters.charters}
+        ranked = sig.ranking()
+        if len(ranked) >= 1:
+            best, runner = ranked[0][0], ranked[1][0] if len(ranked) > 1 else ""
+            sig.cues = tuple(self._model.evidence(tokens, best, runner))
+        return sig
+
+
+def _sigmoid(x: float) -> float:
+    return 1.0 / (1.0 + math.exp(-x)) if x >= 0 else math.exp(x) / (1.0 + math.exp(x))
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """When the learned boundary score declines, and when the router abstains (chosen by
+    k-fold cross-validation in scripts/build_route_model.py and shipped in the model file)."""
+
+    boundary: float = 1.01  # the learned boundary probability that declines (> 1: never)
+    confidence: float = MIN_CONFIDENCE
+    margin: float = MIN_MARGIN
+    weight: float = 1.0  # the learned domain scores' weight against the naive Bayes
+
+    @classmethod
+    def of(cls, model: RouteModel | None) -> Thresholds:
+        if model is None:
+            return cls()
+        return cls(
+            boundary=model.threshold("boundary", 1.01),
+            confidence=model.threshold("confidence", MIN_CONFIDENCE),
+            margin=model.threshold("margin", MIN_MARGIN),
+            weight=model.threshold("weight", 1.0),
+        )
+
+    def as_dict(self) -> dict[str, float]:
+        return {
+            "boundary": self.boundary,
+            "confidence": self.confidence,
+            "margin": self.margin,
+            "weight": self.weight,
+        }
+
+
+@dataclass
+class Signals:
+    """What the router found in one message."""
+
+    empty: bool = False
+    limit: tuple[str, str] | None = None  # a charter's own limit: (domain, its description)
+    rule_area: str | None = None  # the rule detector's licensed area
+    judged: bool = True  # the message asks for a judgement (not a command or a fact request)
+    asks: bool = True  # the message asks something (a question, "should I", "X or Y")
+    mention: str | None = None
+    hub: bool = False
+    attributed: dict[str, str] = field(default_factory=dict)  # area -> loaded domain
+    owners: tuple[str, ...] = ()
+    nb: tuple[tuple[str, float], ...] = ()  # the charters' naive Bayes, best first
+    learned: dict[str, float] = field(default_factory=dict)  # the model's domain scores
+    boundary: float = 0.0  # the learned boundary probability
+    area: str | None = None  # the learned area
+    titles: dict[str, str] = field(default_factory=dict)
+    cues: tuple[str, ...] = ()
+
+    def ranking(self, weight: float = 1.0) -> list[tuple[str, float]]:
+        """(domain, probability) best first. Without a learned model: the naive Bayes. With
+        one, a product of the two experts over the domains the model knows: softmax of
+        `weight` × the model's score + the naive-Bayes log probability. A domain the model does
+        not know (a charter added by a user) keeps its naive-Bayes probability, and the known
+        ones share the rest of the mass."""
+        if not self.learned:
+            return list(self.nb)
+        nb = dict(self.nb)
+        if nb:
+            floor = min(nb.values())
+            joint = {
+                d: weight * s + math.log(max(nb.get(d, floor), 1e-300))
+                for d, s in self.learned.items()
+            }
+        else:
+            joint = {d: weight * s for d, s in self.learned.items()}
+        new = {d: p for d, p in nb.items() if d not in self.learned}
+        rest = 1.0 - sum(new.values())
+        merged = {**new, **{d: rest * p for d, p in softmax(joint).items()}}
+        return sorted(merged.items(), key=lambda x: (-x[1], x[0]))
+
+
+def decide(sig: Signals, th: Thresholds) -> RouteDecision:
+    """The router's decision from its signals and thresholds."""
+    if sig.empty:
+        return RouteDecision(None, 0.0, True, "The message is empty; nothing to route.")
+    if sig.limit is not None:
+        return RouteDecision(sig.limit[0], 1.0, False, sig.limit[1])
+    area = sig.rule_area
+    # the learned boundary score declines only a message that asks something: a licensed
+    # judgement is always a question (measured: it halves the learned false declines)
+    if area is None and sig.learned and sig.asks and sig.boundary >= th.boundary:
+        area = sig.area
+    if area is not None:
+        return RouteDecision(sig.attributed.get(area), 1.0, False, _AREA_REASON[area])
+    if sig.mention is not None:
+        return RouteDecision(sig.mention, 1.0, True, f"You addressed the {sig.mention} domain.")
+    if sig.hub:
+        return RouteDecision(None, 1.0, True, _HUB_REASON, hub=True)
+    ranked = sig.ranking(th.weight)
+    if not ranked:
+        return RouteDecision(None, 0.0, True, _no_match())
+    (best, p1), (_, p2) = ranked[0], ranked[1] if len(ranked) > 1 else ("", 0.0)
+    # the thresholds were chosen for the product of the two experts; a domain the model does
+    # not know is scored by the naive Bayes alone, so the charters-only thresholds apply to it
+    low, gap = (
+        (th.confidence, th.margin)
+        if not sig.learned or best in sig.learned
+        else (MIN_CONFIDENCE, MIN_MARGIN)
+    )
+    if p1 < low or p1 - p2 < gap:
+        if not sig.nb:  # no word of any charter, and the model is unsure too
             return RouteDecision(None, 0.0, True, _no_match())
-        (best, p1), (runner, p2) = ranked[0], ranked[1] if len(ranked) > 1 else ("", 0.0)
-        if p1 < MIN_CONFIDENCE or p1 - p2 < MIN_MARGIN:
-            candidates = tuple(d for d, p in ranked[:3] if p >= 0.1) or (best,)
-            reason = f"I am not sure which domain this belongs to: maybe {_or_list(candidates)}."
-            return RouteDecision(None, p1, True, reason, candidates)
-        cues = ", ".join(f"“{w}”" for w in self._model.evidence(tokens, best, runner))
-        title = self.charters.get(best).title
-        reason = f"This looks like {title} work" + (f" ({cues})." if cues else ".")
-        return RouteDecision(best, p1, True, reason, tuple(d for d, _ in ranked[:3]))
+        candidates = tuple(d for d, p in ranked[:3] if p >= 0.1) or (best,)
+        reason = f"I am not sure which domain this belongs to: maybe {_or_list(candidates)}."
+        return RouteDecision(None, p1, True, reason, candidates)
+    cues = ", ".join(f"“{w}”" for w in sig.cues)
+    title = sig.titles.get(best, best)
+    reason = f"This looks like {title} work" + (f" ({cues})." if cues else ".")
+    return RouteDecision(best, p1, True, reason, tuple(d for d, _ in ranked[:3]))
 
 
 # A question about everything at once (issue 18, point 5): what to focus on, what is overdue or

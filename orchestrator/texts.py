@@ -46,6 +46,15 @@ def unknown_domain(name: str, known: list[str]) -> str:
     return f"`{name}` is not a domain. Domains: {', '.join(known)}."
 
 
+def domain_gone(name: str, known: list[str]) -> str:
+    """The answer in a removed domain's channel (its charter file is gone)."""
+    return (
+        f"The *{name}* domain no longer exists (its charter file was removed), so nothing "
+        "said here is handled. Write to me in a direct message and I route it; "
+        f"the domains now are: {', '.join(known)}."
+    )
+
+
 def noted(domain: str) -> str:
     return (
         f"Noted for *{domain}*. Status lines such as `Next: …` or `Blocker: …` update its doc; "

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from orchestrator.health import Backlog, SchemaVersion
+from orchestrator import health
+from orchestrator.health import Backlog
+from orchestrator.schema_version import SchemaVersion, schema_version
 from orchestrator.settings import Settings
 
 __all__ = ["doctor_lines"]
@@ -30,12 +32,11 @@ def _queue_line(settings: Settings) -> str:
 
 
 def _database_lines(database_url: str) -> Iterator[str]:
-    from orchestrator import health
     from orchestrator.db import Database
 
     db = Database(database_url)
     try:
-        version = health.schema_version(db)
+        version = schema_version(db)
         yield _schema_line(version)
         if version.current is not None:
             with db.session() as s:

@@ -12,6 +12,7 @@ from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from bot.local import LocalSender
 from domains.agent import stats as agent_stats
+from domains.agent.feedback import feature as feedback_feature
 from domains.agent.memory_command import feature as memory_feature
 from domains.agent.staff import AgentStaff
 from domains.approvals.feature import feature as approvals_feature
@@ -40,6 +41,7 @@ from orchestrator.features import Features
 from orchestrator.jobqueue import JobQueue
 from orchestrator.live import LiveCharters
 from orchestrator.outbound import Sender
+from orchestrator.people import Names
 from orchestrator.pipeline import Orchestrator
 from orchestrator.progress import ProgressSource
 from orchestrator.provisioning import Provisioner
@@ -60,15 +62,15 @@ def features(settings: Settings, charters: CharterSet) -> Features:
         status_feature(charters),
         inbox_feature(),
         approvals_feature(),
-        briefs_feature(),
+        briefs_feature(settings, charters),
         reminders_feature(settings.zone),
         hub_feature(),
         signin_feature(),
         memory_feature(),
+        feedback_feature(),  # 👍/👎 under agent answers (Slack), recorded as events
         versions_feature(),
+        agent_stats.feature(charters),  # cost and budget: shown offline too (no calls, budget)
     ]
-    if not settings.offline:
-        items.append(agent_stats.feature(charters))
     return Features(items)
 
 
@@ -88,6 +90,12 @@ def build_senders(settings: Settings) -> dict[Platform, Sender]:
 
         senders[Platform.TELEGRAM] = TelegramSender(settings)
     return senders
+
+
+def name_sources(senders: dict[Platform, Sender]) -> dict[Platform, Names]:
+    """The senders that look people's display names up (Slack's users.info) name the events
+    the workers handle: the edge never waits for a lookup (`orchestrator.people`)."""
+    return {p: s for p, s in senders.items() if isinstance(s, Names)}
 
 
 def build_fetchers(settings: Settings) -> dict[Platform, FileFetcher]:
@@ -176,6 +184,7 @@ def build_services(
         directory=directory,
         staff=staff(settings),
         features=feature_list,
+        names=name_sources(senders),
     )
     return Services(
         settings=settings,

@@ -17,7 +17,8 @@ from sqlalchemy import text
 from orchestrator.db import Database
 from orchestrator.migrate import upgrade
 
-pytest_plugins = ["tests.agent_support"]  # the `api` fixture: the Messages API stand-in
+# `api` (the Messages API stand-in); screenshots of failed browser tests
+pytest_plugins = ["tests.agent_support", "tests.browser_support"]
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
 # A Redis database number per test process, so concurrent runs do not flush each other.

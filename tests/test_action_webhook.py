@@ -12,7 +12,7 @@ from sqlalchemy import func, select, update
 from domains.approvals import delivery as webhook_tasks
 from domains.approvals import service as approvals
 from domains.approvals import webhook as action_webhook
-from domains.approvals.effect import host_of
+from domains.approvals.effect import BODY_FIELDS, host_of
 from domains.approvals.models import ApprovalDecisionRow, ApprovalRow
 from jobs import tasks
 from jobs.queue import SyncJobQueue
@@ -91,7 +91,7 @@ def test_the_card_shows_the_exact_effect_and_then_every_result(db, receiver, fas
     pending = c.posts_in(TRAVEL)[0].post
     (effect,) = [f.value for f in pending.fields if f.label == "If approved"]
     assert "*travel*'s latest decision" in effect and f"`{host_of(receiver.url)}`" in effect
-    for name in action_webhook.BODY_FIELDS:
+    for name in BODY_FIELDS:
         assert f'"{name}"' in effect
     assert f'"approval_id": "{public_id}"' in effect and f"{receiver.url}" not in effect
     c.click("approve", public_id, channel=TRAVEL)
@@ -103,7 +103,7 @@ def test_the_card_shows_the_exact_effect_and_then_every_result(db, receiver, fas
     assert (
         lines[2] == f"sent to the action webhook at {host_of(receiver.url)}: HTTP 200 (2 attempts)"
     )
-    assert set(verified(receiver.posts()[-1])) == set(action_webhook.BODY_FIELDS)
+    assert set(verified(receiver.posts()[-1])) == set(BODY_FIELDS)
     assert c.approval().webhook_result == "HTTP 200"
 
 

@@ -26,11 +26,15 @@ def test_slack_dm_hears_the_model_is_busy_before_the_retry_then_one_answer(db, a
         said = dialogue.say(ASK)
         assert said.response.status_code == 200
         (asked,) = dialogue.thread(said)
-        updates = [c for c in slack.calls("chat.update") if c.params.get("ts") == asked["ts"]]
+        (placeholder,) = [c.response["ts"] for c in slack.calls("chat.postMessage")
+                          if c.params.get("thread_ts") == said.ref]  # fmt: skip
+        (busy,) = [c for c in slack.calls("chat.update") if c.params.get("ts") == placeholder]
+        (final,) = [c for c in slack.calls("chat.update") if c.params.get("ts") == asked["ts"]]
     failed = [c for c in api.calls("messages") if c.status == 529]
     answered = [c for c in api.calls("messages") if c.status == 200]
     assert len(failed) == 3 and len(answered) == 1
-    busy, final = updates  # the DM's placeholder: edited once busy, once with the answer
+    # the DM's placeholder is edited once busy; the answer then streams into the thread, in a
+    # message that takes the placeholder's place, and the final answer edits that message
     assert "Claude is busy" in busy.params["text"] and "try again" in busy.params["text"]
     assert failed[0].at <= busy.at <= answered[0].at  # told before the next try
     assert busy.at - failed[0].at < NOTICE_WITHIN  # measured on the stand-ins' own records

@@ -5,13 +5,17 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from domains.agent.stats import consultation_rate
+from domains.charter import SHIPPED_DIR, load_charters
 from orchestrator.models import InboundEventRow
+from orchestrator.router import Router
 from tests.agent_support import DM, TRAVEL, agent_chat, events
 from tests.inbox_support import buttons
 
-# content, finance or travel ("draft a post about…" is content by the ownership rules: the
-# action asked for is writing something to be published)
+# content or travel, perhaps finance ("draft a post about…" is content by the ownership rules:
+# the action asked for is writing something to be published). Which candidates the offline
+# router offers is its own business (tests/test_router.py); these tests take them from it.
 AMBIGUOUS = "my trip expenses post"
+CANDIDATES = sorted(Router(load_charters(SHIPPED_DIR)).route(AMBIGUOUS).candidates)
 
 
 def routing_requests(api) -> list[dict]:
@@ -39,7 +43,8 @@ def test_an_ambiguous_message_is_routed_by_the_model_among_the_candidates(db, ap
     c.say(AMBIGUOUS, channel=DM)
     (ask,) = routing_requests(api)
     listed = ask["messages"][0]["content"].split("\n")[0].removeprefix("Candidates: ")
-    assert sorted(listed.split(", ")) == ["content", "finance", "travel"]
+    assert len(CANDIDATES) >= 2 and "travel" in CANDIDATES
+    assert sorted(listed.split(", ")) == CANDIDATES
     assert "travel:" in ask["system"][0]["text"]  # every domain's one-line mission
     assert ask["tools"][0]["input_schema"]["properties"]["domain"]["enum"][-1] == "none"
     assert "asked the model" in c.posts_in(DM)[0].post.text
@@ -65,11 +70,7 @@ def test_a_garbage_answer_falls_back_to_asking_the_user(db, api):
     api.tools(("choose_domain", {"domain": "banana"}))
     c.say(AMBIGUOUS, channel=DM)
     (question,) = c.posts_in(DM)
-    assert sorted(b.split(":")[-1] for b in buttons(question.post)) == [
-        "content",
-        "finance",
-        "travel",
-    ]
+    assert sorted(b.split(":")[-1] for b in buttons(question.post)) == CANDIDATES
     assert len(api.requests()) == 1 and domain_of_message(db) is None
     assert events(db, "route.consulted")[0].data["valid"] is False
 

@@ -3,12 +3,16 @@ refusals the page shows at the message, and the element ids the browser test dri
 
 from __future__ import annotations
 
+import logging
 import shutil
 from pathlib import Path
 
 import yaml
+from sqlalchemy import select
 
+from bot.local import local_name
 from bot.web import create_app
+from orchestrator.models import InboundEventRow, LogEvent
 from orchestrator.settings import load_settings
 from tests.dialogue import LocalDialogue
 from tests.helpers import LocalClient, make_services
@@ -54,6 +58,37 @@ def test_the_channel_list_comes_from_the_charters(db, tmp_path):
         assert "garden" not in names
 
 
+def test_a_removed_domains_channel_answers_once_that_it_is_gone(db, tmp_path, caplog):
+    """A line in the channel of a domain whose file was removed: one clear answer, the event
+    done at its first attempt, no worker traceback or retry, and nothing changed."""
+    make_services(db, senders=None)  # the shipped charters recorded first, as on a real install
+    folder = charters_plus(tmp_path, "garden")
+    with LocalClient(
+        create_app(make_services(db, senders=None, PARALLELOS_DOMAINS_DIR=str(folder)))
+    ) as client:
+        LocalDialogue(client).say("Headline: green seeds in", channel="local-garden")
+    (folder / "garden.md").unlink()
+    svc = make_services(db, senders=None, PARALLELOS_DOMAINS_DIR=str(folder))
+    with LocalClient(create_app(svc)) as client:
+        chat = LocalDialogue(client)
+        changes = kinds(db).count("status.changed")
+        caplog.clear()
+        said = chat.say("Phase: harvest", channel="local-garden")
+        assert said.response.status_code == 200
+        (reply,) = chat.replies(said)
+        assert "garden* domain no longer exists" in reply and "travel" in reply
+        with db.session() as s:
+            row = s.get(InboundEventRow, said.response.json()["event_id"])
+            assert (row.status, row.attempts, row.error) == ("done", 1, None)
+        assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
+        assert kinds(db).count("status.changed") == changes
+
+
+def kinds(db) -> list[str]:  # type: ignore[no-untyped-def]
+    with db.session() as s:
+        return list(s.scalars(select(LogEvent.kind)))
+
+
 def test_plain_board_is_the_board_command(db):
     with LocalClient(create_app(make_services(db, senders=None))) as client:
         chat = LocalDialogue(client)
@@ -97,3 +132,29 @@ def test_the_page_names_the_ids_the_browser_test_uses():
     assert '<textarea id="composer"' in rest and 'data-state="failed"' in head
     assert "src=" not in rest and 'href="http' not in rest  # no external assets, no CDN
     assert '"local-travel"' not in rest  # the channel list is not in the page
+
+
+def test_typed_lines_come_back_in_order_each_after_the_post_it_followed(db):
+    """`GET /api/chat/typed`: the page's own lines after a reload, each placed after the last
+    delivered post it followed (the answer to the first line comes before the second)."""
+    with LocalClient(create_app(make_services(db, senders=None))) as client:
+        d = LocalDialogue(client)
+        first = d.say("Phase: planning the Lisbon offsite", channel="local-travel")
+        answered = client.get("/api/chat/messages").json()["last"]
+        assert answered > first.ref
+        second = d.say("help")
+        lines = client.get("/api/chat/typed").json()["lines"]
+        assert [(x["channel"], x["text"]) for x in lines] == [
+            ("local-travel", "Phase: planning the Lisbon offsite"),
+            ("local-dm", "help"),
+        ]
+        assert lines[0]["after"] == first.ref and lines[1]["after"] == second.ref == answered
+        assert client.get("/api/chat/typed", params={"limit": 0}).status_code == 400
+
+
+def test_the_board_names_the_person_at_this_machine_not_an_identity(db):
+    with LocalClient(create_app(make_services(db, senders=None))) as client:
+        LocalDialogue(client).say("Headline: green flights booked", channel="local-travel")
+        board = client.get("/api/dashboard").json()["board"]
+        (travel,) = [r for r in board if r["domain"] == "travel"]
+        assert travel["owner"] == local_name() and "local:" not in travel["owner"]

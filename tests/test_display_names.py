@@ -5,12 +5,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 from bot.web import create_app
 from domains.status_commands import board_rows
+from jobs.queue import SyncJobQueue
 from orchestrator.canonical import Platform, Target
+from orchestrator.models import InboundEventRow
 from tests.dialogue import SlackDialogue
 from tests.helpers import LocalClient
 from tests.slack_support import OPERATOR, FakeSlackHooks, running, slack_services
@@ -105,3 +109,43 @@ def test_the_dashboard_shows_names_not_ids(db, slack) -> None:  # type: ignore[n
     people = [e for e in data["events"] if e["actor"] == f"slack:{OPERATOR}"]
     assert people and all(e["by"] == "Ana Operator" for e in people)
     assert "<th>Owner</th>" in page and "e.by" in page
+
+
+def test_names_are_looked_up_by_the_worker_not_in_slacks_request(db, slack) -> None:  # type: ignore[no-untyped-def]
+    """Slack's 3 seconds never wait on users.info: the request stores the event with the ids;
+    the job that handles it asks users.info, posts the names and stores the named event (what
+    the dashboard and later turns read)."""
+    slack.add_user("Ana Operator", user_id=OPERATOR)
+    queue = HeldQueue()
+    svc = slack_services(db, slack, queue=queue)
+    with running(svc) as client:
+        d = SlackDialogue(client, slack)
+        said = d.say("flights to lisbon in march?")
+        assert said.response.status_code == 200
+        assert slack.calls("users.info") == []
+        with db.session() as s:
+            (row,) = s.scalars(select(InboundEventRow)).all()
+            assert row.payload["user_name"] is None
+        queue.release()
+    (mirror, _answer) = slack.messages("pos-travel")
+    assert "Ana Operator" in mirror["text"] and OPERATOR not in mirror["text"]
+    assert [c.params["user"] for c in slack.calls("users.info")] == [OPERATOR]
+    with db.session() as s:
+        (row,) = s.scalars(select(InboundEventRow)).all()
+        assert row.payload["user_name"] == "Ana Operator" and row.status == "done"
+
+
+class HeldQueue(SyncJobQueue):
+    """Holds jobs until `release()`: what happened inside the request, and what after."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.held: list[tuple[str, dict[str, Any]]] = []
+
+    def enqueue(self, name: str, *, job_id: str, delay: float = 0, **kwargs: Any) -> None:
+        self.held.append((name, kwargs))
+
+    def release(self) -> None:
+        while self.held:
+            name, kwargs = self.held.pop(0)
+            self._run(name, kwargs)

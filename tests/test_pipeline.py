@@ -111,6 +111,22 @@ def test_a_message_in_the_hub_channel_is_routed(db):
     assert len(sender.in_channel("CPOS-TRAVEL")) == 2
 
 
+def test_a_removed_domains_slack_channel_answers_once_that_it_is_gone(db):
+    """pos-garden stays in Slack after garden's charter file went: a line there gets one
+    clear answer in its thread, and the event is done at its first attempt (no retry loop)."""
+    svc, sender = services(db)
+    svc.directory.remember(Platform.SLACK, "garden", "CGARDEN", None, "pos-garden")
+    event = dm("Phase: harvest").model_copy(update={"is_direct": False, "channel": "CGARDEN"})
+    (event_id,) = store_events(db, [event])
+    tasks.process_event(event_id)
+    (reply,) = sender.in_channel("CGARDEN")
+    assert "*garden* domain no longer exists" in reply.post.text
+    assert reply.dest.thread == "100.1"
+    with db.session() as s:
+        row = s.get(InboundEventRow, event_id)
+        assert (row.status, row.attempts, row.error) == (EventStatus.DONE, 1, None)
+
+
 def test_a_strangers_click_is_told_and_changes_nothing(db):
     """Someone outside PARALLELOS_USERS clicks a button: a private answer, nothing else."""
     from bot.intake import Intake

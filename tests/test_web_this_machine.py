@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from starlette.testclient import TestClient
 
 from bot.web import create_app
 from orchestrator.models import InboundEventRow
 from tests.helpers import LOOPBACK, LocalClient, make_services
-from tests.slack_support import wait_until
+from tests.web_support import serving
 
 ATTACKER = "http://attacker.example"
 
@@ -124,20 +120,6 @@ def test_a_named_proxy_is_believed(db):
     with client_for(db, peer=("203.0.113.9", 4000), PARALLELOS_TRUSTED_PROXIES="127.0.0.1") as c:
         forged = c.get("/api/dashboard", headers={"X-Forwarded-For": "127.0.0.1"})
         assert forged.status_code == 403  # not from the proxy: its header is not believed
-
-
-@contextmanager
-def serving(app: Any) -> Iterator[str]:
-    """A real uvicorn on loopback, proxy headers as under the Procfile's `uvicorn bot.app:app`."""
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    try:
-        wait_until(lambda: server.started, timeout=30, what="uvicorn started")
-        yield f"http://127.0.0.1:{server.servers[0].sockets[0].getsockname()[1]}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=30)
 
 
 def test_uvicorn_forwarded_for_does_not_open_the_dashboard(db, monkeypatch):

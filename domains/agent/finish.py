@@ -13,13 +13,14 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy.orm import Session
 
 from domains.agent import budget, mcp_tools, memory, profile, texts
+from domains.agent.live import asked_row
 from domains.agent.loop import LoopResult
 from domains.agent.models import AgentTurnRow, Claimed, close_turn
 from domains.agent.toolbox import Effects
 from domains.status_lines import Ask, Op, Propose, SetDecision
 from domains.step import apply_status_ops
 from orchestrator import texts as core_texts
-from orchestrator.canonical import Post, Target
+from orchestrator.canonical import Platform, Post, Target
 from orchestrator.context import Context, Job
 from orchestrator.eventlog import record
 from orchestrator.models import OutboxRow
@@ -133,15 +134,25 @@ def _checked(ctx: Context, domain: str, said: str) -> str:
 
 
 def _post(ctx: Context, turn: AgentTurnRow, claimed: Claimed, text: str) -> None:
-    """Edit the placeholder(s) the pipeline posted; post in the thread when there are none."""
+    """Edit the placeholder(s) the pipeline posted (or the live stream that took one's place);
+    send anew where a live draft replaced one; post in the thread when there are none."""
     found = [ctx.session.get(OutboxRow, i) for i in turn.reply_posts or []]
     rows = [r for r in found if r is not None]
-    if not rows:
-        ctx.posts.add(reply_target(claimed.event), Post(text=text))
+    anew = [r for r in (ctx.session.get(OutboxRow, i) for i in (turn.data or {}).get("anew", []))
+            if r is not None]  # fmt: skip
+    asked = asked_row(ctx.session, claimed, [r.id for r in rows])
+    feedback = str(claimed.turn_id) if claimed.event.platform is Platform.SLACK else None
+    if not rows and not anew:
+        ctx.posts.add(reply_target(claimed.event), Post(text=text, feedback=feedback))
         return
+    for row in anew:
+        ctx.posts.add(
+            Target.model_validate(row.target), Post(text=text, title=row.post.get("title"))
+        )
     for row in rows:
-        ctx.posts.add(Target.model_validate(row.target), Post(text=text, title=row.post.get("title")),
-                      update_of=row.id)  # fmt: skip
+        post = Post(text=text, title=row.post.get("title"),
+                    feedback=feedback if row is asked else None)  # fmt: skip
+        ctx.posts.add(Target.model_validate(row.target), post, update_of=row.id)
 
 
 def _budget_notices(ctx: Context, svc: Services, domain: str) -> None:

@@ -78,6 +78,9 @@ class Loop:
     save: Callable[[Checkpoint], None] = lambda _: None
     resume: Checkpoint | None = None
     progress: Callable[[str], None] = lambda _: None  # a status line per tool step, best effort
+    answer: Callable[[str], None] | None = None  # the answer so far, while it streams
+    arm: Callable[[], None] = lambda: None  # before each call (the slow-model timer) ...
+    started: Callable[[], None] = lambda: None  # ... and once the API began to answer it
 
     def run(self) -> LoopResult:
         result = LoopResult(stop="limit")
@@ -116,11 +119,14 @@ class Loop:
     def _call(
         self, messages: list[dict[str, Any]], remaining: float, result: LoopResult
     ) -> Message:
+        self.arm()
         message, cost = llm.call(
             self.client,
             self.db,
             self.info,
             timeout=remaining,
+            on_text=self.answer,
+            on_start=self.started,
             model=self.request.model,
             max_tokens=MAX_TOKENS,
             system=self.request.system,

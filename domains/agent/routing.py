@@ -5,6 +5,8 @@ Its answer must name a known domain; anything else (garbage, "none", an error, n
 falls back to the offline behaviour: the question with the candidates as buttons. Every
 consultation is a `route.consulted` event carrying the month's rate so far
 (`route.consulted / route.decided`; `stats.consultation_rate` computes it for any period).
+
+This is the job's half (`route_turn`); the pipeline queues the turn in `domains.agent.defer`.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from domains.agent import budget, llm, texts
+from domains.agent import llm, texts
 from domains.agent.models import AgentTurnRow, TurnKind, close_turn
 from domains.agent.prompt import CACHE, data_block, worth_caching
 from orchestrator import statuses
@@ -31,37 +33,12 @@ from orchestrator.posting import PostBatch, reply_target
 from orchestrator.statuses import TurnStatus
 
 if TYPE_CHECKING:
-    from orchestrator.router import RouteDecision
     from orchestrator.services import Services
 
 log = logging.getLogger(__name__)
 
 TOOL = "choose_domain"
 NONE = "none"
-
-
-def defer_route(ctx: Context, decision: RouteDecision) -> bool:
-    """In the pipeline: queue a routing turn; False when the hub's budget is spent."""
-    if budget.state(ctx.session, ctx.orch.charters, HUB).exhausted:
-        return False
-    ctx.session.add(
-        AgentTurnRow(
-            kind=TurnKind.ROUTE.value,
-            event_id=ctx.event_id,
-            domain="",
-            status=TurnStatus.QUEUED.value,
-            attempts=0,
-            trigger_event_id=ctx.event_id,
-            in_home=False,
-            reply_posts=[],
-            prefix="",
-            text=ctx.event.text,
-            data={"candidates": list(decision.candidates)},
-        )  # fmt: skip
-    )
-    ctx.session.flush()
-    ctx.jobs.append(("agent_route", {"event_id": ctx.event_id}))
-    return True
 
 
 def route_turn(svc: Services, event_id: int) -> tuple[set[str], list[Any]]:

@@ -1,15 +1,15 @@
 """The kernel's `Staff` with a model: offline handling first, then an agent turn.
 
 The composition root uses it when `ANTHROPIC_API_KEY` is set; see `domains.agent.dispatch`
-for the immediate answer and `domains.agent.routing` for messages the router left open.
+for the immediate answer and `domains.agent.defer` for messages the router left open.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from domains.agent.defer import defer_route
 from domains.agent.dispatch import agent_step, attach_replies
-from domains.agent.routing import defer_route
 from orchestrator.canonical import InboundEvent, Post
 from orchestrator.models import OutboxRow
 

@@ -7,7 +7,7 @@ routing decisions the offline router left to the model (`route.consulted / route
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
 
@@ -31,6 +31,7 @@ class Usage:
     cache_write_tokens: int = 0
     cost_usd: float = 0.0  # live calls only
     shadow_usd: float = 0.0  # a shadow candidate's calls: charged to the budget, shown apart
+    by_day: dict[int, float] = field(default_factory=dict)  # day of the month: all calls' cost
 
     @property
     def cache_hit_rate(self) -> float | None:
@@ -39,6 +40,7 @@ class Usage:
 
     def add(self, event: LogEvent) -> None:
         data = event.data or {}
+        self.by_day[event.at.day] = self.by_day.get(event.at.day, 0.0) + (event.cost_usd or 0.0)
         if data.get("purpose") == "shadow":
             self.shadow_usd += event.cost_usd or 0.0
             return
@@ -91,6 +93,7 @@ def feature(charters: CharterSet) -> Feature:
 def spend(charters: CharterSet, session: Session) -> list[dict[str, object]]:
     """This month's spend per domain (and the hub) against its budget, with cache hit rates."""
     used = usage(session)
+    today = utcnow().day
     rows = []
     for domain in [*charters.names(), "hub"]:
         st, u = state(session, charters, domain), used.get(domain, Usage(domain))
@@ -104,5 +107,6 @@ def spend(charters: CharterSet, session: Session) -> list[dict[str, object]]:
             "live_usd": round(u.cost_usd, 4),
             "shadow_usd": round(u.shadow_usd, 4),
             "cache_hit_rate": None if rate is None else round(rate, 3),
+            "daily_usd": [round(u.by_day.get(d, 0.0), 4) for d in range(1, today + 1)],
         })  # fmt: skip
     return rows

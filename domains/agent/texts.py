@@ -5,6 +5,8 @@ from __future__ import annotations
 THINKING = "_Thinking…_"
 # The live status while a turn works (Slack's assistant thread status, Telegram's draft).
 WORKING = "is thinking…"
+DELAYED = "is waiting for Claude (busy), will retry…"
+FEEDBACK_THANKS = "Thanks — your feedback on this answer is noted."
 STEPS = {
     "update_status": "updating the status doc…",
     "set_headline": "updating the headline…",
@@ -76,6 +78,14 @@ def busy(domain: str, delay: float, attempt: int) -> str:
     return (
         f"_Claude is busy right now — the *{domain}* agent will try again {when} "
         f"(try {attempt + 1}). Your message is kept and any status lines were applied._"
+    )
+
+
+def slow(domain: str) -> str:
+    """The placeholder while a model call has not started answering for a while."""
+    return (
+        f"_Claude is slow to answer right now — the *{domain}* agent is still waiting, and will "
+        "try again if it must. Your message is kept and any status lines were applied._"
     )
 
 

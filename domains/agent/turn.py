@@ -2,8 +2,11 @@
 
 Idempotent: the `agent_turns` row is claimed with its attempt number, and only the run that
 still holds the latest attempt may finish it, so a re-run after the turn finished does nothing
-and two racing runs apply their effects once. A model that stays unavailable after the SDK's
-retries is retried by this job with `RETRY_DELAYS`; after that the user is told, plainly.
+and two racing runs apply their effects once. A model that stays unavailable after the call's
+retries is retried by this job with `RETRY_DELAYS` (or later, when the API asked for a longer
+wait); the user is told at once that it is delayed, and after the last try, plainly.
+The answer is shown live while the model writes it (`domains.agent.live`, the platform's
+`Progress.answer`); the live preview is closed before the one durable final post is written.
 A retry (or a re-run after a worker died) resumes from the turn's checkpoint: the tool steps
 already completed are replayed locally, not asked of the model again. A configuration error
 (a rejected key, an unknown model) is not retried: the reply names the setting.
@@ -18,12 +21,13 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from domains.agent import budget, finish, llm, mcp_tools, memory, snapshot, summary, texts
+from domains.agent import budget, finish, live, llm, mcp_tools, memory, snapshot, summary, texts
 from domains.agent import loop as loop_
 from domains.agent.files import content_blocks
 from domains.agent.loop import Checkpoint, Loop, LoopResult, Request
 from domains.agent.models import AgentTurnRow, Claimed, TurnKind
 from domains.agent.prompt import Snapshot, first_message, system_blocks
+from domains.agent.slow import SlowWatch
 from domains.agent.toolbox import Effects, Toolbox
 from domains.agent.tools import ToolSet
 from domains.tools.client import shared
@@ -42,7 +46,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-RETRY_DELAYS: tuple[float, ...] = (10.0, 60.0)  # the job's own backoff after the SDK's retries
+RETRY_DELAYS: tuple[float, ...] = (10.0, 60.0)  # the job's own backoff after the quick retries
+MAX_RETRY_AFTER = 300.0  # seconds: the longest `retry-after` the job waits for before a try
 
 
 def run(svc: Services, *, event_id: int, domain: str) -> finish.Finished | None:
@@ -52,7 +57,9 @@ def run(svc: Services, *, event_id: int, domain: str) -> finish.Finished | None:
         return None
     if claimed.attempt > len(RETRY_DELAYS) + 1:
         return finish.finish(svc, claimed, LoopResult(stop="unavailable"), Effects())
-    progress = open_progress(svc.progress, claimed.event, turn_id=claimed.turn_id)
+    progress = open_progress(
+        svc.progress, claimed.event, turn_id=claimed.turn_id, live=live.live_turn(svc, claimed)
+    )
     try:
         finished = _run(svc, claimed, progress)
     except BaseException:  # a crash (even a worker's exit) leaves no status behind
@@ -70,14 +77,18 @@ def _run(svc: Services, claimed: Claimed, progress: Progress) -> finish.Finished
     progress.status(texts.WORKING)
     try:
         box = _toolbox(svc, claimed, _snapshot(svc, claimed))
-        result = _think(svc, claimed, box, progress)
+        try:
+            result = _think(svc, claimed, box, progress)
+        finally:
+            progress.close()  # the live answer ends before any final or busy post
     except llm.ModelUnavailable as exc:
         log.warning("agent %s: model unavailable (%s), attempt %d", domain, exc, claimed.attempt)
         if exc.setting is not None:
             wrong = LoopResult(stop="misconfigured", setting=exc.setting)
             return finish.finish(svc, claimed, wrong, Effects())
         if exc.retryable and claimed.attempt <= len(RETRY_DELAYS):
-            _retry_later(svc, claimed, str(exc))
+            progress.status(texts.DELAYED)  # also where a draft replaced the placeholder
+            _retry_later(svc, claimed, str(exc), exc.retry_after)
             return None
         return finish.finish(svc, claimed, unavailable, Effects())
     except Exception:  # a bug must not leave the user with a placeholder forever
@@ -155,6 +166,7 @@ def _think(svc: Services, claimed: Claimed, box: Toolbox, progress: Progress) ->
             return budget.state(s, svc.charters, claimed.domain).allows()
 
     tools = box.toolset.params() + (box.mcp.params() if box.mcp is not None else [])
+    watch = SlowWatch(lambda: _tell(svc, claimed, "slow", texts.slow(claimed.domain)))
     with llm.make_client(svc.settings) as client:
         loop = Loop(
             client=client,
@@ -175,8 +187,14 @@ def _think(svc: Services, claimed: Claimed, box: Toolbox, progress: Progress) ->
             save=lambda checkpoint: _save(svc, claimed, checkpoint),
             resume=Checkpoint(**claimed.checkpoint) if claimed.checkpoint else None,
             progress=progress.status,
+            answer=progress.answer,
+            arm=watch.arm,
+            started=watch.started,
         )
-        return loop.run()
+        try:
+            return loop.run()
+        finally:
+            watch.stop()
 
 
 def _with_files(first: dict[str, Any], blocks: list[dict[str, Any]]) -> dict[str, Any]:
@@ -195,22 +213,21 @@ def _save(svc: Services, claimed: Claimed, checkpoint: Checkpoint) -> None:
             turn.data = {**(turn.data or {}), "checkpoint": checkpoint.as_json()}
 
 
-def _retry_later(svc: Services, claimed: Claimed, reason: str) -> None:
+def _retry_later(
+    svc: Services, claimed: Claimed, reason: str, retry_after: float | None = None
+) -> None:
     """Queue the next attempt, and tell the user now: the placeholders say the model is busy
     and when it is tried again (never silence). The final answer edits them once more."""
-    delay = RETRY_DELAYS[claimed.attempt - 1]
+    asked = min(retry_after or 0.0, MAX_RETRY_AFTER)
+    delay = max(RETRY_DELAYS[claimed.attempt - 1], asked if asked >= 1.0 else 0.0)
     with svc.db.session() as s:
         moved = statuses.move(
             s, AgentTurnRow.status, TurnStatus.QUEUED, AgentTurnRow.id == claimed.turn_id,
             AgentTurnRow.attempts == claimed.attempt, old=TurnStatus.RUNNING, error=reason[:500],
         )  # fmt: skip
-        keys = _busy_notice(s, claimed, delay) if moved else set()
-    for key in sorted(keys):
-        try:
-            deliver_channel(svc, key)
-        except Exception as exc:  # the notice is queued in the outbox: the reconciler sends it
-            log.warning("agent %s: busy notice not delivered yet (%s)", claimed.domain,
-                        type(exc).__name__)  # fmt: skip
+        notice = texts.busy(claimed.domain, delay, claimed.attempt)
+        keys = _notice(s, claimed, "busy", notice) if moved else set()
+    _deliver(svc, claimed, keys)
     svc.queue.enqueue(
         "agent_turn",
         job_id=f"agent_turn-{claimed.turn_id}-{claimed.attempt}",
@@ -220,19 +237,39 @@ def _retry_later(svc: Services, claimed: Claimed, reason: str) -> None:
     )
 
 
-def _busy_notice(s: Session, claimed: Claimed, delay: float) -> set[str]:
-    """Edit each placeholder of the turn to say the model is busy (one batch per attempt)."""
+def _tell(svc: Services, claimed: Claimed, kind: str, notice: str) -> None:
+    """Edit the turn's placeholders with a notice now, while this run still holds the turn."""
+    with svc.db.session() as s:
+        turn = s.get(AgentTurnRow, claimed.turn_id)
+        held = turn is not None and turn.attempts == claimed.attempt
+        keys = _notice(s, claimed, kind, notice) if held else set()
+    _deliver(svc, claimed, keys)
+
+
+def _deliver(svc: Services, claimed: Claimed, keys: set[str]) -> None:
+    for key in sorted(keys):
+        try:
+            deliver_channel(svc, key)
+        except Exception as exc:  # the notice is queued in the outbox: the reconciler sends it
+            log.warning("agent %s: notice not delivered yet (%s)", claimed.domain,
+                        type(exc).__name__)  # fmt: skip
+
+
+def _notice(s: Session, claimed: Claimed, kind: str, notice: str) -> set[str]:
+    """Edit each placeholder of the turn with a notice (one batch per kind and attempt)."""
     turn = s.get(AgentTurnRow, claimed.turn_id)
     if turn is None:
         return set()
-    notice = texts.busy(claimed.domain, delay, claimed.attempt)
     text = "\n".join(x for x in (turn.prefix, notice) if x)
-    posts = PostBatch(s, f"agent{claimed.turn_id}-busy{claimed.attempt}", claimed.event_id)
+    posts = PostBatch(s, f"agent{claimed.turn_id}-{kind}{claimed.attempt}", claimed.event_id)
     keys: set[str] = set()
+    stream = live.stream_of(turn.data)
     for outbox_id in turn.reply_posts or []:
         row = s.get(OutboxRow, outbox_id)
         if row is None:
             continue
+        if kind == "slow" and stream is not None and row.sent_message_id == stream.message_id:
+            continue  # a stream still being written is not edited; it shows the answer
         post = Post(text=text, title=row.post.get("title"))
         added = posts.add(Target.model_validate(row.target), post, update_of=row.id)
         keys.add(added.channel_key)

@@ -10,7 +10,8 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from domains.approvals.webhook import BODY_FIELDS
+# The JSON body's fields, in order: shown on the card, sent by `domains.approvals.webhook`.
+BODY_FIELDS = ("approval_id", "domain", "action", "decided_by", "decided_at", "sent_at")
 
 
 def effect_of(webhook_url: str | None) -> dict[str, Any]:

@@ -30,7 +30,6 @@ TIMESTAMP_HEADER = "X-ParallelOS-Timestamp"
 TIMEOUT = 10.0
 RETRYABLE = {408, 409, 425, 429}
 MAX_RETRY_AFTER = 3600.0
-BODY_FIELDS = ("approval_id", "domain", "action", "decided_by", "decided_at", "sent_at")
 
 
 class Result(StrEnum):

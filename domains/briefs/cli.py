@@ -10,8 +10,10 @@ from datetime import datetime
 from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlalchemy.orm import Session
 
-from domains.briefs import clock
+from domains.briefs import clock, texts
 from domains.briefs.build import build_brief, find_brief, platforms, zone_of
+from domains.briefs.models import BriefRunRow
+from domains.briefs.overview import first_seen
 from domains.briefs.paging import plain_text
 from domains.briefs.receipts import describe, last_run
 from domains.briefs.runs import start_on_demand
@@ -33,12 +35,8 @@ def list_briefs(svc: Services, *, now: datetime | None = None) -> str:
     lines = []
     with _session(svc) as s:
         for spec in svc.charters.all_briefs():
-            lines.append(
-                "\t".join(
-                    [spec.name, spec.post_to, _schedule(svc, spec), _next(svc, spec, now)]
-                    + [describe(last_run(s, spec.name))]
-                )
-            )
+            row = [spec.name, spec.post_to, _schedule(svc, spec), _next(svc, spec, now)]
+            lines.append("\t".join([*row, _last(svc, spec, last_run(s, spec.name), now)]))
     header = "\t".join(["brief", "posts to", "schedule", "next due", "last run"])
     return "\n".join([header, *lines]) + "\n"
 
@@ -90,6 +88,14 @@ def _schedule(svc: Services, spec: BriefSpec) -> str:
     if spec.on_demand_only:
         return "on demand"
     return f"{spec.cron} ({zone_of(spec, svc.settings)})"
+
+
+def _last(svc: Services, spec: BriefSpec, run: BriefRunRow | None, now: datetime) -> str:
+    """The last run; before a scheduled brief's first real run (a fresh install, whose first
+    period came before the scheduler did), when it will first run."""
+    if not spec.on_demand_only and (run is None or first_seen(run)):
+        return texts.not_due_yet(_next(svc, spec, now))
+    return describe(run)
 
 
 def _next(svc: Services, spec: BriefSpec, now: datetime) -> str:

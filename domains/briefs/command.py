@@ -7,23 +7,33 @@ commits with the command's other effects: a redelivered command posts nothing tw
 
 from __future__ import annotations
 
+from functools import partial
 from typing import TYPE_CHECKING
 
 from domains.briefs import texts
 from domains.briefs.build import find_brief
+from domains.briefs.overview import briefs_overview
 from domains.briefs.receipts import recent_runs
 from domains.briefs.runs import start_on_demand
 from orchestrator.canonical import Platform, Post
 from orchestrator.channels import channel_name
+from orchestrator.charters import CharterSet
 from orchestrator.db import utcnow
-from orchestrator.features import Feature
+from orchestrator.features import Feature, ViewFn
+from orchestrator.settings import Settings
 
 if TYPE_CHECKING:
     from orchestrator.context import Context
 
 
-def feature() -> Feature:
-    return Feature(name="briefs", commands={"brief": brief}, views={"briefs": recent_runs})
+def feature(settings: Settings, charters: CharterSet) -> Feature:
+    """`brief <name>`; the dashboard's recent runs and each brief's schedule, next due time
+    and receipts (`brief schedule`)."""
+    views: dict[str, ViewFn] = {
+        "briefs": recent_runs,
+        "brief schedule": partial(briefs_overview, charters, settings),
+    }
+    return Feature(name="briefs", commands={"brief": brief}, views=views)
 
 
 def brief(ctx: Context, args: list[str]) -> Post:

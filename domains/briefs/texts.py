@@ -153,4 +153,43 @@ MISSED = "missed by more than one period while the scheduler was not running"
 
 
 def first_seen(period: str) -> str:
+    """The note of a period that was due before the scheduler first saw the schedule: not an
+    error (a fresh install, a new or changed schedule); the brief starts next period."""
     return f"due {period}, before the scheduler ran this schedule; it starts next period"
+
+
+# -- the dashboard's briefs view and `parallelos briefs`: runs explained in words -------------
+def not_due_yet(first: str) -> str:
+    return f"not due yet — first run {first}"
+
+
+def run_posted(at: str, where: str) -> str:
+    return f"posted {at} to {where}"
+
+
+def run_late(at: str, where: str, due: str) -> str:
+    return f"posted late {at} to {where}: it was due {due}, while the scheduler was not running"
+
+
+def run_missed(due: str) -> str:
+    return f"skipped: the scheduler was not running at {due}"
+
+
+def run_first_seen(due: str) -> str:
+    return f"not posted: the schedule was new after {due}; it starts with its next time"
+
+
+def run_skipped(due: str, why: str) -> str:
+    return f"skipped at {due}: {why}"
+
+
+def run_failed(due: str, why: str) -> str:
+    return f"could not be posted ({due}): {why}"
+
+
+def run_queued(since: str) -> str:
+    return f"being delivered since {since}"
+
+
+NOWHERE = "nowhere yet"
+ON_DEMAND = "on demand"

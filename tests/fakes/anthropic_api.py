@@ -12,6 +12,14 @@ Answers are served in the order scripted; when none is left, a plain text answer
 the SDK's own retries do not wait. Usage is computed from the request: a request whose
 `tools` + `system` carry a `cache_control` breakpoint writes that prefix to the cache the
 first time and reads it afterwards, like the real API.
+
+A request with `"stream": true` is answered with server-sent events, as the real API streams:
+`message_start`, then per content block `content_block_start`, its deltas (`text_delta` in
+pieces of a few words, `input_json_delta` in pieces of the tool input's JSON, `thinking_delta`
+and `signature_delta`) and `content_block_stop`, then `message_delta` (stop reason, output
+tokens) and `message_stop`. `pause(after=n, seconds=s)` makes the last scripted answer stop for
+`s` seconds after its `n`-th event (a model that hangs mid-answer; a killed worker's stream);
+`pace(s)` sends its events `s` seconds apart (a model writing at its own speed).
 """
 
 from __future__ import annotations
@@ -42,6 +50,9 @@ class Answer:
     usage: dict[str, int] | None = None  # overrides the computed usage
     model: str | None = None
     status: int = 200  # an error in the scripted order (`fail_in_order`)
+    pause_after: int = -1  # streamed: stop after this many events ...
+    pause: float = 0.0  # ... for this many seconds
+    gap: float = 0.0  # streamed: seconds between events
 
 
 @dataclass
@@ -91,7 +102,21 @@ class FakeAnthropic(FakeHTTPServer):
     def empty(self) -> None:
         self._answers.append(Answer([], "end_turn"))
 
-    def fail(self, status: int, times: int = 1, *, retry_after_ms: int = 1) -> None:
+    def pause(self, *, after: int, seconds: float) -> None:
+        """The last scripted answer, when streamed, stops `seconds` after `after` events."""
+        with self._lock:
+            self._answers[-1].pause_after, self._answers[-1].pause = after, seconds
+
+    def pace(self, seconds: float) -> None:
+        """The last scripted answer, when streamed, sends its events `seconds` apart."""
+        with self._lock:
+            self._answers[-1].gap = seconds
+
+    def fail(
+        self, status: int, times: int = 1, *, retry_after_ms: int = 1,
+        retry_after: int | None = None,
+    ) -> None:  # fmt: skip
+        """`times` answers of `status`; `retry_after` (seconds) replaces the short default."""
         body = {
             "type": "error",
             "error": {
@@ -100,6 +125,8 @@ class FakeAnthropic(FakeHTTPServer):
             },
         }
         headers = {"retry-after-ms": str(retry_after_ms)}
+        if retry_after is not None:
+            headers = {"retry-after": str(retry_after)}
         self._script("messages", Reply(body, status=status, headers=headers), times)
 
     def fail_in_order(self, status: int, times: int = 1) -> None:
@@ -139,18 +166,21 @@ class FakeAnthropic(FakeHTTPServer):
                      "message": f"scripted {answer.status}"}  # fmt: skip
             return Reply({"type": "error", "error": error}, status=answer.status,
                          headers={"retry-after-ms": "1"})  # fmt: skip
-        return Reply(
-            {
-                "id": f"msg_{next(self._ids):06d}",
-                "type": "message",
-                "role": "assistant",
-                "model": answer.model or params.get("model", "claude-test"),
-                "content": answer.content,
-                "stop_reason": answer.stop_reason,
-                "stop_sequence": None,
-                "usage": answer.usage or self._usage(params, answer),
-            }
-        )
+        message = {
+            "id": f"msg_{next(self._ids):06d}",
+            "type": "message",
+            "role": "assistant",
+            "model": answer.model or params.get("model", "claude-test"),
+            "content": answer.content,
+            "stop_reason": answer.stop_reason,
+            "stop_sequence": None,
+            "usage": answer.usage or self._usage(params, answer),
+        }
+        if not params.get("stream"):
+            return Reply(message)
+        events = tuple(sse_events(message))
+        return Reply(message, events=events, pause_after=answer.pause_after, pause=answer.pause,
+                     gap=answer.gap)  # fmt: skip
 
     def _default(self) -> Answer:
         return Answer([{"type": "text", "text": self.default_text}])
@@ -175,3 +205,56 @@ class FakeAnthropic(FakeHTTPServer):
             "cache_read_input_tokens": read,
             "cache_creation_input_tokens": write,
         }
+
+
+PIECE = 12  # characters of text or tool JSON per delta
+
+
+def sse_events(message: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """The real API's stream of one message: start, blocks with their deltas, delta, stop."""
+    usage = message["usage"]
+    start = {**message, "content": [], "stop_reason": None,
+             "usage": {**usage, "output_tokens": 1}}  # fmt: skip
+    events: list[tuple[str, dict[str, Any]]] = [
+        ("message_start", {"type": "message_start", "message": start})
+    ]
+    for index, block in enumerate(message["content"]):
+        events += _block_events(index, block)
+    events.append((
+        "message_delta",
+        {"type": "message_delta", "usage": {"output_tokens": usage["output_tokens"]},
+         "delta": {"stop_reason": message["stop_reason"], "stop_sequence": None}},
+    ))  # fmt: skip
+    events.append(("message_stop", {"type": "message_stop"}))
+    return events
+
+
+def _block_events(index: int, block: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    kind = block["type"]
+    if kind == "text":
+        empty, deltas = (
+            {"type": "text", "text": ""},
+            [{"type": "text_delta", "text": p} for p in _pieces(block["text"])],
+        )
+    elif kind == "tool_use":
+        empty = {"type": "tool_use", "id": block["id"], "name": block["name"], "input": {}}
+        deltas = [{"type": "input_json_delta", "partial_json": p}
+                  for p in _pieces(json.dumps(block["input"]))]  # fmt: skip
+    elif kind == "thinking":
+        empty = {"type": "thinking", "thinking": "", "signature": ""}
+        deltas = [{"type": "thinking_delta", "thinking": p} for p in _pieces(block["thinking"])]
+        deltas.append({"type": "signature_delta", "signature": block["signature"]})
+    else:
+        empty, deltas = block, []
+    out: list[tuple[str, dict[str, Any]]] = [
+        ("content_block_start",
+         {"type": "content_block_start", "index": index, "content_block": empty})
+    ]  # fmt: skip
+    out += [("content_block_delta", {"type": "content_block_delta", "index": index, "delta": d})
+            for d in deltas]  # fmt: skip
+    out.append(("content_block_stop", {"type": "content_block_stop", "index": index}))
+    return out
+
+
+def _pieces(text: str) -> list[str]:
+    return [text[i : i + PIECE] for i in range(0, len(text), PIECE)]

@@ -27,12 +27,19 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Reply:
-    """One HTTP answer: status, JSON body, extra headers; `raw` bytes instead (a file)."""
+    """One HTTP answer: status, JSON body, extra headers; `raw` bytes instead (a file);
+    `events` instead: a server-sent event stream of (event, data), written one by one, `gap`
+    seconds apart, which stops for `pause` seconds after `pause_after` events (a model that
+    hangs mid-answer)."""
 
     body: dict[str, Any]
     status: int = 200
     headers: dict[str, str] = field(default_factory=dict)
     raw: bytes | None = None
+    events: tuple[tuple[str, dict[str, Any]], ...] | None = None
+    pause_after: int = -1
+    pause: float = 0.0
+    gap: float = 0.0  # seconds between two events (a model writing at its own pace)
 
 
 @dataclass(frozen=True)
@@ -257,8 +264,10 @@ class FakeHTTPServer:
                 log.exception("%s failed on %s", type(self).__name__, method)
                 return Reply({"ok": False, "error": f"fake_crashed: {exc!r}"}, status=500)
 
-    @staticmethod
-    def _write(request: _Handler, reply: Reply) -> None:
+    def _write(self, request: _Handler, reply: Reply) -> None:
+        if reply.events is not None:
+            self._write_events(request, reply)
+            return
         data = reply.raw if reply.raw is not None else json.dumps(reply.body).encode()
         kind = "application/octet-stream" if reply.raw is not None else "application/json"
         try:
@@ -271,3 +280,24 @@ class FakeHTTPServer:
             request.wfile.write(data)
         except (BrokenPipeError, ConnectionResetError):
             pass  # the client gave up (a cancelled long poll, a killed sender)
+
+    def _write_events(self, request: _Handler, reply: Reply) -> None:
+        """`text/event-stream`, flushed event by event; the connection closes at the end."""
+        assert reply.events is not None
+        try:
+            request.send_response(reply.status)
+            request.send_header("Content-Type", "text/event-stream; charset=utf-8")
+            request.send_header("Cache-Control", "no-cache")
+            for name, value in reply.headers.items():
+                request.send_header(name, value)
+            request.end_headers()
+            for n, (event, data) in enumerate(reply.events):
+                if n == reply.pause_after and self._stopping.wait(reply.pause):
+                    return  # the stand-in is stopping: the stream ends unfinished
+                if n and reply.gap and self._stopping.wait(reply.gap):
+                    return
+                chunk = f"event: {event}\ndata: {json.dumps(data)}\n\n".encode()
+                request.wfile.write(chunk)
+                request.wfile.flush()
+        except (BrokenPipeError, ConnectionResetError):
+            pass

@@ -23,8 +23,9 @@ LIMITS = {
 }
 KNOWN_TYPES = {
     "section", "header", "context", "actions", "divider", "image", "input", "rich_text",
-    "markdown", "file", "video",
+    "markdown", "file", "video", "context_actions",
 }  # fmt: skip
+CONTEXT_ACTIONS = frozenset({"feedback_buttons", "icon_button"})
 
 
 def block_errors(blocks: Any) -> list[str]:
@@ -66,6 +67,25 @@ def _check(block: dict[str, Any]) -> list[str]:
         elements = block.get("elements") or []
         if not elements or len(elements) > LIMITS["context_elements"]:
             return ["[ERROR] context needs 1 to 10 elements"]
+    if kind == "context_actions":
+        return _check_context_actions(block.get("elements") or [])
+    return []
+
+
+def _check_context_actions(elements: list[Any]) -> list[str]:
+    """1 to 5 feedback_buttons / icon_button elements; feedback needs both buttons' values."""
+    if not 0 < len(elements) <= 5:
+        return ["[ERROR] context_actions needs 1 to 5 elements"]
+    for element in elements:
+        if not isinstance(element, dict) or element.get("type") not in CONTEXT_ACTIONS:
+            return ["[ERROR] unsupported context_actions element"]
+        if len(str(element.get("action_id") or "")) > LIMITS["action_id"]:
+            return ["[ERROR] action_id too long"]
+        if element["type"] == "feedback_buttons" and not all(
+            isinstance(element.get(b), dict) and element[b].get("value")
+            for b in ("positive_button", "negative_button")
+        ):
+            return ["[ERROR] feedback_buttons need a positive and a negative button"]
     return []
 
 

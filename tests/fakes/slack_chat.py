@@ -12,10 +12,15 @@ from tests.fakes.slack_state import USER_ID, Channel, SlackError, user_json
 if TYPE_CHECKING:
     from tests.fakes.slack_api import FakeSlack
 
+MAX_STREAM_TEXT = 12_000  # markdown_text in one stream call
+STREAM_CHUNKS = frozenset({"markdown_text", "task_update", "plan_update", "blocks"})
+
 
 class ChatMethods:
     """auth.test, chat.*, users.info, apps.connections.open, views.open, views.publish,
-    assistant.threads.setSuggestedPrompts, assistant.threads.setStatus."""
+    assistant.threads.setSuggestedPrompts, assistant.threads.setStatus, and the streams:
+    chat.startStream / appendStream / stopStream (a reply in a thread; in a channel that is
+    not a DM only for a named recipient; append and stop only to a stream still open)."""
 
     def _chat_methods(self: FakeSlack) -> dict[str, Any]:
         return {
@@ -31,7 +36,63 @@ class ChatMethods:
             "views.publish": self._views_publish,
             "assistant.threads.setSuggestedPrompts": self._suggested_prompts,
             "assistant.threads.setStatus": self._set_status,
+            "chat.startStream": self._start_stream,
+            "chat.appendStream": self._append_stream,
+            "chat.stopStream": self._stop_stream,
         }
+
+    def _stream_text(self: FakeSlack, params: dict[str, Any]) -> str:
+        """`markdown_text`, or the text of `markdown_text` chunks; at most 12,000 characters."""
+        text = str(params.get("markdown_text") or "")
+        for chunk in _json_param(params.get("chunks"), "invalid_chunks") or []:
+            if not isinstance(chunk, dict) or chunk.get("type") not in STREAM_CHUNKS:
+                raise SlackError("invalid_chunks")
+            text += str(chunk.get("text") or "") if chunk["type"] == "markdown_text" else ""
+        if len(text) > MAX_STREAM_TEXT:
+            raise SlackError("msg_too_long")
+        return text
+
+    def _start_stream(self: FakeSlack, params: dict[str, Any]) -> dict[str, Any]:
+        channel = self._writable(params.get("channel"))
+        thread_ts = str(params.get("thread_ts") or "")
+        if not thread_ts:
+            raise SlackError("invalid_arguments")
+        if not channel.id.startswith("D") and not (
+            params.get("recipient_user_id") and params.get("recipient_team_id")
+        ):
+            raise SlackError("missing_recipient_user_id")
+        message = self._bot_message({"text": self._stream_text(params)})
+        message["streaming"] = True
+        stored = self._append(channel, message, thread_ts)
+        return {"channel": channel.id, "ts": stored["ts"]}
+
+    def _open_stream(self: FakeSlack, params: dict[str, Any]) -> dict[str, Any]:
+        channel = self._find(params.get("channel"))
+        message = self._message(channel, params.get("ts", ""))
+        if not message.get("streaming"):
+            raise SlackError("message_not_in_streaming_state")
+        return message
+
+    def _append_stream(self: FakeSlack, params: dict[str, Any]) -> dict[str, Any]:
+        message = self._open_stream(params)
+        text = self._stream_text(params)
+        if not text:
+            raise SlackError("invalid_arguments")
+        message["text"] += text
+        return {"channel": message["channel"], "ts": message["ts"]}
+
+    def _stop_stream(self: FakeSlack, params: dict[str, Any]) -> dict[str, Any]:
+        message = self._open_stream(params)
+        message["text"] += self._stream_text(params)
+        blocks = _json_param(params.get("blocks"), "invalid_blocks")
+        if blocks is not None:
+            errors = block_errors(blocks)
+            if errors:
+                raise SlackError("invalid_blocks", response_metadata={"messages": errors})
+            message["blocks"] = blocks
+        message["streaming"] = False
+        return {"channel": message["channel"], "ts": message["ts"],
+                "message": self._public(message)}  # fmt: skip
 
     def _auth_test(self: FakeSlack, params: dict[str, Any]) -> dict[str, Any]:
         return {
@@ -101,8 +162,8 @@ class ChatMethods:
     def _update(self: FakeSlack, params: dict[str, Any]) -> dict[str, Any]:
         channel = self._find(params.get("channel"))
         message = self._message(channel, params.get("ts", ""))
-        if message.get("user") != self.bot_user_id:
-            raise SlackError("cant_update_message")
+        if message.get("user") != self.bot_user_id or message.get("streaming"):
+            raise SlackError("cant_update_message")  # an open stream is edited by appending
         message.update(self._content(params, required=False))
         message["edited"] = {"user": self.bot_user_id, "ts": self._clock.next()}
         return {

@@ -11,7 +11,8 @@ Only the five schema fields are written to all.jsonl; the side notes stay in src
 """
 import json, os, sys
 
-HERE = os.path.dirname(os.path.abspath(__file__))
+# The set's folder: this one, or another set's given as the first argument (routing2 uses these).
+HERE = os.path.abspath(next((a for a in sys.argv[1:] if not a.startswith("--")), os.path.dirname(os.path.abspath(__file__))))
 DOMAINS = ["career", "content", "finance", "learning", "legal", "travel", "venture", "wellness"]
 AREAS = ["investment", "clinical", "legal", "safety"]
 

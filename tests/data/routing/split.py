@@ -9,8 +9,10 @@ would write (i.e. someone is about to re-split), it refuses unless --force.
 import json, os, random, sys
 from collections import defaultdict
 
-SEED = 20261201
-HERE = os.path.dirname(os.path.abspath(__file__))
+# The set's folder: this one, or another set's given as the first argument (routing2 uses these).
+HERE = os.path.abspath(next((a for a in sys.argv[1:] if not a.startswith("--")), os.path.dirname(os.path.abspath(__file__))))
+SEEDS = {"routing": 20261201, "routing2": 20261202}  # one fixed seed per set, by folder name
+SEED = SEEDS[os.path.basename(HERE)]
 
 
 def stratum(r):

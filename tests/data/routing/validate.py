@@ -6,7 +6,8 @@ import json, os, re, sys
 from collections import Counter
 from itertools import combinations
 
-HERE = os.path.dirname(os.path.abspath(__file__))
+# The set's folder: this one, or another set's given as the first argument (routing2 uses these).
+HERE = os.path.abspath(next((a for a in sys.argv[1:] if not a.startswith("--")), os.path.dirname(os.path.abspath(__file__))))
 DOMAINS = ["career", "content", "finance", "learning", "legal", "travel", "venture", "wellness"]
 AREAS = ["investment", "clinical", "legal", "safety"]
 KINDS = ["clear", "hard", "boundary", "lookalike"]
@@ -72,16 +73,29 @@ def main():
         if n > 1:
             errors.append(f"duplicate text x{n}: {t!r}")
 
-    # near duplicates: char 4-gram Jaccard and word Jaccard
+    # near duplicates: char 4-gram Jaccard and word Jaccard (O(n^2): --quick skips them)
+    quick = "--quick" in sys.argv
     sh = [shingles(r["text"]) for r in all_rows]
     wd = [set(norm(r["text"]).split()) for r in all_rows]
     near = []
-    for i, j in combinations(range(len(all_rows)), 2):
+    for i, j in combinations(range(len(all_rows)) if not quick else [], 2):
         a, b = sh[i], sh[j]
         cj = len(a & b) / len(a | b)
         wj = len(wd[i] & wd[j]) / max(1, len(wd[i] | wd[j]))
         if cj >= 0.5 or wj >= 0.6:
             near.append((max(cj, wj), all_rows[i]["text"], all_rows[j]["text"]))
+    # near duplicates of another set (a sibling folder's all.jsonl): each set is new wording
+    parent = os.path.dirname(HERE)
+    older = [r for d in sorted(os.listdir(parent)) if d != os.path.basename(HERE)
+             for r in (load(os.path.join(parent, d, "all.jsonl")) or [])] if not quick else []
+    osh = [shingles(r["text"]) for r in older]
+    owd = [set(norm(r["text"]).split()) for r in older]
+    for i in range(len(all_rows)):
+        for j in range(len(older)):
+            cj = len(sh[i] & osh[j]) / len(sh[i] | osh[j])
+            wj = len(wd[i] & owd[j]) / max(1, len(wd[i] | owd[j]))
+            if cj >= 0.5 or wj >= 0.6:
+                near.append((max(cj, wj), all_rows[i]["text"], "other set: " + older[j]["text"]))
     near.sort(reverse=True)
     for s, a, b in near:
         print(f"NEAR-DUP {s:.2f}: {a!r} ~ {b!r}")
