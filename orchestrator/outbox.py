@@ -135,10 +135,12 @@ def add_post(
     update_of: int | None = None,
     kind: str | None = None,
     channel_key: str | None = None,
+    sent: SentRef | None = None,
 ) -> OutboxRow:
     """Queue a post (or, with `update_of`, an edit of an earlier one) in the caller's
     transaction: one INSERT ... RETURNING id. The row returned carries what was inserted; it
-    is not tracked by the session (nothing written to it later is saved)."""
+    is not tracked by the session (nothing written to it later is saved). With `sent`, the
+    row records a message already on the platform (`add_sent`)."""
     now = utcnow()
     values: dict[str, Any] = dict(
         key=key,
@@ -154,6 +156,11 @@ def add_post(
         next_attempt_at=now,
         created_at=now,
     )
+    if sent is not None:
+        values.update(
+            status=OutboxStatus.SENT.value, sent_channel=sent.channel,
+            sent_message_id=sent.message_id, sent_thread=sent.thread, sent_at=now,
+        )  # fmt: skip
     row_id = session.connection().execute(_INSERT, values).scalar_one()
     return OutboxRow(id=row_id, **values)
 
@@ -168,13 +175,12 @@ def add_sent(
     source_event_id: int | None = None,
 ) -> OutboxRow:
     """Record a message that is already on the platform (a live stream's own message), so
-    later posts can edit it like any delivered post; it is never sent by the outbox."""
-    row = add_post(session, key=key, target=target, post=post, source_event_id=source_event_id)
-    row.status = OutboxStatus.SENT.value
-    row.sent_channel, row.sent_message_id, row.sent_thread = ref.channel, ref.message_id, ref.thread
-    row.sent_at = utcnow()
-    session.flush()
-    return row
+    later posts can edit it like any delivered post; it is never sent by the outbox. One
+    INSERT of a row that is born sent."""
+    return add_post(
+        session, key=key, target=target, post=post, source_event_id=source_event_id,
+        sent=ref,
+    )  # fmt: skip
 
 
 @dataclass(frozen=True)
