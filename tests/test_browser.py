@@ -296,7 +296,7 @@ def release(page: Any, held: list[Any]) -> None:
 
 
 def test_an_approval_on_the_dashboard_is_approved_once(site, page):
-    """Every domain on the board; Approve on the pending card is off while its click is on
+    """Every domain on the board; the pending card's buttons are off while its click is on
     the way (held at the browser), then the card leaves the waiting list: approved once."""
     site.say(PROPOSE, "local-travel")
     board = site.dashboard()["board"]
@@ -308,6 +308,7 @@ def test_an_approval_on_the_dashboard_is_approved_once(site, page):
     held = hold_clicks(page)
     card.get_by_role("button", name="Approve").click()
     expect(card.get_by_role("button", name="Approve")).to_be_disabled()  # while it is decided
+    expect(card.get_by_role("button", name="Reject")).to_be_disabled()  # and its other button
     release(page, held)
     expect(card).to_have_count(0)  # decided: no longer waiting
     expect(page.locator("main")).to_contain_text("None waiting")
