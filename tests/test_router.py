@@ -270,3 +270,12 @@ def test_evaluation_messages_are_not_charter_examples(charters: CharterSet) -> N
         for example in examples:
             if words and example:
                 assert len(words & example) / len(words | example) < 0.8, case["text"]
+
+
+@pytest.mark.parametrize(
+    "text", ["and after that?", "ok?", "is that ok?", "any thoughts?", "should I?", "safe?"]
+)
+def test_a_short_follow_up_question_is_never_declined(router: Router, text: str) -> None:
+    """A follow-up carries no licensed subject; the learned boundary alone, which has seen
+    almost no short licensed request, must not decline it."""
+    assert router.route(text).in_scope
