@@ -66,6 +66,8 @@ def test_a_worker_killed_between_tool_steps_completes_the_turn_once(db, redis_co
     first = start_worker(env)
     try:
         wait_until(lambda: checkpointed(db), what="the first tool step checkpointed", timeout=60)
+        # and the second call is in flight (held), so the kill lands while it waits
+        wait_until(lambda: api.holds_left("messages") == 0, what="the held call", timeout=60)
     finally:
         os.killpg(first.pid, signal.SIGKILL)
         first.wait(timeout=30)
@@ -77,7 +79,7 @@ def test_a_worker_killed_between_tool_steps_completes_the_turn_once(db, redis_co
     assert second.returncode == 0, err.decode()[-2000:]
 
     (turn,) = _turns(db)
-    assert (turn.status, turn.attempts, turn.stop) == ("done", 2, "reply")
+    assert (turn.status, turn.attempts, turn.stop) == ("done", 2, "reply"), err.decode()[-3000:]
     resumed = api.requests()[1]
     assert len(resumed["messages"]) == 3 and resumed["messages"][2]["content"][0]["type"] == (
         "tool_result"

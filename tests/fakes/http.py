@@ -197,6 +197,11 @@ class FakeHTTPServer:
         with self._lock:
             self._holds[method].extend([seconds] * times)
 
+    def holds_left(self, method: str) -> int:
+        """Holds of `method` not taken yet: 0 once every held call has arrived."""
+        with self._lock:
+            return len(self._holds[method])
+
     def storm(self, method: str, reply: Reply, seconds: float) -> None:
         """Answer every call of `method` with `reply` for the next `seconds` (an outage or a
         rate-limit storm measured in time, not in calls), leaving state unchanged."""
