@@ -19,7 +19,7 @@ from tests.dialogue import SlackDialogue
 from tests.slack_support import FakeSlackHooks, running, slack_services
 from tests.test_resilience import start_worker, worker_env
 
-SECRET = "Phase: my landlord is Mr Quentin Oddball"  # a message whose words must stay out of logs
+SECRET = "Phase: my landlord Mr Quentin Oddball sent the lease renewal to sign"  # a message whose words must stay out of logs
 
 
 @pytest.fixture

@@ -120,7 +120,9 @@ def test_a_worker_killed_mid_delivery_loses_nothing_and_posts_nothing_twice(
         first.wait(timeout=30)
     slack.set_delay("chat.postMessage", 0)
     assert stored_events(pg_db) == len(MESSAGES)
-    assert sum(r.status == OutboxStatus.SENDING for r in outbox_rows(pg_db)) == 1
+    # at least the post Slack holds is in doubt; an event's channels are claimed together, so
+    # its other heads may be claimed-but-unsent too: each is checked by its key on recovery
+    assert sum(r.status == OutboxStatus.SENDING for r in outbox_rows(pg_db)) >= 1
 
     with pg_db.session() as s:  # the dead worker's lease runs out
         s.execute(update(OutboxRow).values(lease_until=utcnow() - timedelta(seconds=1)))
