@@ -96,7 +96,12 @@ def test_the_workers_counts_and_the_queue_depth_appear_in_the_web_process(db, sl
     env = worker_env(db, slack) | {metrics.ENV: os.environ[metrics.ENV]}
     with local_client(svc) as client:
         before = scrape(client)
-        assert SlackDialogue(client, slack).say("Phase: packing for the Lisbon flight").response.status_code == 200
+        assert (
+            SlackDialogue(client, slack)
+            .say("Phase: packing for the Lisbon flight")
+            .response.status_code
+            == 200
+        )
         queued = scrape(client)
         worker = start_worker(env, "--burst")
         _, err = worker.communicate(timeout=120)
