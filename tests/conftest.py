@@ -18,7 +18,7 @@ from orchestrator.db import Database
 from orchestrator.migrate import upgrade
 
 # `api` (the Messages API stand-in); screenshots of failed browser tests
-pytest_plugins = ["tests.agent_support", "tests.browser_support"]
+pytest_plugins = ["tests.agent_support", "tests.browser_support", "tests.platform_fixtures"]
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
 # A Redis database number per test process, so concurrent runs do not flush each other.

@@ -6,10 +6,6 @@ button is stale."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
-
 from domains.approvals.models import ApprovalRow
 from domains.inbox.models import InboxEntryRow
 from orchestrator.canonical import Platform, Target
@@ -18,22 +14,10 @@ from tests.fakes import slack_payloads as payloads
 from tests.fakes import telegram_payloads as tp
 from tests.fakes.telegram_api import FakeTelegram
 from tests.slack_support import OPERATOR, FakeSlackHooks, running, slack_services
-from tests.telegram_support import FORUM, SECRET, fake_telegram
+from tests.telegram_support import FORUM, SECRET
 from tests.telegram_support import OPERATOR as TG_OPERATOR
 
 STALE = "That button is no longer active."
-
-
-@pytest.fixture
-def slack() -> Iterator[FakeSlackHooks]:
-    with FakeSlackHooks() as fake:
-        yield fake
-
-
-@pytest.fixture
-def tg() -> Iterator[FakeTelegram]:
-    with fake_telegram() as fake:
-        yield fake
 
 
 def both(db, slack: FakeSlackHooks, tg: FakeTelegram):  # type: ignore[no-untyped-def]

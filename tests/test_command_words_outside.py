@@ -5,17 +5,13 @@ question about the whole system is answered by the hub in a Telegram private cha
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-
-import pytest
 
 from orchestrator.canonical import Platform, Target
 from tests.dialogue import SlackDialogue, TelegramDialogue
-from tests.fakes.telegram_api import FakeTelegram
-from tests.slack_support import OPERATOR, FakeSlackHooks, slack_services
+from tests.slack_support import OPERATOR, slack_services
 from tests.slack_support import running as slack_running
-from tests.telegram_support import fake_telegram, telegram_services
 from tests.telegram_support import running as telegram_running
+from tests.telegram_support import telegram_services
 
 NOT_ROUTED = "not sure where this belongs"
 
@@ -24,18 +20,6 @@ def topic(svc, domain: str) -> int:  # type: ignore[no-untyped-def]
     thread = svc.directory.resolve(Target(platform=Platform.TELEGRAM, domain=domain)).thread
     assert thread is not None
     return int(thread)
-
-
-@pytest.fixture
-def slack() -> Iterator[FakeSlackHooks]:
-    with FakeSlackHooks() as fake:
-        yield fake
-
-
-@pytest.fixture
-def tg() -> Iterator[FakeTelegram]:
-    with fake_telegram() as fake:
-        yield fake
 
 
 def test_board_typed_in_a_slack_dm_is_the_board(db, slack) -> None:  # type: ignore[no-untyped-def]

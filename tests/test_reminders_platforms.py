@@ -4,11 +4,9 @@ card posted once by the scheduler, Done and Snooze as real clicks, `/pos reminde
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import pytest
 import time_machine
 
 from orchestrator.canonical import Platform, Target
@@ -16,29 +14,16 @@ from orchestrator.services import Services
 from tests.agent_support import KEY
 from tests.dialogue import SlackDialogue, TelegramDialogue, actions, verify_dialog
 from tests.fakes import slack_payloads as payloads
-from tests.fakes.telegram_api import FakeTelegram
 from tests.helpers import make_services
 from tests.reminder_support import reminder_posts, reminders, tick_at
-from tests.slack_support import OPERATOR, FakeSlackHooks, post_form, running, slack_services
-from tests.telegram_support import FORUM, fake_telegram, telegram_services
+from tests.slack_support import OPERATOR, post_form, running, slack_services
+from tests.telegram_support import FORUM, telegram_services
 from tests.telegram_support import running as telegram_running
 
 ZONE = {"PARALLELOS_TIMEZONE": "America/New_York"}
 FRIDAY_NOON = datetime(2026, 3, 6, 17, 0, tzinfo=UTC)  # Fri 6 Mar 2026, 12:00 EST
 MONDAY_9 = datetime(2026, 3, 9, 13, 0, tzinfo=UTC)  # Mon 9 Mar, 09:00 EDT (after the change)
 SET = "Reminder set for Mon 9 Mar 09:00 (America/New_York): renew passport"
-
-
-@pytest.fixture
-def slack() -> Iterator[FakeSlackHooks]:
-    with FakeSlackHooks() as fake:
-        yield fake
-
-
-@pytest.fixture
-def tg() -> Iterator[FakeTelegram]:
-    with fake_telegram() as fake:
-        yield fake
 
 
 def slack_labels(message: dict[str, Any]) -> list[str]:

@@ -4,10 +4,7 @@ no (CONTRACT §6)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
-
-import pytest
 
 from bot.web import create_app
 from orchestrator.canonical import Platform, Target
@@ -22,22 +19,10 @@ from tests.slack_support import slack_services as slack_with
 from tests.telegram_support import OPERATOR as TG_OPERATOR
 from tests.telegram_support import PUBLIC_URL as TG_PUBLIC
 from tests.telegram_support import STRANGER as TG_STRANGER
-from tests.telegram_support import fake_telegram, telegram_services
 from tests.telegram_support import running as telegram_running
+from tests.telegram_support import telegram_services
 
 PUBLIC = "https://pos.example.com"
-
-
-@pytest.fixture
-def slack() -> Iterator[FakeSlackHooks]:
-    with FakeSlackHooks() as fake:
-        yield fake
-
-
-@pytest.fixture
-def tg() -> Iterator[FakeTelegram]:
-    with fake_telegram() as fake:
-        yield fake
 
 
 def slash_login(client: Any, slack: FakeSlackHooks, user: str, channel: str) -> None:
