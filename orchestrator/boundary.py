@@ -203,3 +203,78 @@ def detect(plain: str) -> Finding | None:
     if _INVEST_TOPIC.search(plain) and _INVEST_ASK.search(plain):
         return Finding("investment")
     return None
+
+
+# Domain-independent cues for the learned boundary model (issue 18): what a message asks for,
+# not what it is about. Each is a binary feature of the model file's "cues" block.
+_CUE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (name, re.compile(pattern))
+    for name, pattern in (
+        ("qmark", r"\?"),
+        ("should_i", r"\b(?:should|shall|must) (?:i|we)\b|\bdo (?:i|we) (?:need|have) to\b"),
+        ("ok_to", r"\b(?:ok|okay|fine|alright|safe|smart|wise|dumb|crazy|too late|too early) to\b"),
+        (
+            "is_it_safe",
+            r"\b(?:is|are) (?:it|this|that|they|we|the \w+) (?:still )?"
+            r"(?:safe|ok|okay|fine|normal|dangerous|bad|legal|allowed|risky)\b",
+        ),
+        ("safe_word", r"\b(?:safe|safely|unsafe|danger\w*|risk\w*|serious|worried|worry)\b"),
+        (
+            "x_or_y",
+            r"\b\w+ or (?:\w+ ?){1,5}\W*$|\bor (?:not|nah|wait|skip|pass|hold|keep"
+            r"|cancel|go|stay|sell|buy)\b",
+        ),
+        ("worth", r"\bworth (?:it|the|buying|doing|getting)\b|\b(?:good|bad) (?:idea|bet|move)\b"),
+        (
+            "your_read",
+            r"\byour (?:read|take|view|opinion|call|gut|advice|recommendation)\b"
+            r"|\bwhat do you think\b|\bdo you think\b|\bwould you\b|\bthoughts\b"
+            r"|\bwhat would you\b|\bin your opinion\b|\bhonestly\b",
+        ),
+        ("can_i", r"\bcan (?:i|we) (?:still |just |safely )?\w+"),
+        ("would_i", r"\b(?:would|will|could) (?:i|we|they|he|she|it) (?:win|lose|be|get|have)\b"),
+        ("me_my", r"\b(?:me|my|i|i'm|im|i've)\b"),
+        (
+            "wh_first",
+            r"^(?:is|are|am|can|could|should|would|will|does|do|did|what|which|who"
+            r"|how|when|whether|any)\b",
+        ),
+        ("command", _COMMAND.pattern),
+        ("not_judgement", _NOT_JUDGEMENT.pattern),
+        ("topic_clinical", _CLINICAL_TOPIC.pattern),
+        ("ask_clinical", _CLINICAL_ASK.pattern),
+        ("topic_investment", _INVEST_TOPIC.pattern),
+        ("ask_investment", _INVEST_ASK.pattern),
+        ("legal", _LEGAL_TOPIC_ASK.pattern),
+        ("topic_safety", _SAFETY_TOPIC.pattern),
+        ("ask_safety", _SAFETY_ASK.pattern),
+        ("question", _QUESTION.pattern),
+    )
+)
+CUE_NAMES: tuple[str, ...] = (
+    *(name for name, _ in _CUE_PATTERNS),
+    *(f"rule_{a}" for a in ("clinical", "investment", "legal", "safety")),
+    *(f"{a}&ask" for a in ("clinical", "investment", "legal", "safety")),
+    "short",
+    "long",
+)
+
+
+def cues(plain: str) -> list[str]:
+    """The cues of CUE_NAMES that `plain` (cleaned text) shows."""
+    found = [name for name, pattern in _CUE_PATTERNS if pattern.search(plain)]
+    on = set(found)
+    finding = detect(plain)
+    if finding is not None:
+        found.append(f"rule_{finding.area}")
+    asks = "question" in on and "command" not in on
+    for area, topic in (("clinical", "topic_clinical"), ("investment", "topic_investment"),
+                        ("legal", "legal"), ("safety", "topic_safety")):  # fmt: skip
+        if asks and topic in on:
+            found.append(f"{area}&ask")
+    n = len(plain.split())
+    if n < 5:
+        found.append("short")
+    elif n > 25:
+        found.append("long")
+    return found

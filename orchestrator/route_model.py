@@ -25,6 +25,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from orchestrator.boundary import cues
+
 MODEL_FILE = Path(__file__).with_name("route_model.json")
 FORMAT = 1
 
@@ -64,22 +66,28 @@ def word_ngrams(tokens: list[str], low: int, high: int) -> list[str]:
 class _Block:
     """One TF-IDF vectoriser: its n-grams, their column and idf."""
 
-    analyzer: str  # "word" or "char_wb"
+    analyzer: str  # "word", "char_wb" or "cues" (`boundary.cues`, binary, not normalised)
     low: int
     high: int
     sublinear: bool
     token: re.Pattern[str] | None
     index: dict[str, int]  # n-gram -> column in the shared coefficient table
     idf: dict[str, float]
+    scale: float = 1.0  # the value of a cue that is there ("cues" block)
 
     def grams(self, text: str) -> list[str]:
+        if self.analyzer == "cues":
+            return cues(text)
         if self.analyzer == "char_wb":
             return char_wb_ngrams(text, self.low, self.high)
         assert self.token is not None
         return word_ngrams(self.token.findall(text), self.low, self.high)
 
     def vector(self, text: str) -> list[tuple[int, float]]:
-        """(column, tf-idf value) of the known n-grams, l2-normalised over this block."""
+        """(column, tf-idf value) of the known n-grams, l2-normalised over this block (a cue:
+        `scale`)."""
+        if self.analyzer == "cues":
+            return [(self.index[c], self.scale) for c in self.grams(text) if c in self.index]
         counts = Counter(g for g in self.grams(text) if g in self.index)
         values = []
         for gram, count in counts.items():
@@ -151,7 +159,7 @@ class RouteModel:
         if len(spec["idf"]) != len(grams):
             raise ModelError("route model: features and idf differ in length")
         token = re.compile(spec["token_pattern"]) if spec["analyzer"] == "word" else None
-        low, high = spec["ngram_range"]
+        low, high = spec.get("ngram_range", (1, 1))
         return _Block(
             analyzer=str(spec["analyzer"]),
             low=int(low),
@@ -160,6 +168,7 @@ class RouteModel:
             token=token,
             index={g: start + i for i, g in enumerate(grams)},
             idf=dict(zip(grams, map(float, spec["idf"]), strict=True)),
+            scale=float(spec.get("scale", 1.0)),
         )
 
     @staticmethod

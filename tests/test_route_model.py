@@ -16,6 +16,7 @@ import pytest
 
 from domains.charter import SHIPPED_DIR, load_charters
 from orchestrator import route_model
+from orchestrator.boundary import cues
 from orchestrator.route_model import ModelError, RouteModel, char_wb_ngrams, word_ngrams
 from orchestrator.router import Router
 from orchestrator.routing_text import clean
@@ -36,6 +37,22 @@ def _model_data() -> dict[str, Any]:
     return json.loads(route_model.MODEL_FILE.read_text(encoding="utf-8"))
 
 
+class _Cues:
+    """The "cues" block as scikit-learn would see it: a sparse 0/`scale` matrix."""
+
+    def __init__(self, names: list[str], scale: float) -> None:
+        self.index = {n: i for i, n in enumerate(names)}
+        self.scale = scale
+
+    def transform(self, texts: list[str]) -> Any:
+        from scipy.sparse import csr_matrix
+
+        cells = [(i, self.index[c]) for i, t in enumerate(texts) for c in cues(clean(t))]
+        rows, cols = [r for r, _ in cells], [c for _, c in cells]
+        data = [self.scale] * len(cells)
+        return csr_matrix((data, (rows, cols)), shape=(len(texts), len(self.index)))
+
+
 def _sklearn_from(data: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
     """The shipped model as scikit-learn objects: vectorisers with its vocabulary and idf,
     logistic regressions with its coefficients."""
@@ -44,8 +61,11 @@ def _sklearn_from(data: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
 
-    blocks = []
+    blocks: list[Any] = []
     for spec in data["vectorizers"]:
+        if spec["analyzer"] == "cues":  # binary cues of `boundary.cues`, `scale` each
+            blocks.append(_Cues(spec["features"], float(spec["scale"])))
+            continue
         extra = {"token_pattern": spec["token_pattern"]} if spec["analyzer"] == "word" else {}
         vec = TfidfVectorizer(
             preprocessor=clean,
