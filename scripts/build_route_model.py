@@ -20,9 +20,11 @@ file. Seeds are fixed and the output is written with sorted keys and rounded num
 same data gives a byte-identical file. The run-time side is `orchestrator/route_model.py`
 (pure Python).
 
-**Never add a test split here.** tests/data/routing/test.jsonl is inside all.jsonl (that set's
-test split was read, it is no longer held out); tests/data/routing2/test.jsonl is the held-out
-set and is read only by `bench/route_eval.py --set routing2 --split test`.
+**Never add a held-out test split here.** tests/data/routing/test.jsonl is inside all.jsonl
+(that set's test split was read, it is no longer held out); tests/data/routing2/test.jsonl was
+read and reported in round 3, so it is spent and trains too (SPENT);
+tests/data/routing3/test.jsonl is the held-out set now, read only by
+`bench/route_eval.py --set routing3 --split test`.
 """
 
 from __future__ import annotations
@@ -59,6 +61,8 @@ TRAIN_FILES: tuple[Path, ...] = (
     DATA / "routing2" / "train.jsonl",
     DATA / "routing2" / "dev.jsonl",
     DATA / "routing2" / "test.jsonl",  # spent: read and reported in round 3 (see SPENT)
+    DATA / "routing3" / "train.jsonl",
+    DATA / "routing3" / "dev.jsonl",
 )
 # Test splits that have been read and reported, so are no longer held out: they may train.
 SPENT: frozenset[Path] = frozenset({DATA / "routing2" / "test.jsonl"})
