@@ -1,7 +1,7 @@
 """Measure the offline router against a labelled routing set (tests/data/routing2/ or routing/).
 
     .venv/bin/python bench/route_eval.py [--set routing2] [--split train,dev] [--misses SPLIT]
-    .venv/bin/python bench/route_eval.py --set routing2 --split test   # the one held-out run
+    .venv/bin/python bench/route_eval.py --set routing3 --split test   # the one held-out run
     .venv/bin/python bench/route_eval.py --kfold [K]     # re-train per fold on the training pool
     .venv/bin/python bench/route_eval.py --eval FILE     # the older set (route_eval.jsonl)
 
@@ -327,7 +327,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--domains-dir", type=Path, default=SHIPPED_DIR)
     parser.add_argument("--eval", type=Path, default=None, help="an older single-file set")
     parser.add_argument(
-        "--set", default=DEFAULT_SET, help="routing2 (default when present) or routing"
+        "--set", default=DEFAULT_SET, help="routing3, routing2 (default) or routing"
     )
     parser.add_argument("--split", default="", help="comma-separated splits (default: train,dev)")
     parser.add_argument("--misses", default="", help="list the wrong decisions of these splits")
@@ -356,10 +356,12 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{len(charters)} domains from {args.domains_dir}; router built in {build_ms:.1f} ms")
     show = set(args.misses.split(",")) if args.misses else set()
     directory = SETS_DIR / args.set
-    if args.set == "routing":
-        print("note: routing/ is in the learned model's training pool: these figures are fitted")
+    if args.set in ("routing", "routing2"):
+        print(
+            f"note: {args.set}/ is in the learned model's training pool: these figures are fitted"
+        )
     for name in (args.split or "train,dev").split(","):
-        if name == "test" and args.set != "routing":
+        if name == "test" and args.set not in ("routing", "routing2"):
             print(f"the held-out run: {directory / 'test.jsonl'} (never tune on its misses)")
         print_split(
             evaluate_split(router, f"{args.set} {name}", load_split(name, directory)), name in show
