@@ -298,7 +298,9 @@ class Charter(_Strict):
     @classmethod
     def _name(cls, v: str) -> str:
         if v in RESERVED_NAMES:
-            raise ValueError(f"'{v}' is reserved for {RESERVED_NAMES[v]}: name the domain otherwise")
+            raise ValueError(
+                f"'{v}' is reserved for {RESERVED_NAMES[v]}: name the domain otherwise"
+            )
         return v
 
     @field_validator("mission")
