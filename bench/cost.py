@@ -52,6 +52,7 @@ class Counters:
             return original(conn)
 
         dialect.do_ping = ping
+        self.slack = None  # the fake Slack: its calls and connections are counted too
 
     def _statement(self, *args: object) -> None:
         self.statements += 1
@@ -59,8 +60,10 @@ class Counters:
     def _commit(self, *args: object) -> None:
         self.commits += 1
 
-    def snapshot(self) -> tuple[int, int, int]:
-        return self.statements, self.commits, self.pings
+    def snapshot(self) -> tuple[int, int, int, int, int]:
+        calls = len(self.slack.calls()) if self.slack is not None else 0
+        conns = getattr(self.slack, "connections", 0)  # counted by the kept-alive stand-in only
+        return self.statements, self.commits, self.pings, calls, conns
 
 
 class FakeCPU:
@@ -123,7 +126,7 @@ def measure(name: str, fn, units: int, counters: Counters) -> dict:  # type: ign
     fn()
     c1, t1, w1 = process_cpu(), time.thread_time(), time.perf_counter()
     after = counters.snapshot()
-    statements, commits, pings = (a - b for a, b in zip(after, before, strict=True))
+    statements, commits, pings, calls, conns = (a - b for a, b in zip(after, before, strict=True))
     return {
         "stage": name,
         "cpu_ms": 1000 * (c1 - c0) / units,
@@ -132,6 +135,8 @@ def measure(name: str, fn, units: int, counters: Counters) -> dict:  # type: ign
         "statements": statements / units,
         "commits": commits / units,
         "pings": pings / units,
+        "slack_calls": calls / units,
+        "connections": conns / units,
     }
 
 
@@ -158,6 +163,7 @@ def run(args: argparse.Namespace, machine: dict) -> list[dict]:
         svc = build_services(settings, queue=RQJobQueue(st.redis.conn))
         install(svc)
         counters = Counters(svc.db.engine)
+        counters.slack = st.slack
         intake = Intake(svc)
         traffic = st.traffic()
         bot_user = st.slack.bot_user_id
@@ -257,18 +263,19 @@ def summarise(results: list[dict], machine: dict, args: argparse.Namespace) -> s
         rs = [r for r in results if r["stage"] == stage]
         med = {k: statistics.median(r[k] for r in rs)
                for k in ("cpu_ms", "thread_cpu_ms", "wall_ms", "statements", "commits",
-                         "pings")}  # fmt: skip
+                         "pings", "slack_calls", "connections")}  # fmt: skip
         rows.append([stage, f"{med['cpu_ms']:.2f}", f"{med['thread_cpu_ms']:.2f}",
                      f"{med['wall_ms']:.2f}",
                      f"{med['statements']:.1f}", f"{med['commits']:.2f}",
-                     f"{med['pings']:.2f}"])  # fmt: skip
+                     f"{med['pings']:.2f}", f"{med['slack_calls']:.2f}",
+                     f"{med['connections']:.2f}"])  # fmt: skip
     return "\n".join([
         f"Measured {h.machine_line(machine)}; {args.runs} runs of {args.messages} messages, "
         "medians" + (f"; {args.label}" if args.label else "") + ".",
         "",
         h.table(["stage, per message", "CPU ms (process, less the fake)", "CPU ms (this thread)",
                  "wall ms", "SQL statements",
-                 "commits", "pool pings"], rows),
+                 "commits", "pool pings", "Slack calls", "Slack connections"], rows),
     ])  # fmt: skip
 
 

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import os
 import threading
 import weakref
@@ -39,6 +40,12 @@ from slack_sdk.web import SlackResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
 T = TypeVar("T")
+# slack_sdk formats a debug line of every request and answer (parameters, headers, body) when
+# its logger's own level is NOTSET or DEBUG, whether or not anything would print it: its
+# clients log here, at INFO unless someone asks for DEBUG.
+SDK_LOG = logging.getLogger(__name__ + ".sdk")
+if SDK_LOG.level == logging.NOTSET:
+    SDK_LOG.setLevel(logging.INFO)
 KEEPALIVE = 15.0  # seconds an idle connection stays open (aiohttp's default, said out loud)
 CLOSE_WAIT = 5.0  # seconds close() waits for the sessions to close
 
@@ -120,7 +127,8 @@ class PooledWebClient(WebClient):
     def __init__(
         self, *, token: str | None, base_url: str, timeout: int, transport: SlackLoop | None = None
     ) -> None:
-        super().__init__(token=token, base_url=base_url, timeout=timeout, retry_handlers=[])
+        super().__init__(token=token, base_url=base_url, timeout=timeout, retry_handlers=[],
+                         logger=SDK_LOG)  # fmt: skip
         self.transport = transport or SlackLoop()
 
     def api_call(
@@ -168,6 +176,7 @@ class PooledWebClient(WebClient):
                 timeout=int(self.timeout),
                 session=session,
                 headers=dict(self.headers),
+                logger=SDK_LOG,
                 retry_handlers=[],  # a resend after a lost answer would post twice
             )
             running.clients[key] = found
