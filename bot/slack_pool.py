@@ -31,6 +31,7 @@ import threading
 import weakref
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
+from ssl import SSLContext
 from typing import Any, TypeVar
 
 import aiohttp
@@ -125,10 +126,16 @@ class PooledWebClient(WebClient):
     """A sync `WebClient` whose calls reuse connections (see the module's note)."""
 
     def __init__(
-        self, *, token: str | None, base_url: str, timeout: int, transport: SlackLoop | None = None
+        self,
+        *,
+        token: str | None,
+        base_url: str,
+        timeout: int,
+        transport: SlackLoop | None = None,
+        ssl: SSLContext | None = None,
     ) -> None:
         super().__init__(token=token, base_url=base_url, timeout=timeout, retry_handlers=[],
-                         logger=SDK_LOG)  # fmt: skip
+                         logger=SDK_LOG, ssl=ssl)  # fmt: skip
         self.transport = transport or SlackLoop()
 
     def api_call(
@@ -176,6 +183,7 @@ class PooledWebClient(WebClient):
                 timeout=int(self.timeout),
                 session=session,
                 headers=dict(self.headers),
+                ssl=self.ssl,
                 logger=SDK_LOG,
                 retry_handlers=[],  # a resend after a lost answer would post twice
             )
