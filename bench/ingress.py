@@ -144,6 +144,7 @@ def main(argv: list[str] | None = None) -> int:
         tmp = Path(tmpdir)
         bare_port = h.free_port()
         bare = st.start_web("bare", "bare_app:app", bare_port, app_dir=h.ROOT / "bench")
+        started = {"slack": h.rss_mib(st.web.pid), "bare": h.rss_mib(bare.pid)}  # before load
         traffic = st.traffic()
         cursor = 0
         acked = 0
@@ -163,13 +164,22 @@ def main(argv: list[str] | None = None) -> int:
         time.sleep(0.5)
         stored = st.count_rows("SELECT count(*) FROM inbound_events")
         queued = st.queue_depth()
-    report = summarise(runs, machine, args, acked=acked, stored=stored, queued=queued)
+    report = summarise(
+        runs, machine, args, acked=acked, stored=stored, queued=queued, started=started
+    )
     print(report)
     if args.markdown:
         h.write_section(args.section, report)
     h.dump_json(
         args.json,
-        {"machine": machine, "runs": runs, "stored": stored, "acked": acked, "queued": queued},
+        {
+            "machine": machine,
+            "runs": runs,
+            "stored": stored,
+            "acked": acked,
+            "queued": queued,
+            "rss_after_start_mib": started,
+        },
     )
     return 0
 
@@ -182,6 +192,7 @@ def summarise(
     acked: int,
     stored: int,
     queued: int,
+    started: dict[str, float],
 ) -> str:
     rows = []
     for n, run in enumerate(runs, 1):
@@ -254,7 +265,8 @@ def summarise(
         "- CPU during the Slack runs (% of one core, median): "
         + ", ".join(f"{g} {v:.0f}%" for g, v in cpu.items())
         + ".",
-        f"- Memory (RSS) after the runs: Slack app {rss[0]:.0f} MiB, bare app {rss[1]:.0f} MiB.",
+        f"- Memory (RSS) after start / after the runs: Slack app {started['slack']:.1f} / "
+        f"{rss[0]:.1f} MiB, bare app {started['bare']:.1f} / {rss[1]:.1f} MiB.",
     ]
     if wrapped:
         lines.append(f"- **Warning**: the request file ran out {wrapped} times (duplicates sent).")
