@@ -1,7 +1,9 @@
 """The web process wires only what it uses (issue 15, web RSS): building it loads neither the
 model SDK (agent turns run in workers), nor Alembic (the schema version is `doctor`'s), nor the
 job functions; offline, not httpx either (the action webhook is sent by a job; with a model key
-the file fetchers, built for in-process turns, still bring it)."""
+the file fetchers, built for in-process turns, still bring it). Nor does it build the router and
+load its learned model (≈ 20 MiB): that happens on the first message routed in this process,
+which is only when jobs run in-process (no Redis)."""
 
 from __future__ import annotations
 
@@ -21,9 +23,15 @@ import json, sys
 import bot.app
 from parallelos.wiring import web_services
 from bot.slack_adapter import SlackAdapter
+from orchestrator import route_model
 svc = web_services()
 SlackAdapter(svc)
+def state():
+    return {"routing": svc.live.routing, "model": route_model.shipped.cache_info().currsize}
+print(json.dumps(state()))
 print(json.dumps(sorted(sys.modules)))
+svc.router.route("flights to lisbon in march?")  # in-process jobs (no Redis) still route
+print(json.dumps(state()))
 """
 
 
@@ -53,7 +61,10 @@ def test_building_the_web_process_loads_no_worker_only_modules(
         timeout=120, check=False,
     )  # fmt: skip
     assert out.returncode == 0, out.stderr[-2000:]
-    loaded = json.loads(out.stdout.strip().splitlines()[-1])
+    *_, before, modules, after = out.stdout.strip().splitlines()
+    assert json.loads(before) == {"routing": False, "model": 0}  # no router, no model file read
+    assert json.loads(after) == {"routing": True, "model": 1}  # built when first asked for
+    loaded = json.loads(modules)
     assert "slack_bolt" in loaded and "domains.agent.staff" in loaded  # the probe is real
     found = [m for m in loaded if any(m == n or m.startswith(n + ".") for n in absent)]
     assert found == []
