@@ -1,9 +1,10 @@
 """The web process wires only what it uses (issue 15, web RSS): building it loads neither the
 model SDK (agent turns run in workers), nor Alembic (the schema version is `doctor`'s), nor the
-job functions; offline, not httpx either (the action webhook is sent by a job; with a model key
-the file fetchers, built for in-process turns, still bring it). Nor does it build the router and
-load its learned model (≈ 20 MiB): that happens on the first message routed in this process,
-which is only when jobs run in-process (no Redis)."""
+job functions; offline, not httpx either (the action webhook is sent by a job). With a model key
+and Redis, not the file fetchers and live progress of agent turns either (httpx,
+python-telegram-bot: turns run in the workers); without Redis they are built, for the turns that
+then run in-process. Nor does it build the router and load its learned model (≈ 20 MiB): that
+happens on the first message routed in this process, which is only when jobs run in-process."""
 
 from __future__ import annotations
 
@@ -27,7 +28,11 @@ from orchestrator import route_model
 svc = web_services()
 SlackAdapter(svc)
 def state():
-    return {"routing": svc.live.routing, "model": route_model.shipped.cache_info().currsize}
+    return {
+        "in_process": svc.queue.in_process,
+        "routing": svc.live.routing,
+        "model": route_model.shipped.cache_info().currsize,
+    }
 print(json.dumps(state()))
 print(json.dumps(sorted(sys.modules)))
 svc.router.route("flights to lisbon in march?")  # in-process jobs (no Redis) still route
@@ -35,10 +40,24 @@ print(json.dumps(state()))
 """
 
 
-@pytest.mark.parametrize("model_key", [False, True], ids=["offline", "with-a-model-key"])
+CASES = {  # (a model key is set, Redis is up): modules the web process must not load
+    "offline": (False, False, (*NOT_IN_WEB, "httpx")),  # the action webhook is sent by a job
+    # agent turns run in the workers: the file fetchers and live progress are theirs alone
+    "with-a-model-key-and-redis": (True, True, (*NOT_IN_WEB, "httpx", "telegram")),
+    # no Redis: turns run in this process; the SDK still does not come in with the wiring
+    "with-a-model-key-no-redis": (True, False, NOT_IN_WEB),
+}
+
+
+@pytest.mark.parametrize("case", list(CASES))
 def test_building_the_web_process_loads_no_worker_only_modules(
-    tmp_path: Path, model_key: bool
+    tmp_path: Path, case: str, request: pytest.FixtureRequest
 ) -> None:
+    model_key, with_redis, absent = CASES[case]
+    redis_url = "redis://127.0.0.1:1/0"  # nothing there: jobs would run in-process
+    if with_redis:
+        kw = request.getfixturevalue("redis_conn").connection_pool.connection_kwargs
+        redis_url = f"redis://{kw['host']}:{kw['port']}/{kw['db']}"
     env = {
         k: v
         for k, v in os.environ.items()
@@ -46,7 +65,7 @@ def test_building_the_web_process_loads_no_worker_only_modules(
     }
     env |= {
         "DATABASE_URL": f"sqlite:///{tmp_path / 'web.db'}",
-        "REDIS_URL": "redis://127.0.0.1:1/0",  # nothing there: jobs would run in-process
+        "REDIS_URL": redis_url,
         "SLACK_BOT_TOKEN": "xoxb-footprint",
         "SLACK_SIGNING_SECRET": "footprint-secret",
         "SLACK_API_URL": "http://127.0.0.1:9/api/",
@@ -55,16 +74,17 @@ def test_building_the_web_process_loads_no_worker_only_modules(
     }
     if model_key:  # the agent is configured: its SDK is still the workers' alone
         env["ANTHROPIC_API_KEY"] = "sk-ant-footprint"
-    absent = NOT_IN_WEB if model_key else (*NOT_IN_WEB, "httpx")
     out = subprocess.run(
         [sys.executable, "-c", PROBE], env=env, cwd=ROOT, capture_output=True, text=True,
         timeout=120, check=False,
     )  # fmt: skip
     assert out.returncode == 0, out.stderr[-2000:]
     *_, before, modules, after = out.stdout.strip().splitlines()
-    assert json.loads(before) == {"routing": False, "model": 0}  # no router, no model file read
-    assert json.loads(after) == {"routing": True, "model": 1}  # built when first asked for
+    assert json.loads(before) == {"in_process": not with_redis, "routing": False, "model": 0}
+    assert json.loads(after)["routing"] and json.loads(after)["model"] == 1  # built when asked
     loaded = json.loads(modules)
     assert "slack_bolt" in loaded and "domains.agent.staff" in loaded  # the probe is real
+    if model_key and not with_redis:  # in-process turns fetch files: their fetchers are built
+        assert "httpx" in loaded and "bot.file_fetch" in loaded
     found = [m for m in loaded if any(m == n or m.startswith(n + ".") for n in absent)]
     assert found == []
