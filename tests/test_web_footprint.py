@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from orchestrator.migrate import upgrade
+
 ROOT = Path(__file__).resolve().parent.parent
 NOT_IN_WEB = ("anthropic", "alembic", "mcp", "jobs.tasks", "jobs.agent_tasks")
 
@@ -88,3 +90,35 @@ def test_building_the_web_process_loads_no_worker_only_modules(
         assert "httpx" in loaded and "bot.file_fetch" in loaded
     found = [m for m in loaded if any(m == n or m.startswith(n + ".") for n in absent)]
     assert found == []
+
+
+def test_a_restart_with_the_charter_files_unchanged_loads_no_router(tmp_path: Path) -> None:
+    """On a migrated database the web process syncs the charter files at start. The first start
+    records them, once their own test cases pass: that routes, so it loads the model. A restart
+    with the same files has no case to run, and builds no router."""
+    url = f"sqlite:///{tmp_path / 'web.db'}"
+    upgrade(url)
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("SLACK_", "TELEGRAM_", "PARALLELOS_", "ANTHROPIC_"))
+    }
+    env |= {
+        "DATABASE_URL": url,
+        "REDIS_URL": "redis://127.0.0.1:1/0",
+        "SLACK_BOT_TOKEN": "xoxb-footprint",
+        "SLACK_SIGNING_SECRET": "footprint-secret",
+        "SLACK_API_URL": "http://127.0.0.1:9/api/",
+        "PARALLELOS_OPERATORS": "slack:U0FOOT",
+        "PYTHONPATH": str(ROOT),
+    }
+    states = []
+    for _ in ("first start", "restart"):
+        out = subprocess.run(
+            [sys.executable, "-c", PROBE], env=env, cwd=ROOT, capture_output=True, text=True,
+            timeout=120, check=False,
+        )  # fmt: skip
+        assert out.returncode == 0, out.stderr[-2000:]
+        states.append(json.loads(out.stdout.strip().splitlines()[-3]))
+    assert [s["model"] for s in states] == [1, 0]  # the cases ran once, at the first start
+    assert [s["routing"] for s in states] == [False, False]  # its router was the cases' alone
