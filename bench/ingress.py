@@ -7,7 +7,8 @@ Starts a scratch PostgreSQL database, a private Redis, the fake Slack Web API, `
 bot.app:app` (no worker: this measures the edge alone — signature, bolt dispatch, durable
 insert, RQ enqueue) and `uvicorn bare_app:app` (bench/bare_app.py). Each run drives both with
 wrk (bench/wrk_signed.lua replays pre-signed ~1 KB `message.im` deliveries, every event_id
-unique) after a short warm-up. Prints a table; --markdown rewrites the ingress section of
+unique) after a short warm-up. The web process is started, then restarted (its RSS is given
+after both and after the load: the first start records the charter files). Prints a table; --markdown rewrites the ingress section of
 docs/benchmarks.md. Targets (issue 2): ≥ 400 events/s and p99 ≤ 100 ms.
 """
 
@@ -144,7 +145,13 @@ def main(argv: list[str] | None = None) -> int:
         tmp = Path(tmpdir)
         bare_port = h.free_port()
         bare = st.start_web("bare", "bare_app:app", bare_port, app_dir=h.ROOT / "bench")
-        started = {"slack": h.rss_mib(st.web.pid), "bare": h.rss_mib(bare.pid)}  # before load
+        # The first start on the fresh database records the charter files (running their test
+        # cases); a restart finds them recorded, as a deploy with unchanged charters does. The
+        # load then runs on the restarted process.
+        started = {"first_start": h.rss_mib(st.web.pid), "bare": h.rss_mib(bare.pid)}
+        st.web.stop()
+        st.web = st.start_web("web", "bot.app:app", st.port)
+        started["slack"] = h.rss_mib(st.web.pid)  # after the restart, before load
         traffic = st.traffic()
         cursor = 0
         acked = 0
@@ -265,8 +272,10 @@ def summarise(
         "- CPU during the Slack runs (% of one core, median): "
         + ", ".join(f"{g} {v:.0f}%" for g, v in cpu.items())
         + ".",
-        f"- Memory (RSS) after start / after the runs: Slack app {started['slack']:.1f} / "
-        f"{rss[0]:.1f} MiB, bare app {started['bare']:.1f} / {rss[1]:.1f} MiB.",
+        f"- Memory (RSS): Slack app {started['first_start']:.1f} MiB after its first start "
+        f"(charter files recorded), {started['slack']:.1f} MiB after a restart, "
+        f"{rss[0]:.1f} MiB after the runs; bare app {started['bare']:.1f} / {rss[1]:.1f} MiB "
+        "after start / after the runs.",
     ]
     if wrapped:
         lines.append(f"- **Warning**: the request file ran out {wrapped} times (duplicates sent).")
