@@ -8,8 +8,9 @@ bot.app:app` (no worker: this measures the edge alone — signature, bolt dispat
 insert, RQ enqueue) and `uvicorn bare_app:app` (bench/bare_app.py). Each run drives both with
 wrk (bench/wrk_signed.lua replays pre-signed ~1 KB `message.im` deliveries, every event_id
 unique) after a short warm-up. The web process is started, then restarted (its RSS is given
-after both and after the load: the first start records the charter files). Prints a table; --markdown rewrites the ingress section of
-docs/benchmarks.md. Targets (issue 2): ≥ 400 events/s and p99 ≤ 100 ms.
+after both and after the load: the first start records the charter files). Prints a table;
+--markdown rewrites the ingress section of docs/benchmarks.md. Targets (issue 2): ≥ 400
+events/s and p99 ≤ 100 ms.
 """
 
 from __future__ import annotations
