@@ -321,11 +321,7 @@ def main(argv: list[str] | None = None) -> int:
     args.runs = max(1, min(args.runs, 10))
     machine = h.machine()
     results = run(args, machine)
-    report = summarise(results, machine, args)
-    print(report)
-    if args.markdown:
-        h.write_section(args.section, report)
-    h.dump_json(args.json, {"machine": machine, "results": results})
+    h.publish(summarise(results, machine, args), args, {"machine": machine, "results": results})
     return 0
 
 
