@@ -15,6 +15,7 @@ from typing import Any
 
 import redis
 from rq import Queue
+from rq.job import Job
 from rq.serializers import JSONSerializer
 
 from jobs.observe import meta_for, observed
@@ -28,6 +29,26 @@ FLAG_TTL = 120  # seconds a "delivery already queued" flag may outlive a dead jo
 TIMEOUT_KEY = "job_timeout"  # a job's own timeout in seconds, taken out of its kwargs
 
 
+TAKE_SCAN = 64  # queue entries, from its head, that `take_events` looks through
+TAKEN_TTL = 300  # s a taken job's hash is kept: longer than any run of a copy of it (JOB_TIMEOUT)
+# KEYS[1] the queue's list; ARGV: how many to take, how far to look, the job hash prefix, the
+# taker's own job id (a second copy of it is left queued), the taken hashes' TTL. A taken job's
+# hash expires instead of being deleted: another copy of the same job may be running now.
+_TAKE = """
+local ids = redis.call('LRANGE', KEYS[1], 0, tonumber(ARGV[2]) - 1)
+local taken = {}
+for _, id in ipairs(ids) do
+  if #taken >= tonumber(ARGV[1]) then break end
+  if id ~= ARGV[4] and string.match(id, '^event%-%d+$') then
+    redis.call('LREM', KEYS[1], 1, id)
+    redis.call('EXPIRE', ARGV[3] .. id, tonumber(ARGV[5]))
+    table.insert(taken, id)
+  end
+end
+return taken
+"""
+
+
 class RQJobQueue:
     in_process = False
 
@@ -39,6 +60,7 @@ class RQJobQueue:
             serializer=JSONSerializer,
             default_timeout=JOB_TIMEOUT,
         )
+        self._take_script: Any = None
 
     def enqueue(self, name: str, *, job_id: str, delay: float = 0, **kwargs: Any) -> None:
         func = f"jobs.tasks.{name}"
@@ -71,6 +93,25 @@ class RQJobQueue:
                 )  # fmt: skip
             )
         self.queue.enqueue_many(datas)
+
+    def take_events(self, limit: int, *, besides: int) -> list[int]:
+        """Take up to `limit` waiting `process_event` jobs of fresh events (job id `event-{id}`)
+        off the queue, oldest first, and delete them: their events, for the caller to run in
+        its own job (`jobs.tasks.process_event`). Atomic (one script), so no worker also runs
+        one; a job taken by a worker that then dies is lost from Redis, and the reconciler
+        queues its event again from the database, as for any job lost. `besides`: the caller's
+        own event (another copy of its job is left queued)."""
+        if limit <= 0:
+            return []
+        args = [limit, TAKE_SCAN, Job.redis_job_namespace_prefix, f"event-{besides}", TAKEN_TTL]
+        taken = self._take(keys=[self.queue.key], args=args)
+        return [int(job_id.decode().removeprefix("event-")) for job_id in taken]
+
+    @property
+    def _take(self) -> Any:
+        if self._take_script is None:
+            self._take_script = self.redis.register_script(_TAKE)
+        return self._take_script
 
     def enqueue_once(self, name: str, *, flag: str, **kwargs: Any) -> None:
         key = f"parallelos:queued:{flag}"

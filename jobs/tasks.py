@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,7 +15,7 @@ from jobs.runtime import current
 from orchestrator import logs
 from orchestrator.canonical import Platform
 from orchestrator.dashboard import dashboard, views
-from orchestrator.handoff import deliver_channel, deliver_channels
+from orchestrator.handoff import EVENTS_PER_JOB, deliver_channel, deliver_channels
 from orchestrator.published_views import record_view
 from orchestrator.services import Services
 from orchestrator.settings import redacted
@@ -26,18 +27,36 @@ class EventFailed(Exception):
     """A started event raised; its reason is kept on the event (no traceback holds its memory)."""
 
 
-def process_event(event_id: int) -> None:
+def process_event(event_id: int, alone: bool = False) -> None:
     """Route and handle one stored event, deliver what it posted, then queue its jobs.
 
     Starting the event counts an attempt; one that raises (MemoryError included) fails this job,
     not the worker, and after MAX_EVENT_ATTEMPTS it fails for good, with the reason.
+
+    Under load the job takes other fresh events' waiting jobs with it (the queue's
+    `take_events`, up to EVENTS_PER_JOB in all) and runs them as `process_events` does: RQ's
+    work per job is paid once for them. `alone` (an event the reconciler retries after a start
+    that did not finish) takes none, so a poison event holds up no neighbour.
     """
     svc = current()
+    take = None if alone else getattr(svc.queue, "take_events", None)
+    more = _taken(take, event_id) if take is not None else []
+    if more:
+        _run_events(svc, [event_id, *more])
+        return
     handled = _handle(svc, event_id)
     if isinstance(handled, str):
         raise EventFailed(handled)
     if handled is not None:
         _finish(svc, handled.channel_keys, [handled])
+
+
+def _taken(take: Callable[..., list[int]], event_id: int) -> list[int]:
+    try:
+        return take(EVENTS_PER_JOB - 1, besides=event_id)
+    except Exception as exc:  # Redis away: this event alone; the others stay queued
+        log.warning("waiting events not taken (%s)", type(exc).__name__)
+        return []
 
 
 def process_events(event_ids: list[int]) -> None:
@@ -49,7 +68,10 @@ def process_events(event_ids: list[int]) -> None:
     `process_event`, its neighbours are handled (and never run again: each is done), and the job
     then fails naming it; the reconciler queues it again, by itself (it has been started).
     """
-    svc = current()
+    _run_events(current(), event_ids)
+
+
+def _run_events(svc: Services, event_ids: list[int]) -> None:
     done: list[_Handled] = []
     failed: list[str] = []
     for n, event_id in enumerate(event_ids):

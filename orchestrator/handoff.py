@@ -84,17 +84,20 @@ def events_job_id(event_ids: Sequence[int]) -> str:
 
 def enqueue_events(svc: Services, event_ids: Sequence[int], *, alone: Iterable[int] = ()) -> None:
     """Queue the events, several to a job (`event_batches`), in one round trip per job name
-    where the queue can. A batch of one, and every id in `alone` (an event a worker already
-    started and did not finish: retried by itself, so it can hold up no neighbour), is a
-    `process_event` job named as `enqueue_event` names it."""
-    single = list(alone)
+    where the queue can. A batch of one is a `process_event` job named as `enqueue_event` names
+    it (a worker may take it into its own job: `RQJobQueue.take_events`). Every id in `alone`
+    (an event a worker already started and did not finish) is retried by itself, so it can hold
+    up no neighbour: `process_event(alone=True)`, job id `retry-{id}`, which no worker takes."""
+    single: list[int] = []
     multi: list[tuple[str, dict[str, Any]]] = []
     for batch in event_batches(event_ids):
         if len(batch) == 1:
             single.append(batch[0])
         else:
             multi.append((events_job_id(batch), {"event_ids": batch}))
-    if single:
-        svc.queue.enqueue_many("process_event", [(f"event-{i}", {"event_id": i}) for i in single])
+    jobs = [(f"event-{i}", {"event_id": i}) for i in single]
+    jobs += [(f"retry-{i}", {"event_id": i, "alone": True}) for i in alone]
+    if jobs:
+        svc.queue.enqueue_many("process_event", jobs)
     if multi:
         svc.queue.enqueue_many("process_events", multi)

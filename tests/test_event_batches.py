@@ -9,16 +9,16 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from rq import Queue
+from rq import Queue, SimpleWorker
 from rq.serializers import JSONSerializer
 from sqlalchemy import select, text
 
 from jobs import tasks
-from jobs.queue import QUEUE_NAME, RQJobQueue, SyncJobQueue
+from jobs.queue import QUEUE_NAME, TAKEN_TTL, RQJobQueue, SyncJobQueue
 from jobs.reconcile import MAX_EVENT_ATTEMPTS, reconcile
 from orchestrator.canonical import EventKind, InboundEvent, Platform
 from orchestrator.db import Database
-from orchestrator.handoff import EVENTS_PER_JOB, event_batches, events_job_id
+from orchestrator.handoff import EVENTS_PER_JOB, enqueue_events, event_batches, events_job_id
 from orchestrator.ingest import store_events
 from orchestrator.models import InboundEventRow, LogEvent
 from tests.dialogue import SlackDialogue
@@ -123,12 +123,12 @@ def test_a_poisoned_event_in_a_batch_fails_alone_and_its_neighbours_are_done_onc
     held_svc = make_services(db, queue=held, senders={Platform.SLACK: sender},
                              PARALLELOS_OPERATORS="slack:U1")  # fmt: skip
     assert reconcile(held_svc, grace=timedelta(0)).events == 1
-    assert held.jobs == [("process_event", f"event-{poison}", {"event_id": poison})]
+    assert held.jobs == [("process_event", f"retry-{poison}", {"event_id": poison, "alone": True})]
 
     for attempt in range(3, MAX_EVENT_ATTEMPTS + 1):
         with pytest.raises(tasks.EventFailed, match=f"attempt {attempt}"):
-            tasks.process_event(event_id=poison)
-    tasks.process_event(event_id=poison)  # out of attempts: not started again
+            tasks.process_event(event_id=poison, alone=True)
+    tasks.process_event(event_id=poison, alone=True)  # out of attempts: not started again
     assert state(db)[1] == ("failed", MAX_EVENT_ATTEMPTS)
     assert reconcile(held_svc, grace=timedelta(0)).events == 0
     assert len(sender.sent) == posted
@@ -152,6 +152,40 @@ def test_fresh_events_are_queued_by_the_reconciler_several_to_a_job(db):
     assert [job_id for _, job_id, _ in held.jobs] == [
         events_job_id(kw["event_ids"]) for _, _, kw in held.jobs
     ]
+
+
+# -- a worker takes waiting events into its job ---------------------------------------------
+def test_a_worker_takes_the_waiting_jobs_of_fresh_events_into_its_own(db, redis_conn):
+    """Five DMs queued one job each (as the edge does for lone arrivals): the worker's first job
+    takes the four others with it; every DM is answered once, nothing is left queued. A retry
+    (`retry-{id}`), another job and the taker's own id are never taken."""
+    sender = RecordingSender()
+    queue = RQJobQueue(redis_conn)
+    svc = make_services(db, queue=queue, senders={Platform.SLACK: sender},
+                        PARALLELOS_OPERATORS="slack:U1")  # fmt: skip
+    ids = store_events(db, [dm(f"flights to lisbon {n}?", f"Ev{n}") for n in range(5)])
+    for event_id in ids:
+        enqueue_events(svc, [event_id])
+    rq = Queue(QUEUE_NAME, connection=redis_conn, serializer=JSONSerializer)
+    assert len(rq) == 5
+    worker = SimpleWorker([rq], connection=redis_conn, serializer=JSONSerializer)
+    worker.work(burst=True, max_jobs=1)
+    assert len(rq) == 0
+    assert state(db) == [("done", 1)] * 5
+    assert sorted(p.dest.thread for p in sender.in_channel("D1")) == [
+        f"100.Ev{n}" for n in range(5)
+    ]
+
+    queue.enqueue("deliver", job_id="deliver-x", channel_key="x")
+    enqueue_events(svc, [], alone=[90])
+    enqueue_events(svc, [91])
+    enqueue_events(svc, [92])
+    enqueue_events(svc, [93])
+    assert queue.take_events(1, besides=91) == [92]
+    assert rq.job_ids == ["deliver-x", "retry-90", "event-91", "event-93"]
+    assert 0 < redis_conn.ttl("rq:job:event-92") <= TAKEN_TTL  # kept a while, then gone
+    assert queue.take_events(7, besides=0) == [91, 93]
+    assert rq.job_ids == ["deliver-x", "retry-90"]
 
 
 # -- a worker killed inside a batch ----------------------------------------------------------
@@ -199,7 +233,7 @@ def test_a_worker_killed_inside_a_batch_leaves_the_rest_to_the_reconciler_and_do
     reconcile(svc, grace=timedelta(0))
     queued = [rq.fetch_job(i) for i in rq.job_ids]
     assert [(j.func_name, j.kwargs) for j in queued] == [
-        ("jobs.tasks.process_event", {"event_id": ids[0]}),
+        ("jobs.tasks.process_event", {"event_id": ids[0], "alone": True}),
         ("jobs.tasks.process_events", {"event_ids": ids[1:]}),
     ]
     burst = start_worker(env, "--burst")
