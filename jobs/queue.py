@@ -31,19 +31,26 @@ TIMEOUT_KEY = "job_timeout"  # a job's own timeout in seconds, taken out of its 
 
 TAKE_SCAN = 64  # queue entries, from its head, that `take_events` looks through
 TAKEN_TTL = 300  # s a taken job's hash is kept: longer than any run of a copy of it (JOB_TIMEOUT)
-# KEYS[1] the queue's list; ARGV: how many to take, how far to look, the job hash prefix, the
-# taker's own job id (a second copy of it is left queued), the taken hashes' TTL. A taken job's
-# hash expires instead of being deleted: another copy of the same job may be running now.
+SHARE = 2  # a taker leaves this share of the waiting events to the other workers (1: none)
+# KEYS[1] the queue's list; ARGV: how many to take at most, how far to look, the job hash prefix,
+# the taker's own job id (a second copy of it is left queued), the taken hashes' TTL, SHARE.
+# Of the fresh events' jobs found, 1/SHARE is taken (rounded down), so a backlog is split
+# between the workers instead of one taking it while the other idles. A taken job's hash
+# expires instead of being deleted: another copy of the same job may be running now.
 _TAKE = """
 local ids = redis.call('LRANGE', KEYS[1], 0, tonumber(ARGV[2]) - 1)
-local taken = {}
+local found = {}
 for _, id in ipairs(ids) do
-  if #taken >= tonumber(ARGV[1]) then break end
   if id ~= ARGV[4] and string.match(id, '^event%-%d+$') then
-    redis.call('LREM', KEYS[1], 1, id)
-    redis.call('EXPIRE', ARGV[3] .. id, tonumber(ARGV[5]))
-    table.insert(taken, id)
+    table.insert(found, id)
   end
+end
+local limit = math.min(tonumber(ARGV[1]), math.floor(#found / tonumber(ARGV[6])))
+local taken = {}
+for n = 1, limit do
+  redis.call('LREM', KEYS[1], 1, found[n])
+  redis.call('EXPIRE', ARGV[3] .. found[n], tonumber(ARGV[5]))
+  table.insert(taken, found[n])
 end
 return taken
 """
@@ -96,14 +103,15 @@ class RQJobQueue:
 
     def take_events(self, limit: int, *, besides: int) -> list[int]:
         """Take up to `limit` waiting `process_event` jobs of fresh events (job id `event-{id}`)
-        off the queue, oldest first, and delete them: their events, for the caller to run in
+        off the queue, oldest first, leaving the other workers their share (SHARE): their events, for the caller to run in
         its own job (`jobs.tasks.process_event`). Atomic (one script), so no worker also runs
         one; a job taken by a worker that then dies is lost from Redis, and the reconciler
         queues its event again from the database, as for any job lost. `besides`: the caller's
         own event (another copy of its job is left queued)."""
         if limit <= 0:
             return []
-        args = [limit, TAKE_SCAN, Job.redis_job_namespace_prefix, f"event-{besides}", TAKEN_TTL]
+        prefix = Job.redis_job_namespace_prefix
+        args = [limit, TAKE_SCAN, prefix, f"event-{besides}", TAKEN_TTL, SHARE]
         taken = self._take(keys=[self.queue.key], args=args)
         return [int(job_id.decode().removeprefix("event-")) for job_id in taken]
 

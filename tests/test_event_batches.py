@@ -48,6 +48,16 @@ class HeldQueue(SyncJobQueue):
         self.jobs.append((name, job_id, kwargs))
 
 
+class CountingWorker(SimpleWorker):
+    """Keeps the ids of the jobs it ran."""
+
+    ran: list[str]
+
+    def perform_job(self, job: Any, queue: Any, execution: Any) -> bool:
+        self.__dict__.setdefault("ran", []).append(job.id)
+        return super().perform_job(job, queue, execution)
+
+
 def dm(text: str, ident: str) -> InboundEvent:
     return InboundEvent(platform=Platform.SLACK, external_id=ident, kind=EventKind.MESSAGE,
                         user="U1", channel="D1", text=text, message_ref=f"100.{ident}",
@@ -157,8 +167,9 @@ def test_fresh_events_are_queued_by_the_reconciler_several_to_a_job(db):
 # -- a worker takes waiting events into its job ---------------------------------------------
 def test_a_worker_takes_the_waiting_jobs_of_fresh_events_into_its_own(db, redis_conn):
     """Five DMs queued one job each (as the edge does for lone arrivals): the worker's first job
-    takes the four others with it; every DM is answered once, nothing is left queued. A retry
-    (`retry-{id}`), another job and the taker's own id are never taken."""
+    takes half of the four others with it (the other half is left to other workers), so five
+    events take three jobs; every DM is answered once. A retry (`retry-{id}`), another job and
+    the taker's own id are never taken."""
     sender = RecordingSender()
     queue = RQJobQueue(redis_conn)
     svc = make_services(db, queue=queue, senders={Platform.SLACK: sender},
@@ -168,9 +179,10 @@ def test_a_worker_takes_the_waiting_jobs_of_fresh_events_into_its_own(db, redis_
         enqueue_events(svc, [event_id])
     rq = Queue(QUEUE_NAME, connection=redis_conn, serializer=JSONSerializer)
     assert len(rq) == 5
-    worker = SimpleWorker([rq], connection=redis_conn, serializer=JSONSerializer)
-    worker.work(burst=True, max_jobs=1)
+    worker = CountingWorker([rq], connection=redis_conn, serializer=JSONSerializer)
+    worker.work(burst=True)
     assert len(rq) == 0
+    assert worker.ran == [f"event-{ids[0]}", f"event-{ids[3]}", f"event-{ids[4]}"]  # took 2
     assert state(db) == [("done", 1)] * 5
     assert sorted(p.dest.thread for p in sender.in_channel("D1")) == [
         f"100.Ev{n}" for n in range(5)
@@ -181,11 +193,12 @@ def test_a_worker_takes_the_waiting_jobs_of_fresh_events_into_its_own(db, redis_
     enqueue_events(svc, [91])
     enqueue_events(svc, [92])
     enqueue_events(svc, [93])
-    assert queue.take_events(1, besides=91) == [92]
+    assert queue.take_events(1, besides=91) == [92]  # 92 and 93 found, one taken
     assert rq.job_ids == ["deliver-x", "retry-90", "event-91", "event-93"]
     assert 0 < redis_conn.ttl("rq:job:event-92") <= TAKEN_TTL  # kept a while, then gone
-    assert queue.take_events(7, besides=0) == [91, 93]
-    assert rq.job_ids == ["deliver-x", "retry-90"]
+    assert queue.take_events(7, besides=0) == [91]  # half of two
+    assert queue.take_events(7, besides=0) == []  # half of one: left to another worker
+    assert rq.job_ids == ["deliver-x", "retry-90", "event-93"]
 
 
 # -- a worker killed inside a batch ----------------------------------------------------------
