@@ -13,6 +13,8 @@ Stages, each timed over --messages signed `message.im` events (already parsed):
   worker                jobs.tasks.process_event(id): route, offline step, outbox rows, and the
                         inline delivery of the three posts to the fake Slack (RQ's own per-job
                         cost is not in it: see the no-op baselines of pipeline.py/sustained.py)
+  worker, jobs of 8     jobs.tasks.process_events(8 ids): the same work, several events to a job
+                        (one charter refresh and one delivery drain a job); where the tree has it
 
 Uses a private PostgreSQL cluster and Redis like the other scripts; the fake Slack runs on its
 own threads in this process, and their CPU is subtracted.
@@ -240,6 +242,16 @@ def run(args: argparse.Namespace, machine: dict) -> list[dict]:
                     profiler.disable()
 
             results.append(measure("worker (process_event)", work, n, counters))
+            if hasattr(tasks, "process_events"):  # several events to a job (absent before it)
+                from orchestrator.handoff import EVENTS_PER_JOB, event_batches
+
+                more = [intake.accept(e) for e in events(base + 2 * n, n)]
+                results.append(measure(
+                    f"worker, jobs of {EVENTS_PER_JOB} (process_events)",
+                    lambda more=more: [tasks.process_events(event_ids=b)
+                                       for b in event_batches(more)],
+                    n, counters,
+                ))  # fmt: skip
             st.redis.conn.delete("rq:queue:parallelos")
         if args.trace:
             trace_one(svc, intake, events(900_000, 1)[0], tasks.process_event)

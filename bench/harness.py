@@ -969,6 +969,22 @@ class Stack:
     def queue_depth(self) -> int:
         return int(self.redis.conn.llen("rq:queue:parallelos"))
 
+    def queued_events(self) -> int:
+        """Events waiting in the RQ queue: one a `process_event` job, and the ids a
+        `process_events` job carries (several events to a job, where the tree has it)."""
+        from rq.job import Job
+        from rq.serializers import JSONSerializer
+
+        ids = [i.decode() for i in self.redis.conn.lrange("rq:queue:parallelos", 0, -1)]
+        batched = [i for i in ids if i.startswith("events-")]
+        total = len(ids) - len(batched)
+        for k in range(0, len(batched), 500):
+            jobs = Job.fetch_many(
+                batched[k : k + 500], connection=self.redis.conn, serializer=JSONSerializer
+            )
+            total += sum(len(j.kwargs.get("event_ids", [])) for j in jobs if j is not None)
+        return total
+
     def count_rows(self, sql: str) -> int:
         from sqlalchemy import create_engine, text
 

@@ -171,7 +171,7 @@ def main(argv: list[str] | None = None) -> int:
             )
         time.sleep(0.5)
         stored = st.count_rows("SELECT count(*) FROM inbound_events")
-        queued = st.queue_depth()
+        queued = st.queued_events()
     report = summarise(
         runs, machine, args, acked=acked, stored=stored, queued=queued, started=started
     )
@@ -262,7 +262,7 @@ def summarise(
         f"- p99 ack latency: {h.verdict(med['p99_ms'], TARGET_P99_MS, higher_is_better=False, unit='ms')}.",
         f"- Ratio Slack / bare endpoint (same run, same flags): {ratio:.2f}.",
         f"- Durability check: {acked:,} deliveries answered 200 within wrk's window, {stored:,} "
-        f"rows in inbound_events, {queued:,} jobs waiting in the RQ queue (no worker ran); "
+        f"rows in inbound_events, {queued:,} events in the RQ queue's jobs (no worker ran); "
         f"wrk stops with up to {args.connections} requests in flight per phase, answered "
         "after its window"
         + (
