@@ -22,14 +22,8 @@ ACK_LIMIT_MS = 3000.0
 
 
 async def drive(st: h.Stack, tracker: h.Tracker, args: argparse.Namespace) -> list[dict]:
-    tracker.loop = asyncio.get_running_loop()
     results = []
-    async with h.Sender(
-        st.url(), tracker.traffic, tracker, connections=args.messages, slack=st.slack
-    ) as sender:
-        for i in range(10):  # first-use costs: channels found, pools, imports
-            await sender.send(i)
-            await asyncio.wait_for(tracker.waiter(i), 30)
+    async with h.warmed_sender(st, tracker, connections=args.messages) as sender:
         for n in range(args.runs):
             if args.quiet_wait:
                 await asyncio.to_thread(h.wait_quiet, args.quiet_wait)
@@ -115,17 +109,8 @@ def main(argv: list[str] | None = None) -> int:
     args.messages = max(1, min(args.messages, 1000))
     args.workers = max(1, min(args.workers, 8))
     args.runs = max(1, min(args.runs, 5))
-    machine = h.machine()
-    with h.Stack(workers=args.workers, redis_url=args.redis_url, postgres=args.postgres) as st:
-        machine["stack"] = st.describe()
-        tracker = h.Tracker(st.traffic())
-        st.slack.on_post = tracker.on_post
-        results = asyncio.run(drive(st, tracker, args))
-    report = summarise(results, machine, args)
-    print(report)
-    if args.markdown:
-        h.write_section(args.section, report)
-    h.dump_json(args.json, {"machine": machine, "results": results})
+    results, machine, _ = h.tracked_run(drive, args, workers=args.workers)
+    h.publish(summarise(results, machine, args), args, {"machine": machine, "results": results})
     return 0
 
 

@@ -28,7 +28,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -969,6 +969,22 @@ class Stack:
     def queue_depth(self) -> int:
         return int(self.redis.conn.llen("rq:queue:parallelos"))
 
+    def queued_events(self) -> int:
+        """Events waiting in the RQ queue: one a `process_event` job, and the ids a
+        `process_events` job carries (several events to a job, where the tree has it)."""
+        from rq.job import Job
+        from rq.serializers import JSONSerializer
+
+        ids = [i.decode() for i in self.redis.conn.lrange("rq:queue:parallelos", 0, -1)]
+        batched = [i for i in ids if i.startswith("events-")]
+        total = len(ids) - len(batched)
+        for k in range(0, len(batched), 500):
+            jobs = Job.fetch_many(
+                batched[k : k + 500], connection=self.redis.conn, serializer=JSONSerializer
+            )
+            total += sum(len(j.kwargs.get("event_ids", [])) for j in jobs if j is not None)
+        return total
+
     def count_rows(self, sql: str) -> int:
         from sqlalchemy import create_engine, text
 
@@ -1018,6 +1034,33 @@ def dump_json(path: Path | None, data: Any) -> None:
         path.write_text(json.dumps(data, indent=2, default=str))
 
 
+def publish(report: str, args: argparse.Namespace, data: Any) -> None:
+    """Print the report; with --markdown, rewrite its section of docs/benchmarks.md; with
+    --json, write the raw figures."""
+    print(report)
+    if args.markdown:
+        write_section(args.section, report)
+    dump_json(args.json, data)
+
+
+def tracked_run(
+    drive: Callable[[Stack, Tracker, argparse.Namespace], Awaitable[Any]],
+    args: argparse.Namespace,
+    *,
+    workers: int,
+    **stack: Any,
+) -> tuple[Any, dict[str, str], Tracker]:
+    """Start the stack (web, `workers` workers), follow every post with a Tracker, run
+    `drive(st, tracker, args)`; its result, the machine (with the stack named) and the tracker."""
+    machine_info = machine()
+    with Stack(workers=workers, redis_url=args.redis_url, postgres=args.postgres, **stack) as st:
+        machine_info["stack"] = st.describe()
+        tracker = Tracker(st.traffic())
+        st.slack.on_post = tracker.on_post
+        results = asyncio.run(drive(st, tracker, args))
+    return results, machine_info, tracker
+
+
 # -- the async load generator ------------------------------------------------------------
 class Sender:
     """Posts signed deliveries to the web process with aiohttp, recording send and ack times."""
@@ -1065,6 +1108,22 @@ class Sender:
         self.tracker.acked[i] = time.monotonic()
         self.tracker.status[i] = status
         return status
+
+
+@contextlib.asynccontextmanager
+async def warmed_sender(
+    st: Stack, tracker: Tracker, *, connections: int, warmup: int = 10
+) -> AsyncIterator[Sender]:
+    """A Sender to the stack's web process, after `warmup` messages (0 … warmup-1) each sent
+    once the previous one's posts arrived: first-use costs (channels found, pools, imports)."""
+    tracker.loop = asyncio.get_running_loop()
+    async with Sender(
+        st.url(), tracker.traffic, tracker, connections=connections, slack=st.slack
+    ) as sender:
+        for i in range(warmup):
+            await sender.send(i)
+            await asyncio.wait_for(tracker.waiter(i), 30)
+        yield sender
 
 
 def latencies_ms(tracker: Tracker, ids: Sequence[int]) -> dict[str, list[float]]:

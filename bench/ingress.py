@@ -7,8 +7,10 @@ Starts a scratch PostgreSQL database, a private Redis, the fake Slack Web API, `
 bot.app:app` (no worker: this measures the edge alone — signature, bolt dispatch, durable
 insert, RQ enqueue) and `uvicorn bare_app:app` (bench/bare_app.py). Each run drives both with
 wrk (bench/wrk_signed.lua replays pre-signed ~1 KB `message.im` deliveries, every event_id
-unique) after a short warm-up. Prints a table; --markdown rewrites the ingress section of
-docs/benchmarks.md. Targets (issue 2): ≥ 400 events/s and p99 ≤ 100 ms.
+unique) after a short warm-up. The web process is started, then restarted (its RSS is given
+after both and after the load: the first start records the charter files). Prints a table;
+--markdown rewrites the ingress section of docs/benchmarks.md. Targets (issue 2): ≥ 400
+events/s and p99 ≤ 100 ms.
 """
 
 from __future__ import annotations
@@ -144,6 +146,13 @@ def main(argv: list[str] | None = None) -> int:
         tmp = Path(tmpdir)
         bare_port = h.free_port()
         bare = st.start_web("bare", "bare_app:app", bare_port, app_dir=h.ROOT / "bench")
+        # The first start on the fresh database records the charter files (running their test
+        # cases); a restart finds them recorded, as a deploy with unchanged charters does. The
+        # load then runs on the restarted process.
+        started = {"first_start": h.rss_mib(st.web.pid), "bare": h.rss_mib(bare.pid)}
+        st.web.stop()
+        st.web = st.start_web("web", "bot.app:app", st.port)
+        started["slack"] = h.rss_mib(st.web.pid)  # after the restart, before load
         traffic = st.traffic()
         cursor = 0
         acked = 0
@@ -162,14 +171,23 @@ def main(argv: list[str] | None = None) -> int:
             )
         time.sleep(0.5)
         stored = st.count_rows("SELECT count(*) FROM inbound_events")
-        queued = st.queue_depth()
-    report = summarise(runs, machine, args, acked=acked, stored=stored, queued=queued)
+        queued = st.queued_events()
+    report = summarise(
+        runs, machine, args, acked=acked, stored=stored, queued=queued, started=started
+    )
     print(report)
     if args.markdown:
         h.write_section(args.section, report)
     h.dump_json(
         args.json,
-        {"machine": machine, "runs": runs, "stored": stored, "acked": acked, "queued": queued},
+        {
+            "machine": machine,
+            "runs": runs,
+            "stored": stored,
+            "acked": acked,
+            "queued": queued,
+            "rss_after_start_mib": started,
+        },
     )
     return 0
 
@@ -182,6 +200,7 @@ def summarise(
     acked: int,
     stored: int,
     queued: int,
+    started: dict[str, float],
 ) -> str:
     rows = []
     for n, run in enumerate(runs, 1):
@@ -243,7 +262,7 @@ def summarise(
         f"- p99 ack latency: {h.verdict(med['p99_ms'], TARGET_P99_MS, higher_is_better=False, unit='ms')}.",
         f"- Ratio Slack / bare endpoint (same run, same flags): {ratio:.2f}.",
         f"- Durability check: {acked:,} deliveries answered 200 within wrk's window, {stored:,} "
-        f"rows in inbound_events, {queued:,} jobs waiting in the RQ queue (no worker ran); "
+        f"rows in inbound_events, {queued:,} events in the RQ queue's jobs (no worker ran); "
         f"wrk stops with up to {args.connections} requests in flight per phase, answered "
         "after its window"
         + (
@@ -254,7 +273,10 @@ def summarise(
         "- CPU during the Slack runs (% of one core, median): "
         + ", ".join(f"{g} {v:.0f}%" for g, v in cpu.items())
         + ".",
-        f"- Memory (RSS) after the runs: Slack app {rss[0]:.0f} MiB, bare app {rss[1]:.0f} MiB.",
+        f"- Memory (RSS): Slack app {started['first_start']:.1f} MiB after its first start "
+        f"(charter files recorded), {started['slack']:.1f} MiB after a restart, "
+        f"{rss[0]:.1f} MiB after the runs; bare app {started['bare']:.1f} / {rss[1]:.1f} MiB "
+        "after start / after the runs.",
     ]
     if wrapped:
         lines.append(f"- **Warning**: the request file ran out {wrapped} times (duplicates sent).")

@@ -35,16 +35,10 @@ WAIT_AFTER = 60.0  # seconds to wait for a run's last posts
 
 
 async def drive(st: h.Stack, tracker: h.Tracker, args: argparse.Namespace) -> list[dict]:
-    tracker.loop = asyncio.get_running_loop()
-    traffic = tracker.traffic
     results = []
-    async with h.Sender(
-        st.url(), traffic, tracker, connections=args.connections, slack=st.slack
+    async with h.warmed_sender(
+        st, tracker, connections=args.connections, warmup=args.warmup
     ) as sender:
-        cursor = 0
-        for i in range(args.warmup):  # first-use costs: channels found, pools, imports
-            await sender.send(i)
-            await asyncio.wait_for(tracker.waiter(i), 30)
         cursor = args.warmup
         baseline = await asyncio.to_thread(h.RQBaseline, st, 1)
         for n in range(args.runs):
@@ -173,18 +167,9 @@ def main(argv: list[str] | None = None) -> int:
     args.runs = max(1, min(args.runs, 10))
     args.workers = max(1, min(args.workers, 4))
 
-    machine = h.machine()
-    with h.Stack(workers=args.workers, redis_url=args.redis_url, postgres=args.postgres) as st:
-        machine["stack"] = st.describe()
-        tracker = h.Tracker(st.traffic())
-        st.slack.on_post = tracker.on_post
-        results = asyncio.run(drive(st, tracker, args))
-        unmatched = tracker.unmatched
-    report = summarise(results, machine, args, unmatched)
-    print(report)
-    if args.markdown:
-        h.write_section(args.section, report)
-    h.dump_json(args.json, {"machine": machine, "results": results})
+    results, machine, tracker = h.tracked_run(drive, args, workers=args.workers)
+    report = summarise(results, machine, args, tracker.unmatched)
+    h.publish(report, args, {"machine": machine, "results": results})
     return 0
 
 

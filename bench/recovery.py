@@ -133,10 +133,7 @@ def main(argv: list[str] | None = None) -> int:
             ),  # fmt: skip
         ]
     )
-    print(report)
-    if args.markdown:
-        h.write_section(args.section, report)
-    h.dump_json(args.json, {"machine": machine, "result": r})
+    h.publish(report, args, {"machine": machine, "result": r})
     return 0
 
 

@@ -28,14 +28,8 @@ TARGET = 100.0
 
 
 async def drive(st: h.Stack, tracker: h.Tracker, args: argparse.Namespace) -> list[dict]:
-    tracker.loop = asyncio.get_running_loop()
     results = []
-    async with h.Sender(
-        st.url(), tracker.traffic, tracker, connections=args.window, slack=st.slack
-    ) as sender:
-        for i in range(10):  # first-use costs: channels found, pools, imports
-            await sender.send(i)
-            await asyncio.wait_for(tracker.waiter(i), 30)
+    async with h.warmed_sender(st, tracker, connections=args.window) as sender:
         cursor = [10]
         baseline = await asyncio.to_thread(h.RQBaseline, st, args.workers)
         for n in range(args.runs):
@@ -169,11 +163,9 @@ def main(argv: list[str] | None = None) -> int:
         st.slack.on_post = tracker.on_post
         results = asyncio.run(drive(st, tracker, args))
         failed = st.count_rows("SELECT count(*) FROM outbox WHERE status = 'failed'")
-    report = summarise(results, machine, args, failed)
-    print(report)
-    if args.markdown:
-        h.write_section(args.section, report)
-    h.dump_json(args.json, {"machine": machine, "results": results})
+    h.publish(
+        summarise(results, machine, args, failed), args, {"machine": machine, "results": results}
+    )
     return 0
 
 

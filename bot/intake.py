@@ -5,14 +5,14 @@ down, the reconciler queues it later. A duplicate delivery is stored once and pr
 
 Group commit: concurrent requests do not each pay a transaction and two Redis round trips.
 `accept_async` puts the event on a list and waits; one writer task takes everything waiting,
-stores it in one transaction (`store_events`), queues the new ids in one Redis pipeline, and
-answers each request with its own outcome. Nothing waits on purpose: a lone request is a batch
-of one, and what arrives while a batch is being written goes in the next one. Each request is
-still answered only after its event is committed. A batch the database refuses for a row's
-values is written again one event at a time, so one bad event never fails its neighbours (it
-alone is `Unstorable`: 400); a batch failed otherwise (the database is down) fails each of its
-requests (503, so the platform delivers them again). Identifiers too long for their columns are
-refused before they join a batch (`fit`).
+stores it in one transaction (`store_events`), queues the new ids several to a job in one Redis
+pipeline, and answers each request with its own outcome. Nothing waits on purpose: a lone
+request is a batch of one, and what arrives while a batch is being written goes in the next one.
+Each request is still answered only after its event is committed. A batch the database refuses
+for a row's values is written again one event at a time, so one bad event never fails its
+neighbours (it alone is `Unstorable`: 400); a batch failed otherwise (the database is down) fails
+each of its requests (503, so the platform delivers them again). Identifiers too long for their
+columns are refused before they join a batch (`fit`).
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from collections.abc import Sequence
 
 from starlette.concurrency import run_in_threadpool
 
-from orchestrator import logs
+from orchestrator import handoff, logs
 from orchestrator.canonical import EventKind, InboundEvent
 from orchestrator.ingest import BAD_ROW, Unstorable, fit, store_events
 from orchestrator.services import Services
@@ -35,15 +35,9 @@ _Waiting = tuple[InboundEvent, asyncio.Future[int | None]]  # an event and its r
 
 
 def enqueue_events(svc: Services, event_ids: Sequence[int]) -> None:
-    """Queue `process_event` for each id (job ids as `jobs.tasks.enqueue_event` gives them), in
-    one round trip where the queue can."""
-    jobs = [(f"event-{i}", {"event_id": i}) for i in event_ids]
-    many = getattr(svc.queue, "enqueue_many", None)
-    if many is not None:
-        many("process_event", jobs)
-        return
-    for job_id, kwargs in jobs:
-        svc.queue.enqueue("process_event", job_id=job_id, **kwargs)
+    """Queue the new events of a batch: ceil(n / EVENTS_PER_JOB) jobs, a lone event one
+    `process_event` job (`orchestrator.handoff.enqueue_events`)."""
+    handoff.enqueue_events(svc, event_ids)
 
 
 class Intake:

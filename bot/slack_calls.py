@@ -14,6 +14,7 @@ import logging
 from typing import Any
 from urllib.error import URLError
 
+import aiohttp
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web import SlackResponse
@@ -27,6 +28,21 @@ DEFAULT_RETRY_AFTER = 1.0
 TRANSIENT = frozenset(
     {"internal_error", "fatal_error", "service_unavailable", "request_timeout", "ratelimited"}
 )
+
+
+# How a call that got no answer failed, for both transports: urllib's (`WebClient`) and
+# aiohttp's (`bot.slack_pool.PooledWebClient`, kept-alive connections). Checked in this order.
+NEVER_SENT: tuple[type[BaseException], ...] = (
+    URLError,  # urllib: refused, DNS, connect timeout (raised before the request went out)
+    SlackClientError,  # slack_sdk refused to build the request
+    aiohttp.ClientConnectorError,  # refused, DNS, TLS: no connection
+    aiohttp.ConnectionTimeoutError,  # no connection (or no free one) in time
+)
+NO_ANSWER: tuple[type[BaseException], ...] = (
+    OSError,  # urllib: read timeout, reset; aiohttp: ClientOSError, asyncio's TimeoutError
+    aiohttp.ClientError,  # ServerDisconnectedError, a read timeout, a cut body
+)
+FAILED: tuple[type[BaseException], ...] = (SlackApiError, *NEVER_SENT, *NO_ANSWER)  # any
 
 
 class Uncertain(RetryLater):
@@ -65,10 +81,10 @@ def call(client: WebClient, method: str, **params: Any) -> SlackResponse:
             str(data.get("error") or ""),
             header(response.headers, "retry-after"),
         ) from None
-    except (URLError, SlackClientError) as exc:  # refused or failed before Slack had it
+    except NEVER_SENT as exc:  # refused or failed before Slack had it
         log.warning("slack %s: %s", method, type(exc).__name__)
         raise RetryLater(RETRY_HINT, f"slack {method}: {type(exc).__name__}") from None
-    except OSError as exc:  # timeout or reset while waiting for the answer
+    except NO_ANSWER as exc:  # timeout or reset while waiting for the answer
         log.warning("slack %s: no answer (%s)", method, type(exc).__name__)
         raise Uncertain(RETRY_HINT, f"slack {method}: no answer ({type(exc).__name__})") from None
 

@@ -18,9 +18,11 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+import aiohttp
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
+from bot.slack_pool import PooledWebClient
 from orchestrator.canonical import InboundEvent, Platform
 
 __all__ = ["SlackNames", "display_name"]
@@ -46,7 +48,11 @@ def display_name(user: dict[str, Any]) -> str | None:
 
 
 def lookup_client(client: WebClient) -> WebClient:
-    """A client like `client` (same token and API address) with the lookup's short timeout."""
+    """A client like `client` (same token and API address) with the lookup's short timeout;
+    a pooled one shares `client`'s loop thread (its own session: its own timeout)."""
+    if isinstance(client, PooledWebClient):
+        return PooledWebClient(token=client.token, base_url=client.base_url,
+                               timeout=LOOKUP_TIMEOUT, transport=client.transport)  # fmt: skip
     return WebClient(
         token=client.token, base_url=client.base_url, timeout=LOOKUP_TIMEOUT, retry_handlers=[]
     )
@@ -90,7 +96,7 @@ class SlackNames:
         except SlackApiError as exc:
             log.info("users.info %s: %s; the id is shown", user, exc.response.get("error"))
             return None
-        except (SlackClientError, OSError) as exc:  # timeouts and refused connections included
+        except (SlackClientError, OSError, aiohttp.ClientError) as exc:  # timeouts, refused
             log.info("users.info %s: %s; the id is shown", user, type(exc).__name__)
             return None
         found = response.get("user")

@@ -1,4 +1,6 @@
-"""The Slack `Sender`: outbox posts out through the sync Web API client (jobs are sync).
+"""The Slack `Sender`: outbox posts out through the sync Web API client (jobs are sync), over
+kept-alive connections (`bot.slack_pool`: one event loop thread and aiohttp session a process,
+closed by `close()` when the worker stops).
 
 Each post carries its outbox key in message metadata (`parallelos_post`), so after a crash
 `find_sent` can look in the channel's recent history and tell whether Slack already has it.
@@ -16,13 +18,13 @@ from typing import Any
 from urllib.error import URLError
 
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook import WebhookClient
 
-from bot.slack_calls import Refused, Uncertain, call, classify, header
+from bot.slack_calls import FAILED, Refused, Uncertain, call, classify, header
 from bot.slack_channels import ensure_channel
 from bot.slack_home import HOME_VIEWS, home_buttons, home_view
 from bot.slack_names import SlackNames, lookup_client
+from bot.slack_pool import PooledWebClient
 from bot.slack_render import render_slack
 from bot.slack_setup import pin
 from orchestrator.canonical import InboundEvent, Platform, Post, SentRef
@@ -63,11 +65,10 @@ class SlackSender:
     def __init__(self, settings: Settings, *, client: WebClient | None = None) -> None:
         require(settings, "SLACK_BOT_TOKEN")
         assert settings.slack_bot_token is not None
-        self.client = client or WebClient(
+        self.client: WebClient = client or PooledWebClient(
             token=settings.slack_bot_token.get_secret_value(),
             base_url=settings.slack_api_url,
-            timeout=TIMEOUT,
-            retry_handlers=[],  # a resend after a lost answer would post twice
+            timeout=TIMEOUT,  # slack_sdk's own retries are off: a resend could post twice
         )
         self.operators = [
             op.split(":", 1)[1] for op in settings.operators if op.startswith("slack:")
@@ -153,7 +154,7 @@ class SlackSender:
         for user in self.operators:
             try:
                 done = self.client.views_publish(user_id=user, view=view)
-            except (SlackApiError, OSError, TimeoutError, URLError) as exc:
+            except FAILED as exc:
                 log.warning("views.publish for %s failed (%s)", user, type(exc).__name__)
                 return published
             view_id = (done.get("view") or {}).get("id")
@@ -164,6 +165,12 @@ class SlackSender:
 
     def ensure_channel(self, *, domain: str, name: str) -> tuple[str, str | None]:
         return ensure_channel(self.client, name, invite=self.operators), None
+
+    def close(self) -> None:
+        """Close the kept-alive connections and their loop thread (when the worker stops)."""
+        for client in (self.client, self.names.client):
+            if isinstance(client, PooledWebClient):
+                client.transport.close()
 
     # -- helpers ------------------------------------------------------------------------
     def _pin(self, channel: str, ts: str) -> None:

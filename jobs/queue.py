@@ -15,6 +15,7 @@ from typing import Any
 
 import redis
 from rq import Queue
+from rq.job import Job
 from rq.serializers import JSONSerializer
 
 from jobs.observe import meta_for, observed
@@ -28,6 +29,33 @@ FLAG_TTL = 120  # seconds a "delivery already queued" flag may outlive a dead jo
 TIMEOUT_KEY = "job_timeout"  # a job's own timeout in seconds, taken out of its kwargs
 
 
+TAKE_SCAN = 64  # queue entries, from its head, that `take_events` looks through
+TAKEN_TTL = 300  # s a taken job's hash is kept: longer than any run of a copy of it (JOB_TIMEOUT)
+SHARE = 2  # a taker leaves this share of the waiting events to the other workers (1: none)
+# KEYS[1] the queue's list; ARGV: how many to take at most, how far to look, the job hash prefix,
+# the taker's own job id (a second copy of it is left queued), the taken hashes' TTL, SHARE.
+# Of the fresh events' jobs found, 1/SHARE is taken (rounded down), so a backlog is split
+# between the workers instead of one taking it while the other idles. A taken job's hash
+# expires instead of being deleted: another copy of the same job may be running now.
+_TAKE = """
+local ids = redis.call('LRANGE', KEYS[1], 0, tonumber(ARGV[2]) - 1)
+local found = {}
+for _, id in ipairs(ids) do
+  if id ~= ARGV[4] and string.match(id, '^event%-%d+$') then
+    table.insert(found, id)
+  end
+end
+local limit = math.min(tonumber(ARGV[1]), math.floor(#found / tonumber(ARGV[6])))
+local taken = {}
+for n = 1, limit do
+  redis.call('LREM', KEYS[1], 1, found[n])
+  redis.call('EXPIRE', ARGV[3] .. found[n], tonumber(ARGV[5]))
+  table.insert(taken, found[n])
+end
+return taken
+"""
+
+
 class RQJobQueue:
     in_process = False
 
@@ -39,6 +67,7 @@ class RQJobQueue:
             serializer=JSONSerializer,
             default_timeout=JOB_TIMEOUT,
         )
+        self._take_script: Any = None
 
     def enqueue(self, name: str, *, job_id: str, delay: float = 0, **kwargs: Any) -> None:
         func = f"jobs.tasks.{name}"
@@ -71,6 +100,26 @@ class RQJobQueue:
                 )  # fmt: skip
             )
         self.queue.enqueue_many(datas)
+
+    def take_events(self, limit: int, *, besides: int) -> list[int]:
+        """Take up to `limit` waiting `process_event` jobs of fresh events (job id `event-{id}`)
+        off the queue, oldest first, leaving the other workers their share (SHARE): their events, for the caller to run in
+        its own job (`jobs.tasks.process_event`). Atomic (one script), so no worker also runs
+        one; a job taken by a worker that then dies is lost from Redis, and the reconciler
+        queues its event again from the database, as for any job lost. `besides`: the caller's
+        own event (another copy of its job is left queued)."""
+        if limit <= 0:
+            return []
+        prefix = Job.redis_job_namespace_prefix
+        args = [limit, TAKE_SCAN, prefix, f"event-{besides}", TAKEN_TTL, SHARE]
+        taken = self._take(keys=[self.queue.key], args=args)
+        return [int(job_id.decode().removeprefix("event-")) for job_id in taken]
+
+    @property
+    def _take(self) -> Any:
+        if self._take_script is None:
+            self._take_script = self.redis.register_script(_TAKE)
+        return self._take_script
 
     def enqueue_once(self, name: str, *, flag: str, **kwargs: Any) -> None:
         key = f"parallelos:queued:{flag}"

@@ -24,7 +24,7 @@ from jobs.agent_tasks import requeue_stale_turns
 from orchestrator import metrics, outbox, statuses
 from orchestrator.db import utcnow
 from orchestrator.eventlog import record
-from orchestrator.handoff import enqueue_event, schedule_delivery
+from orchestrator.handoff import enqueue_event, enqueue_events, schedule_delivery
 from orchestrator.models import InboundEventRow
 from orchestrator.services import Services
 from orchestrator.statuses import EventStatus
@@ -50,11 +50,15 @@ def reconcile(svc: Services, *, grace: timedelta = GRACE) -> Reconciled:
     result = Reconciled()
     after = 0
     while page := _stale_events(svc, grace, after=after):  # all of them, a page at a time
-        # one Redis pipeline a page (the job ids are enqueue_event's, so a job still queued
-        # for an event is the same job, not a second one)
-        svc.queue.enqueue_many("process_event", [(f"event-{i}", {"event_id": i}) for i in page])
+        # one Redis pipeline a page, several events to a job; an event a worker started and did
+        # not finish (it raised, or the worker died in it) is retried alone, so a poison event
+        # holds up no neighbour. A lone event keeps enqueue_event's job id: a job still queued
+        # for it is the same job, not a second one.
+        fresh = [event_id for event_id, attempts in page if not attempts]
+        started = [event_id for event_id, attempts in page if attempts]
+        enqueue_events(svc, fresh, alone=started)
         result.events += len(page)
-        after = page[-1]
+        after = page[-1][0]
         if len(page) < PAGE:
             break
     for channel_key in outbox.due_channels(svc.db):
@@ -75,14 +79,15 @@ def reconcile(svc: Services, *, grace: timedelta = GRACE) -> Reconciled:
     return result
 
 
-def _stale_events(svc: Services, grace: timedelta, *, after: int = 0) -> list[int]:
-    """Unfinished events older than `grace`, by id after `after`, a page of them. Nothing is
-    counted here: only a start counts."""
+def _stale_events(svc: Services, grace: timedelta, *, after: int = 0) -> list[tuple[int, int]]:
+    """Unfinished events older than `grace`, by id after `after`, a page of them, with their
+    attempts so far. Nothing is counted here: only a start counts."""
     cutoff = utcnow() - grace
     with svc.db.session() as s:
-        return list(
-            s.scalars(
-                select(InboundEventRow.id)
+        return [
+            (row.id, row.attempts)
+            for row in s.execute(
+                select(InboundEventRow.id, InboundEventRow.attempts)
                 .where(
                     InboundEventRow.status == EventStatus.RECEIVED,
                     InboundEventRow.created_at <= cutoff,
@@ -91,7 +96,7 @@ def _stale_events(svc: Services, grace: timedelta, *, after: int = 0) -> list[in
                 .order_by(InboundEventRow.id)
                 .limit(PAGE)
             )
-        )
+        ]
 
 
 def start_attempt(svc: Services, event_id: int) -> int | None:

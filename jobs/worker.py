@@ -72,7 +72,10 @@ def _work(settings: Settings, conn: redis.Redis, *, build: Build, burst: bool) -
     reconciler.reconcile(svc)
     worker = ObservedWorker([queue.queue], connection=conn, serializer=JSONSerializer)
     worker.max_connection_wait_time = RECONNECT_WAIT  # RQ's own retry while idle: 60 s at most
-    worker.work(burst=burst, with_scheduler=True, logging_level="WARNING")
+    try:
+        worker.work(burst=burst, with_scheduler=True, logging_level="WARNING")
+    finally:
+        svc.close_senders()  # the Slack loop thread and its kept-alive session
     asked = worker._shutdown_requested_date is not None
     return asked or (burst and queue.queue.is_empty())
 

@@ -25,6 +25,13 @@ from pydantic import (
 NAME_RE = re.compile(r"^[a-z][a-z0-9_-]*$")
 VERSION_RE = re.compile(r"^\d+\.\d+\.\d+$")
 HUB = "hub"
+# Names no domain may take, and why: the hub's file, and the dashboard's own pages, which a
+# domain's page (`/dashboard/<domain>`) would otherwise hide behind or be hidden by.
+RESERVED_NAMES = {
+    HUB: "the cross-domain briefs file",
+    "events": "the dashboard's event log (/dashboard/events)",
+    "stream": "the dashboard's live updates (/dashboard/stream)",
+}
 _PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
 
 
@@ -290,8 +297,10 @@ class Charter(_Strict):
     @field_validator("name")
     @classmethod
     def _name(cls, v: str) -> str:
-        if v == HUB:
-            raise ValueError("'hub' is reserved for the cross-domain briefs file")
+        if v in RESERVED_NAMES:
+            raise ValueError(
+                f"'{v}' is reserved for {RESERVED_NAMES[v]}: name the domain otherwise"
+            )
         return v
 
     @field_validator("mission")

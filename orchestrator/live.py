@@ -4,8 +4,13 @@ Which version of each charter is active is decided in the database (`parallelos 
 activate`, `rollback`, the report card's **Activate** button). Every process holds one
 `LiveCharters`; `refresh` asks the source for its stamp (one cheap query on a counter row that
 every switch increments) and, only when the stamp moved, reloads the active versions and
-rebuilds the router. Workers call it before every event and job, so a switch reaches every
+drops the router. Workers call it before every event and job, so a switch reaches every
 running process on its next piece of work, without a restart.
+
+The `Router` (with the learned model it loads: ≈ 20 MiB) is built on first use, so only a
+process that routes pays for it: the workers, and the web process only when it runs jobs
+in-process (no Redis). The web process that only stores events and serves the dashboard
+never builds one (issue 15, web RSS; `tests/test_web_footprint.py`).
 """
 
 from __future__ import annotations
@@ -33,11 +38,12 @@ class ActiveSource(Protocol):
 
 
 class LiveCharters:
-    """The active `CharterSet` and its `Router`, swapped whole when the source's stamp moves."""
+    """The active `CharterSet` and its `Router` (built on first use), swapped whole when the
+    source's stamp moves."""
 
     def __init__(self, charters: CharterSet, *, source: ActiveSource | None = None, stamp: int = 0):
         self._charters = charters
-        self._router = Router(charters)
+        self._router: Router | None = None
         self._source = source
         self._stamp = stamp
         self._lock = threading.Lock()
@@ -48,7 +54,19 @@ class LiveCharters:
 
     @property
     def router(self) -> Router:
-        return self._router
+        """The router over the current charters, built the first time it is asked for."""
+        router = self._router
+        if router is None:
+            with self._lock:
+                if self._router is None:
+                    self._router = Router(self._charters)
+                router = self._router
+        return router
+
+    @property
+    def routing(self) -> bool:
+        """Whether this process has built its router (asked to route since the last switch)."""
+        return self._router is not None
 
     @property
     def stamp(self) -> int:
@@ -70,7 +88,7 @@ class LiveCharters:
             if stamp == self._stamp:
                 return False
             charters = self._source.load()
-            self._router = Router(charters)
+            self._router = None  # rebuilt over the new charters when next asked for
             self._charters = charters
             self._stamp = stamp
         log.info("charters now at %s", charters.revisions)

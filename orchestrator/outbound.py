@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from orchestrator.canonical import Platform, Post, SentRef
 
@@ -45,6 +45,13 @@ class Destination:
     thread: str | None = None
     reply_to: str | None = None
     heading: str | None = None  # prefix for private-chat fallbacks ("travel")
+
+
+@runtime_checkable
+class Closing(Protocol):
+    """A sender holding connections or a thread: `close()` releases them (the worker stops)."""
+
+    def close(self) -> None: ...
 
 
 class Sender(Protocol):

@@ -17,7 +17,7 @@ from orchestrator.delivery import Deliverer
 from orchestrator.features import Features
 from orchestrator.jobqueue import JobQueue
 from orchestrator.live import LiveCharters
-from orchestrator.outbound import Sender
+from orchestrator.outbound import Closing, Sender
 from orchestrator.pipeline import Orchestrator
 from orchestrator.progress import ProgressSource
 from orchestrator.provisioning import Provisioner
@@ -52,3 +52,9 @@ class Services:
     @property
     def router(self) -> Router:
         return self.live.router
+
+    def close_senders(self) -> None:
+        """Release the senders' connections and threads (Slack's kept-alive session)."""
+        for sender in self.senders.values():
+            if isinstance(sender, Closing):
+                sender.close()

@@ -167,7 +167,11 @@ def build_services(
     db: Database | None = None,
     queue: JobQueue | None = None,
     senders: dict[Platform, Sender] | None = None,
+    turns: bool = True,
 ) -> Services:
+    """`turns`: this process runs agent turns (a worker, the CLI, a web process whose jobs run
+    in-process), so it gets the file fetchers and live progress they use (httpx and
+    python-telegram-bot, ≈ 18 MiB); a web process that queues its jobs to Redis does not."""
     settings = settings or load_settings()
     metrics.enable(metrics.directory(settings.database_url, settings.metrics_dir))
     db = db or Database(settings.database_url)
@@ -197,8 +201,8 @@ def build_services(
         orchestrator=orchestrator,
         deliverer=Deliverer(db, senders, directory),
         provisioners=build_provisioners(settings, senders),
-        files=build_fetchers(settings) if settings.anthropic_api_key is not None else {},
-        progress=build_progress(settings, senders) if settings.anthropic_api_key else {},
+        files=build_fetchers(settings) if turns and settings.anthropic_api_key is not None else {},
+        progress=build_progress(settings, senders) if turns and settings.anthropic_api_key else {},
     )
 
 
@@ -216,8 +220,11 @@ def live_charters(settings: Settings, db: Database) -> LiveCharters:
 
 
 def web_services() -> Services:
-    """The web process's services; its in-process jobs (no Redis) run with them."""
-    svc = build_services()
+    """The web process's services; its in-process jobs (no Redis) run with them. With Redis,
+    agent turns run in the workers: the web process builds nothing for them."""
+    settings = load_settings()
+    queue = build_queue(settings)
+    svc = build_services(settings, queue=queue, turns=queue.in_process)
     logs.configure(svc.settings.log_format)
     install(svc)
     return svc

@@ -217,17 +217,16 @@ class SlackDialogue:
         """Press the button labelled `label` on a bot post; returns the payload."""
         user = user or self.user
         action_id = next(e["action_id"] for e in actions(message) if e["text"]["text"] == label)
-        payload = payloads.block_actions(
-            action_id, action_id.split(":", 1)[1], user=user, channel=message["channel"],
-            message_ts=message["ts"], response_url=self.slack.hook_url(f"{user}-{message['ts']}"),
-        )  # fmt: skip
+        payload = slack_support.card_click(
+            self.slack, message, action_id, user=user, hook=f"{user}-{message['ts']}"
+        )
         assert self.deliver(payload).status_code == 200
         return payload
 
     def deliver(self, payload: dict[str, Any]) -> Any:
         """Deliver an event or a click (again): signed, to `POST /slack/events`."""
         if payload.get("type") == "block_actions":
-            return slack_support.post_form(self.client, payloads.form_body(payload))
+            return slack_support.post_click(self.client, payload)
         return slack_support.post_json(self.client, payload)
 
     def posts(self, channel: str) -> list[dict[str, Any]]:

@@ -81,6 +81,33 @@ def post_form(client: TestClient, body: bytes, **sign: Any) -> Any:
     return client.post("/slack/events", content=body, headers=headers)
 
 
+def post_click(client: TestClient, payload: dict[str, Any], **sign: Any) -> Any:
+    """Deliver a click (`block_actions`, form-encoded as Slack sends it), signed."""
+    return post_form(client, payloads.form_body(payload), **sign)
+
+
+def card_click(
+    slack: FakeSlackHooks,
+    message: dict[str, Any],
+    action_id: str,
+    *,
+    user: str = OPERATOR,
+    value: str | None = None,
+    hook: str = "act",
+) -> dict[str, Any]:
+    """`user` presses the button `action_id` on the bot post `message` (its `channel` and
+    `ts`): the `block_actions` payload, its value by default the part of the id after the colon,
+    its response_url `slack.hook_url(hook)`."""
+    return payloads.block_actions(
+        action_id,
+        action_id.split(":", 1)[1] if value is None else value,
+        user=user,
+        channel=message["channel"],
+        message_ts=message["ts"],
+        response_url=slack.hook_url(hook),
+    )
+
+
 def signed(body: bytes, *, secret: str = SECRET, timestamp: int | None = None) -> dict[str, str]:
     return payloads.json_headers(body, secret, timestamp)
 

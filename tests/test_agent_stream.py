@@ -21,8 +21,7 @@ from domains.agent.streaming import stream_once
 from orchestrator.canonical import Platform
 from tests.agent_support import KEY, events, turns
 from tests.dialogue import SlackDialogue, TelegramDialogue
-from tests.fakes import slack_payloads as payloads
-from tests.slack_support import FakeSlackHooks, slack_services
+from tests.slack_support import FakeSlackHooks, card_click, slack_services
 from tests.slack_support import running as slack_running
 from tests.telegram_support import OPERATOR as TG_OPERATOR
 from tests.telegram_support import fake_telegram, telegram_services
@@ -108,10 +107,9 @@ def test_a_feedback_click_is_recorded_as_an_event(db, api):
         (asked,) = dialogue.thread(dialogue.say(ASK))
         (element,) = [e for b in asked["blocks"] if b["type"] == "context_actions"
                       for e in b["elements"]]  # fmt: skip
-        payload = payloads.block_actions(
-            element["action_id"], "bad", user=dialogue.user, channel=asked["channel"],
-            message_ts=asked["ts"], response_url=slack.hook_url("fb"),
-        )  # fmt: skip
+        payload = card_click(
+            slack, asked, element["action_id"], user=dialogue.user, value="bad", hook="fb"
+        )
         payload["actions"][0]["type"] = "feedback_buttons"
         assert dialogue.deliver(payload).status_code == 200
         thanked = dialogue.private_answers()

@@ -10,10 +10,9 @@ from domains.approvals.models import ApprovalRow
 from domains.inbox.models import InboxEntryRow
 from orchestrator.canonical import Platform, Target
 from tests.dialogue import SlackDialogue, TelegramDialogue, actions
-from tests.fakes import slack_payloads as payloads
 from tests.fakes import telegram_payloads as tp
 from tests.fakes.telegram_api import FakeTelegram
-from tests.slack_support import OPERATOR, FakeSlackHooks, running, slack_services
+from tests.slack_support import OPERATOR, FakeSlackHooks, card_click, running, slack_services
 from tests.telegram_support import FORUM, SECRET
 from tests.telegram_support import OPERATOR as TG_OPERATOR
 
@@ -37,11 +36,7 @@ def statuses(db, model: type) -> list[str]:  # type: ignore[no-untyped-def]
 
 def forged_click(d: SlackDialogue, card: dict, action_id: str) -> None:
     """The operator's click on `card`, with another button's action id."""
-    payload = payloads.block_actions(
-        action_id, action_id.split(":", 1)[1], user=OPERATOR, channel=card["channel"],
-        message_ts=card["ts"], response_url=d.slack.hook_url("forged"),
-    )  # fmt: skip
-    assert d.deliver(payload).status_code == 200
+    assert d.deliver(card_click(d.slack, card, action_id, hook="forged")).status_code == 200
 
 
 def test_an_approval_clicked_on_another_approvals_card_is_stale(db, slack, tg) -> None:  # type: ignore[no-untyped-def]

@@ -219,3 +219,14 @@ def test_minimal_domain_uses_defaults(tmp_path: Path) -> None:
     assert [b.name for b in charters.hub.briefs] == ["weekly", "friday", "daily"]
     with pytest.raises(KeyError):
         charters.get("travel")
+
+
+@pytest.mark.parametrize("name", ["events", "stream"])
+def test_a_domain_cannot_take_a_dashboard_page_name(charter_dir: Path, name: str) -> None:
+    """`/dashboard/events` and `/dashboard/stream` are the dashboard's own pages: a domain of
+    that name would have a page nobody could open, so its charter is refused, in words."""
+    (charter_dir / f"{name}.md").write_text(GARDEN.replace("name: gardening", f"name: {name}"))
+    message = _error(charter_dir)
+    assert message.startswith(f"{charter_dir / f'{name}.md'}: ")
+    assert f"'{name}' is reserved for the dashboard's" in message
+    assert f"/dashboard/{name}" in message

@@ -28,7 +28,9 @@ from tests.slack_support import (
     OPERATOR,
     STRANGER,
     FakeSlackHooks,
+    card_click,
     outbox_rows,
+    post_click,
     post_form,
     running,
     slack_services,
@@ -159,16 +161,9 @@ def test_a_click_on_a_stale_button_is_answered_privately_once(db, slack) -> None
     """A button the bot no longer knows: an ephemeral note; a redelivered click adds nothing."""
     channel = slack.add_channel("pos-travel")
     card = slack.add_message(channel, "card", user=BOT)
-    click = payloads.block_actions(
-        "nosuch:1",
-        "1",
-        user=OPERATOR,
-        channel=channel,
-        message_ts=card,
-        response_url=slack.hook_url("act"),
-    )
+    click = card_click(slack, {"channel": channel, "ts": card}, "nosuch:1")
     with running(slack_services(db, slack)) as client:
-        responses = [post_form(client, payloads.form_body(click)) for _ in range(2)]
+        responses = [post_click(client, click) for _ in range(2)]
     assert [r.status_code for r in responses] == [200, 200]
     assert stored_events(db) == 1
     (answer,) = slack.calls(HOOK)

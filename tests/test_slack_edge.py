@@ -21,6 +21,7 @@ from tests.fakes import slack_payloads as payloads
 from tests.slack_support import (
     OPERATOR,
     FakeSlackHooks,
+    card_click,
     post_form,
     post_json,
     running,
@@ -210,8 +211,8 @@ def test_a_refused_bot_token_shows_in_readyz(db) -> None:  # type: ignore[no-unt
 def click_payload(slack: FakeSlackHooks, *, user: str = OPERATOR, action_ts: str | None = None):  # type: ignore[no-untyped-def]
     channel = slack.add_im(OPERATOR)
     ts = slack.add_message(channel, "card", user=BOT)
-    payload = payloads.block_actions("approve:a1b2", "Approve", user=user, channel=channel,
-                                     message_ts=ts)  # fmt: skip
+    payload = card_click(slack, {"channel": channel, "ts": ts}, "approve:a1b2", user=user,
+                         value="Approve")  # fmt: skip
     if action_ts is not None:
         payload["actions"][0]["action_ts"] = action_ts
     return payload

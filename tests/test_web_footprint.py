@@ -1,7 +1,10 @@
 """The web process wires only what it uses (issue 15, web RSS): building it loads neither the
 model SDK (agent turns run in workers), nor Alembic (the schema version is `doctor`'s), nor the
-job functions; offline, not httpx either (the action webhook is sent by a job; with a model key
-the file fetchers, built for in-process turns, still bring it)."""
+job functions; offline, not httpx either (the action webhook is sent by a job). With a model key
+and Redis, not the file fetchers and live progress of agent turns either (httpx,
+python-telegram-bot: turns run in the workers); without Redis they are built, for the turns that
+then run in-process. Nor does it build the router and load its learned model (≈ 20 MiB): that
+happens on the first message routed in this process, which is only when jobs run in-process."""
 
 from __future__ import annotations
 
@@ -13,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from orchestrator.migrate import upgrade
+
 ROOT = Path(__file__).resolve().parent.parent
 NOT_IN_WEB = ("anthropic", "alembic", "mcp", "jobs.tasks", "jobs.agent_tasks")
 
@@ -21,16 +26,40 @@ import json, sys
 import bot.app
 from parallelos.wiring import web_services
 from bot.slack_adapter import SlackAdapter
+from orchestrator import route_model
 svc = web_services()
 SlackAdapter(svc)
+def state():
+    return {
+        "in_process": svc.queue.in_process,
+        "routing": svc.live.routing,
+        "model": route_model.shipped.cache_info().currsize,
+    }
+print(json.dumps(state()))
 print(json.dumps(sorted(sys.modules)))
+svc.router.route("flights to lisbon in march?")  # in-process jobs (no Redis) still route
+print(json.dumps(state()))
 """
 
 
-@pytest.mark.parametrize("model_key", [False, True], ids=["offline", "with-a-model-key"])
+CASES = {  # (a model key is set, Redis is up): modules the web process must not load
+    "offline": (False, False, (*NOT_IN_WEB, "httpx")),  # the action webhook is sent by a job
+    # agent turns run in the workers: the file fetchers and live progress are theirs alone
+    "with-a-model-key-and-redis": (True, True, (*NOT_IN_WEB, "httpx", "telegram")),
+    # no Redis: turns run in this process; the SDK still does not come in with the wiring
+    "with-a-model-key-no-redis": (True, False, NOT_IN_WEB),
+}
+
+
+@pytest.mark.parametrize("case", list(CASES))
 def test_building_the_web_process_loads_no_worker_only_modules(
-    tmp_path: Path, model_key: bool
+    tmp_path: Path, case: str, request: pytest.FixtureRequest
 ) -> None:
+    model_key, with_redis, absent = CASES[case]
+    redis_url = "redis://127.0.0.1:1/0"  # nothing there: jobs would run in-process
+    if with_redis:
+        kw = request.getfixturevalue("redis_conn").connection_pool.connection_kwargs
+        redis_url = f"redis://{kw['host']}:{kw['port']}/{kw['db']}"
     env = {
         k: v
         for k, v in os.environ.items()
@@ -38,7 +67,7 @@ def test_building_the_web_process_loads_no_worker_only_modules(
     }
     env |= {
         "DATABASE_URL": f"sqlite:///{tmp_path / 'web.db'}",
-        "REDIS_URL": "redis://127.0.0.1:1/0",  # nothing there: jobs would run in-process
+        "REDIS_URL": redis_url,
         "SLACK_BOT_TOKEN": "xoxb-footprint",
         "SLACK_SIGNING_SECRET": "footprint-secret",
         "SLACK_API_URL": "http://127.0.0.1:9/api/",
@@ -47,13 +76,49 @@ def test_building_the_web_process_loads_no_worker_only_modules(
     }
     if model_key:  # the agent is configured: its SDK is still the workers' alone
         env["ANTHROPIC_API_KEY"] = "sk-ant-footprint"
-    absent = NOT_IN_WEB if model_key else (*NOT_IN_WEB, "httpx")
     out = subprocess.run(
         [sys.executable, "-c", PROBE], env=env, cwd=ROOT, capture_output=True, text=True,
         timeout=120, check=False,
     )  # fmt: skip
     assert out.returncode == 0, out.stderr[-2000:]
-    loaded = json.loads(out.stdout.strip().splitlines()[-1])
+    *_, before, modules, after = out.stdout.strip().splitlines()
+    assert json.loads(before) == {"in_process": not with_redis, "routing": False, "model": 0}
+    assert json.loads(after)["routing"] and json.loads(after)["model"] == 1  # built when asked
+    loaded = json.loads(modules)
     assert "slack_bolt" in loaded and "domains.agent.staff" in loaded  # the probe is real
+    if model_key and not with_redis:  # in-process turns fetch files: their fetchers are built
+        assert "httpx" in loaded and "bot.file_fetch" in loaded
     found = [m for m in loaded if any(m == n or m.startswith(n + ".") for n in absent)]
     assert found == []
+
+
+def test_a_restart_with_the_charter_files_unchanged_loads_no_router(tmp_path: Path) -> None:
+    """On a migrated database the web process syncs the charter files at start. The first start
+    records them, once their own test cases pass: that routes, so it loads the model. A restart
+    with the same files has no case to run, and builds no router."""
+    url = f"sqlite:///{tmp_path / 'web.db'}"
+    upgrade(url)
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("SLACK_", "TELEGRAM_", "PARALLELOS_", "ANTHROPIC_"))
+    }
+    env |= {
+        "DATABASE_URL": url,
+        "REDIS_URL": "redis://127.0.0.1:1/0",
+        "SLACK_BOT_TOKEN": "xoxb-footprint",
+        "SLACK_SIGNING_SECRET": "footprint-secret",
+        "SLACK_API_URL": "http://127.0.0.1:9/api/",
+        "PARALLELOS_OPERATORS": "slack:U0FOOT",
+        "PYTHONPATH": str(ROOT),
+    }
+    states = []
+    for _ in ("first start", "restart"):
+        out = subprocess.run(
+            [sys.executable, "-c", PROBE], env=env, cwd=ROOT, capture_output=True, text=True,
+            timeout=120, check=False,
+        )  # fmt: skip
+        assert out.returncode == 0, out.stderr[-2000:]
+        states.append(json.loads(out.stdout.strip().splitlines()[-3]))
+    assert [s["model"] for s in states] == [1, 0]  # the cases ran once, at the first start
+    assert [s["routing"] for s in states] == [False, False]  # its router was the cases' alone

@@ -1,7 +1,9 @@
 """The shared part of the platform stand-ins: a real local HTTP server that records requests.
 
 `FakeHTTPServer` runs `ThreadingHTTPServer` on 127.0.0.1 (a free port) in a daemon thread,
-parses every request (query string, JSON, form or multipart body), lets a subclass answer it,
+speaks HTTP/1.1 with kept-alive connections as the real APIs do (every answer has its
+Content-Length; an event stream closes its connection; `connections` counts the connections
+accepted; `stop()` closes the open ones, so a stopped stand-in answers nothing), parses every request (query string, JSON, form or multipart body), lets a subclass answer it,
 and records a `Call`. Tests script failures (`_script`), slow answers (`set_delay`) and slow
 effects (`hold_next`) per API method, and wait for calls with a deadline (`wait_for`), never
 with a blind sleep.
@@ -9,8 +11,10 @@ with a blind sleep.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
+import socket
 import threading
 import time
 from collections import defaultdict, deque
@@ -80,8 +84,33 @@ def parse_body(body: bytes, content_type: str) -> dict[str, Any]:
     return dict(parse_qsl(body.decode("utf-8"), keep_blank_values=True))
 
 
+def _read_chunked(stream: Any) -> bytes:
+    """A chunked request body (a kept-alive connection must be read to its end)."""
+    parts = []
+    while True:
+        size = int(stream.readline().split(b";")[0].strip() or b"0", 16)
+        if size == 0:
+            while stream.readline() not in (b"\r\n", b"\n", b""):
+                pass  # trailers
+            return b"".join(parts)
+        parts.append(stream.read(size))
+        stream.readline()
+
+
 class _Handler(BaseHTTPRequestHandler):
     server: _Server
+    protocol_version = "HTTP/1.1"  # keep-alive: one connection serves many requests
+    disable_nagle_algorithm = True  # headers and body go out as two writes: no 40 ms stall
+
+    def setup(self) -> None:
+        super().setup()
+        self.server.fake._opened(self.connection)
+
+    def finish(self) -> None:
+        try:
+            super().finish()
+        finally:
+            self.server.fake._closed(self.connection)
 
     def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
         self.server.fake._serve(self)
@@ -112,6 +141,8 @@ class FakeHTTPServer:
         self._holds: dict[str, deque[float]] = defaultdict(deque)
         self._storms: dict[str, tuple[float, Reply]] = {}  # method -> (until, its answer)
         self._stopping = threading.Event()
+        self._open: set[socket.socket] = set()  # connections being served
+        self.connections = 0  # connections accepted since the start
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
 
@@ -137,6 +168,20 @@ class FakeHTTPServer:
             self._server.shutdown()
             self._server.server_close()
             self._server = None
+        with self._lock:
+            still_open, self._open = list(self._open), set()
+        for conn in still_open:  # kept-alive clients: a stopped stand-in answers nothing
+            with contextlib.suppress(OSError):
+                conn.shutdown(socket.SHUT_RDWR)
+
+    def _opened(self, conn: socket.socket) -> None:
+        with self._lock:
+            self._open.add(conn)
+            self.connections += 1
+
+    def _closed(self, conn: socket.socket) -> None:
+        with self._lock:
+            self._open.discard(conn)
 
     def __enter__(self) -> Self:
         return self.start()
@@ -226,7 +271,10 @@ class FakeHTTPServer:
     def _serve(self, request: _Handler) -> None:
         url = urlsplit(request.path)
         headers = {k.lower(): v for k, v in request.headers.items()}
-        body = request.rfile.read(int(headers.get("content-length") or 0))
+        if headers.get("transfer-encoding", "").lower() == "chunked":
+            body = _read_chunked(request.rfile)
+        else:
+            body = request.rfile.read(int(headers.get("content-length") or 0))
         method = self._route(url.path)
         with self._lock:
             holds = self._holds.get(method or "")
@@ -289,10 +337,12 @@ class FakeHTTPServer:
     def _write_events(self, request: _Handler, reply: Reply) -> None:
         """`text/event-stream`, flushed event by event; the connection closes at the end."""
         assert reply.events is not None
+        request.close_connection = True  # no Content-Length: the end of the body is the close
         try:
             request.send_response(reply.status)
             request.send_header("Content-Type", "text/event-stream; charset=utf-8")
             request.send_header("Cache-Control", "no-cache")
+            request.send_header("Connection", "close")
             for name, value in reply.headers.items():
                 request.send_header(name, value)
             request.end_headers()
