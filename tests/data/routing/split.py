@@ -11,7 +11,7 @@ from collections import defaultdict
 
 # The set's folder: this one, or another set's given as the first argument (routing2 uses these).
 HERE = os.path.abspath(next((a for a in sys.argv[1:] if not a.startswith("--")), os.path.dirname(os.path.abspath(__file__))))
-SEEDS = {"routing": 20261201, "routing2": 20261202, "routing3": 20261203}  # one fixed seed per set, by folder name
+SEEDS = {"routing": 20261201, "routing2": 20261202, "routing3": 20261203, "routing4": 20261204}  # one fixed seed per set, by folder name
 SEED = SEEDS[os.path.basename(HERE)]
 
 
