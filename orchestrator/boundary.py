@@ -234,6 +234,19 @@ _CUE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("can_i", r"\bcan (?:i|we) (?:still |just |safely )?\w+"),
         ("would_i", r"\b(?:would|will|could) (?:i|we|they|he|she|it) (?:win|lose|be|get|have)\b"),
         ("me_my", r"\b(?:me|my|i|i'm|im|i've)\b"),
+        # an opinion on rights and duties asked as an ordinary question, in no area's words
+        (
+            "rights_q",
+            r"\bcan (?:they|he|she|you|it|my \w+|the \w+) (?:even|really|actually|legally|just)\b"
+            r"|\b(?:does|do|would|will) (?:that|this|it|they) (?:even )?(?:count|stand|stick|apply)\b"
+            r"|\bon the hook\b|\b(?:would|could|will|do) (?:i|we) (?:win|lose|have grounds)\b"
+            r"|\b(?:is|are) (?:that|this|it|they|he|she) (?:even |actually |really )?allowed\b"
+            r"|\ballowed\W*$|\bcan (?:i|we) (?:make|force|get) (?:them|him|her|it)\b"
+            r"|\b(?:do|must) (?:i|we) (?:really |actually |legally |still )?(?:have to|need to)"
+            r" (?:pay|give|return|accept|let|hand|sign|tell)\b|\b(?:still )?owe (?:it|them|him|her)\b"
+            r"|\bentitled to\b|\bmy rights\b|\bgrounds\b|\bgo after\b|\bexposed\b"
+            r"|\bare they right\b|\bis (?:she|he|they) right\b|\bwho (?:wins|owns)\b",
+        ),
         (
             "wh_first",
             r"^(?:is|are|am|can|could|should|would|will|does|do|did|what|which|who"

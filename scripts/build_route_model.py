@@ -22,9 +22,9 @@ same data gives a byte-identical file. The run-time side is `orchestrator/route_
 
 **Never add a held-out test split here.** tests/data/routing/test.jsonl is inside all.jsonl
 (that set's test split was read, it is no longer held out); tests/data/routing2/test.jsonl was
-read and reported in round 3, so it is spent and trains too (SPENT);
-tests/data/routing3/test.jsonl is the held-out set now, read only by
-`bench/route_eval.py --set routing3 --split test`.
+read and reported in round 3, and tests/data/routing3/test.jsonl in round 4, so they are spent
+and train too (SPENT); tests/data/routing4/test.jsonl is the held-out set now, read only by
+`bench/route_eval.py --set routing4 --split test`.
 """
 
 from __future__ import annotations
@@ -63,9 +63,14 @@ TRAIN_FILES: tuple[Path, ...] = (
     DATA / "routing2" / "test.jsonl",  # spent: read and reported in round 3 (see SPENT)
     DATA / "routing3" / "train.jsonl",
     DATA / "routing3" / "dev.jsonl",
+    DATA / "routing3" / "test.jsonl",  # spent: read and reported in round 4 (see SPENT)
+    DATA / "routing4" / "train.jsonl",  # routing4/test.jsonl is the held-out split: never here
+    DATA / "routing4" / "dev.jsonl",
 )
 # Test splits that have been read and reported, so are no longer held out: they may train.
-SPENT: frozenset[Path] = frozenset({DATA / "routing2" / "test.jsonl"})
+SPENT: frozenset[Path] = frozenset(
+    {DATA / "routing2" / "test.jsonl", DATA / "routing3" / "test.jsonl"}
+)
 # Labelled rows that only ever train (never a fold to measure on): the probe set of boundary
 # requests and their look-alikes (tests/data/routing/README, "probe"), which the rule detector
 # was tuned on, so it would measure that detector's fit, not the model.
@@ -86,7 +91,7 @@ C_AREA = 10.0
 DIGITS = 4  # significant digits kept in the file
 
 # The goals the thresholds are chosen for (issue 18), out of fold.
-MAX_FALSE_DECLINES = 0.01  # a margin under the 2% goal
+MAX_FALSE_DECLINES = 0.0125  # a margin under the 2% goal (round 5: was 0.01)
 MIN_PRECISION = 0.97
 
 
