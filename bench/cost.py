@@ -31,7 +31,6 @@ import os
 import pstats
 import ssl
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -125,13 +124,7 @@ def serve_tls(slack, folder: Path) -> str:  # type: ignore[no-untyped-def]
     """Wrap the fake Slack's listening socket in TLS (a self-signed P-256 certificate for
     127.0.0.1, trusted by this process through SSL_CERT_FILE, which urllib's and aiohttp's
     default contexts read); the https:// API address."""
-    key, cert = folder / "key.pem", folder / "cert.pem"
-    subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
-         "-nodes", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
-         "-days", "1", "-keyout", str(key), "-out", str(cert)],
-        check=True, capture_output=True,
-    )  # fmt: skip
+    key, cert = h.certificate(folder)
     os.environ["SSL_CERT_FILE"] = str(cert)
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(cert, key)

@@ -1222,3 +1222,15 @@ class RQBaseline:
     def stop(self) -> None:
         for p in self.procs:
             p.stop()
+
+
+def certificate(folder: Path) -> tuple[Path, Path]:
+    """A self-signed P-256 certificate for 127.0.0.1 (key, cert), made with `openssl`."""
+    key, cert = folder / "key.pem", folder / "cert.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+         "-nodes", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+         "-days", "1", "-keyout", str(key), "-out", str(cert)],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    return key, cert

@@ -22,7 +22,6 @@ import argparse
 import contextlib
 import ssl
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -31,6 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+import harness as h  # noqa: E402
 from slack_sdk import WebClient  # noqa: E402
 
 from bot.slack_pool import SDK_LOG, PooledWebClient  # noqa: E402
@@ -39,18 +39,6 @@ from orchestrator.canonical import Post  # noqa: E402
 from tests.fakes.slack_api import FakeSlack  # noqa: E402
 
 TOKEN = "xoxb-bench"
-
-
-def certificate(folder: Path) -> tuple[Path, Path]:
-    """A self-signed P-256 certificate for 127.0.0.1 (key, cert)."""
-    key, cert = folder / "key.pem", folder / "cert.pem"
-    subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
-         "-nodes", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
-         "-days", "1", "-keyout", str(key), "-out", str(cert)],
-        check=True, capture_output=True,
-    )  # fmt: skip
-    return key, cert
 
 
 def busy(ms: float) -> None:
@@ -95,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     results: dict[tuple[str, str], list[float]] = {}
     with tempfile.TemporaryDirectory() as tmp:
-        key, cert = certificate(Path(tmp))
+        key, cert = h.certificate(Path(tmp))
         server_ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         server_ctx.load_cert_chain(cert, key)
         client_ctx = ssl.create_default_context(cafile=str(cert))

@@ -4,6 +4,7 @@ re-post blindly), rate limits and 5xx, and a clean shutdown."""
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import logging
 import socket
@@ -38,6 +39,18 @@ def sender_for(url: str) -> SlackSender:
 
 def pooled(url: str, *, timeout: int = 15) -> PooledWebClient:
     return PooledWebClient(token=TOKEN, base_url=url, timeout=timeout)
+
+
+@contextlib.contextmanager
+def pooled_sender(url: str, *, timeout: int) -> Iterator[SlackSender]:
+    """A sender posting through a pooled client with this timeout; both closed after."""
+    sender = sender_for(url)
+    client = sender.client = pooled(url, timeout=timeout)
+    try:
+        yield sender
+    finally:
+        client.transport.close()
+        sender.close()
 
 
 class Silent:
@@ -154,28 +167,19 @@ def test_the_sender_never_reposts_after_a_lost_answer() -> None:
     """Through the sender: the post went out, no answer, and history cannot tell either (the
     same silent server): Unconfirmed, which the outbox never resends."""
     server = Silent()
-    sender = sender_for(server.url)
-    sender.client = pooled(server.url, timeout=1)
     try:
-        with pytest.raises(Unconfirmed):
+        with pooled_sender(server.url, timeout=1) as sender, pytest.raises(Unconfirmed):
             sender.send(Post(text="once"), Destination("C1"), key="ev1:0")
     finally:
-        sender.client.transport.close()  # type: ignore[attr-defined]
-        sender.close()
         server.close()
 
 
 def test_a_lost_answer_is_confirmed_from_history_over_the_pool(slack: FakeSlackHooks) -> None:
     """The post landed, its answer came after the timeout: found by its key, not re-posted."""
     channel = slack.add_channel("pos-travel")
-    sender = sender_for(slack.url)
-    sender.client = pooled(slack.url, timeout=1)
     slack.set_delay("chat.postMessage", 2.0)
-    try:
+    with pooled_sender(slack.url, timeout=1) as sender:
         ref = sender.send(Post(text="once"), Destination(channel), key="ev5:0")
-    finally:
-        sender.client.transport.close()  # type: ignore[attr-defined]
-        sender.close()
     (message,) = slack.messages(channel)
     assert ref.message_id == message["ts"]
     assert len(slack.calls("chat.postMessage")) == 1
@@ -184,15 +188,9 @@ def test_a_lost_answer_is_confirmed_from_history_over_the_pool(slack: FakeSlackH
 def test_a_slow_post_not_in_history_yet_is_looked_for_later(slack: FakeSlackHooks) -> None:
     """No answer and not in history yet: Unsettled (look again later), never a resend."""
     channel = slack.add_channel("pos-travel")
-    sender = sender_for(slack.url)
-    sender.client = pooled(slack.url, timeout=1)
     slack.hold_next("chat.postMessage", 2.5)
-    try:
-        with pytest.raises(Unsettled):
-            sender.send(Post(text="once"), Destination(channel), key="ev6:0")
-    finally:
-        sender.client.transport.close()  # type: ignore[attr-defined]
-        sender.close()
+    with pooled_sender(slack.url, timeout=1) as sender, pytest.raises(Unsettled):
+        sender.send(Post(text="once"), Destination(channel), key="ev6:0")
     slack.wait_for("chat.postMessage")
     assert len(slack.messages(channel)) == 1
 

@@ -89,9 +89,10 @@ def _read_chunked(stream: Any) -> bytes:
     parts = []
     while True:
         size = int(stream.readline().split(b";")[0].strip() or b"0", 16)
-        if size == 0:
-            while stream.readline() not in (b"\r\n", b"\n", b""):
-                pass  # trailers
+        if size == 0:  # then trailer lines, none of which the fake reads, up to a blank one
+            line = stream.readline()
+            while line not in (b"\r\n", b"\n", b""):
+                line = stream.readline()
             return b"".join(parts)
         parts.append(stream.read(size))
         stream.readline()
