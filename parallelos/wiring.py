@@ -24,7 +24,9 @@ from domains.reminders.feature import feature as reminders_feature
 from domains.signin.feature import feature as signin_feature
 from domains.status_commands import feature as status_feature
 from domains.step import OfflineStaff
+from domains.versions import cases
 from domains.versions.active import DatabaseVersions
+from domains.versions.apart import run_cases_apart
 from domains.versions.feature import feature as versions_feature
 from domains.versions.sync import sync_files
 from jobs.queue import InlineJobQueue, RQJobQueue, connect_redis
@@ -168,14 +170,17 @@ def build_services(
     queue: JobQueue | None = None,
     senders: dict[Platform, Sender] | None = None,
     turns: bool = True,
+    cases_apart: bool = False,
 ) -> Services:
     """`turns`: this process runs agent turns (a worker, the CLI, a web process whose jobs run
     in-process), so it gets the file fetchers and live progress they use (httpx and
-    python-telegram-bot, ≈ 18 MiB); a web process that queues its jobs to Redis does not."""
+    python-telegram-bot, ≈ 18 MiB); a web process that queues its jobs to Redis does not.
+    `cases_apart`: a new charter file's test cases run in a child process (the web process:
+    the router and its learned model they load do not stay with it)."""
     settings = settings or load_settings()
     metrics.enable(metrics.directory(settings.database_url, settings.metrics_dir))
     db = db or Database(settings.database_url)
-    live = live_charters(settings, db)
+    live = live_charters(settings, db, run=run_cases_apart if cases_apart else cases.run_cases)
     db.info[CHARTERS_KEY] = live  # every logged event names the version it ran under
     charters = live.charters
     senders = senders if senders is not None else build_senders(settings)
@@ -206,11 +211,13 @@ def build_services(
     )
 
 
-def live_charters(settings: Settings, db: Database) -> LiveCharters:
-    """The charters the database says are active (the files synced into it first); before the
-    database is migrated, the files as they are."""
+def live_charters(
+    settings: Settings, db: Database, *, run: cases.CaseRunner = cases.run_cases
+) -> LiveCharters:
+    """The charters the database says are active (the files synced into it first, the new
+    files' test cases run by `run`); before the database is migrated, the files as they are."""
     try:
-        synced = sync_files(db, settings)
+        synced = sync_files(db, settings, run=run)
     except (OperationalError, ProgrammingError) as exc:
         # Not migrated yet (doctor, or before `make run` migrates): the files are the truth.
         log.info("charter versions unavailable (%s); running the files", type(exc).__name__)
@@ -224,7 +231,7 @@ def web_services() -> Services:
     agent turns run in the workers: the web process builds nothing for them."""
     settings = load_settings()
     queue = build_queue(settings)
-    svc = build_services(settings, queue=queue, turns=queue.in_process)
+    svc = build_services(settings, queue=queue, turns=queue.in_process, cases_apart=True)
     logs.configure(svc.settings.log_format)
     install(svc)
     return svc

@@ -4,7 +4,8 @@ job functions; offline, not httpx either (the action webhook is sent by a job). 
 and Redis, not the file fetchers and live progress of agent turns either (httpx,
 python-telegram-bot: turns run in the workers); without Redis they are built, for the turns that
 then run in-process. Nor does it build the router and load its learned model (≈ 20 MiB): that
-happens on the first message routed in this process, which is only when jobs run in-process."""
+happens on the first message routed in this process, which is only when jobs run in-process. A
+new charter file's own test cases, which route, run in a child process at start."""
 
 from __future__ import annotations
 
@@ -15,7 +16,13 @@ import sys
 from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine, func, select
 
+from domains.charter import SHIPPED_DIR, load_charters
+from domains.versions.apart import run_cases_apart
+from domains.versions.cases import failures, run_cases
+from domains.versions.models import CharterVersionRow
+from orchestrator.charters import CharterTest
 from orchestrator.migrate import upgrade
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -92,10 +99,11 @@ def test_building_the_web_process_loads_no_worker_only_modules(
     assert found == []
 
 
-def test_a_restart_with_the_charter_files_unchanged_loads_no_router(tmp_path: Path) -> None:
+def test_no_start_loads_the_model_into_the_web_process(tmp_path: Path) -> None:
     """On a migrated database the web process syncs the charter files at start. The first start
-    records them, once their own test cases pass: that routes, so it loads the model. A restart
-    with the same files has no case to run, and builds no router."""
+    records them once their own test cases pass: those route, in a child process, so the web
+    process loads no model (a child that failed would have them run here: model 1); yet the
+    versions are recorded. A restart with the same files has no case to run."""
     url = f"sqlite:///{tmp_path / 'web.db'}"
     upgrade(url)
     env = {
@@ -113,12 +121,35 @@ def test_a_restart_with_the_charter_files_unchanged_loads_no_router(tmp_path: Pa
         "PYTHONPATH": str(ROOT),
     }
     states = []
-    for _ in ("first start", "restart"):
+    for start in ("first start", "restart"):
         out = subprocess.run(
             [sys.executable, "-c", PROBE], env=env, cwd=ROOT, capture_output=True, text=True,
             timeout=120, check=False,
         )  # fmt: skip
         assert out.returncode == 0, out.stderr[-2000:]
-        states.append(json.loads(out.stdout.strip().splitlines()[-3]))
-    assert [s["model"] for s in states] == [1, 0]  # the cases ran once, at the first start
-    assert [s["routing"] for s in states] == [False, False]  # its router was the cases' alone
+        *_, before, _modules, _after = out.stdout.strip().splitlines()
+        states.append(json.loads(before))
+        if start == "first start":
+            engine = create_engine(url)
+            with engine.connect() as c:
+                recorded = c.execute(select(func.count()).select_from(CharterVersionRow)).scalar()
+            engine.dispose()
+            assert recorded == 8  # every shipped charter recorded, its cases passed
+    assert [s["model"] for s in states] == [0, 0]  # the cases ran, but not in this process
+    assert [s["routing"] for s in states] == [False, False]
+
+
+def test_the_child_process_answers_what_the_cases_would_here() -> None:
+    """The web process's cases, run in a child process, give the very results (and failures)
+    they give in-process, so a version whose case fails is kept out just the same; no case, no
+    child."""
+    charters = load_charters(SHIPPED_DIR)
+    finance = charters.get("finance")
+    wrong = CharterTest(message=finance.tests[0].message, expect="travel")
+    broken = charters.replaced(finance.model_copy(update={"tests": [*finance.tests, wrong]}), 0)
+    apart = run_cases_apart(broken, ["finance", "travel"])
+    assert apart == run_cases(broken, ["finance", "travel"])
+    assert [(f.domain, f.message, f.expect) for f in failures(apart)] == [
+        ("finance", wrong.message, "travel")
+    ]
+    assert run_cases_apart(broken, []) == []

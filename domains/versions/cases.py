@@ -7,10 +7,10 @@ against a whole set of charters, since where a message goes depends on every dom
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from orchestrator.charters import CharterSet
+from orchestrator.charters import CharterSet, CharterTest
 from orchestrator.router import RouteDecision, Router
 
 DECLINE = "decline"
@@ -43,16 +43,23 @@ def outcome(decision: RouteDecision) -> str:
     return decision.domain or UNSURE
 
 
+def pending(
+    charters: CharterSet, names: Iterable[str] | None = None
+) -> list[tuple[str, CharterTest]]:
+    """The named charters' (default: all) test cases, in order, each with its charter's name."""
+    return [
+        (name, case)
+        for name in (names if names is not None else charters.names())
+        for case in charters.get(name).tests
+    ]
+
+
 def run_cases(
     charters: CharterSet, names: Iterable[str] | None = None, *, router: Router | None = None
 ) -> list[CaseResult]:
     """Every test case of the named charters (default: all), in order. No case, no router: a
     start with no new charter file builds none (nor loads its learned model)."""
-    todo = [
-        (name, case)
-        for name in (names if names is not None else charters.names())
-        for case in charters.get(name).tests
-    ]
+    todo = pending(charters, names)
     if not todo:
         return []
     router = router or Router(charters)
@@ -63,6 +70,10 @@ def run_cases(
             CaseResult(name, case.message, case.expect, outcome(decision), decision.confidence)
         )
     return results
+
+
+# Runs the named charters' cases: `run_cases` here, or `apart.run_cases_apart` in a child process.
+CaseRunner = Callable[[CharterSet, list[str]], list[CaseResult]]
 
 
 def failures(results: list[CaseResult]) -> list[CaseResult]:

@@ -36,26 +36,33 @@ class Synced:
     rejected: dict[str, str]  # domain → what is wrong with its file
 
 
-def sync_files(db: Database, settings: Settings, *, actor: str = texts.FILE_ACTOR) -> Synced:
-    """Record new file versions, keep broken ones out, and return the active charters."""
+def sync_files(
+    db: Database,
+    settings: Settings,
+    *,
+    actor: str = texts.FILE_ACTOR,
+    run: cases.CaseRunner = cases.run_cases,
+) -> Synced:
+    """Record new file versions, keep broken ones out, and return the active charters. `run`
+    runs the new files' test cases: here, or (the web process) in a child process."""
     scan = scan_charters(settings.domains_dir)
     for _ in range(3):
         try:
             with db.session() as s:
-                return _sync(s, scan, settings, actor)
+                return _sync(s, scan, settings, actor, run)
         except IntegrityError:
             continue  # another process recorded the same file a moment ago: read theirs
     with db.session() as s:
-        return _sync(s, scan, settings, actor)
+        return _sync(s, scan, settings, actor, run)
 
 
-def _sync(s: Session, scan: Scan, settings: Settings, actor: str) -> Synced:
+def _sync(s: Session, scan: Scan, settings: Settings, actor: str, run: cases.CaseRunner) -> Synced:
     service.ensure_state(s)
     s.scalar(select(CharterStateRow).where(CharterStateRow.id == STATE_ROW).with_for_update())
     rejected = dict(scan.errors)
     good = dict(scan.charters)
     new = {n: c for n, c in good.items() if _is_new(s, c)}
-    results = cases.run_cases(CharterSet(good, scan.hub), list(new))
+    results = run(CharterSet(good, scan.hub), list(new))
     for failure in cases.failures(results):
         rejected.setdefault(failure.domain, _case_error(new[failure.domain], failure))
     for name, charter in new.items():
