@@ -333,7 +333,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--set",
         default=DEFAULT_SET,
-        help="routing4 (held out: --split test), routing3, routing2 (default) or routing",
+        help="routing5 (held out: --split test), routing4, routing3, routing2 (default) or routing",
     )
     parser.add_argument("--split", default="", help="comma-separated splits (default: train,dev)")
     parser.add_argument("--misses", default="", help="list the wrong decisions of these splits")

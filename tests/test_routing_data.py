@@ -13,7 +13,7 @@ DATA = Path(__file__).parent / "data"
 SCRIPTS = DATA / "routing"
 
 
-@pytest.mark.parametrize("name", ["routing", "routing2", "routing3", "routing4"])
+@pytest.mark.parametrize("name", ["routing", "routing2", "routing3", "routing4", "routing5"])
 def test_a_routing_set_validates_and_its_split_is_reproducible(name: str) -> None:
     folder = DATA / name
     for script in ("split.py", "validate.py"):  # the near-duplicate scan is left to validate.py
