@@ -144,11 +144,12 @@ class SlackAdapter:
         message = plain_message(body, request.headers.get("content-type"))
         bot = self.identity.result  # None until auth.test answered: bolt asks (or 503s)
         if message is not None and bot is not None:
-            return to_starlette_response(
-                await slack_listeners.accept_message(
-                    self.intake, self.skipped, message, bot_user_id=bot.bot_user_id
-                )
+            answer = await slack_listeners.accept_message(
+                self.intake, self.skipped, message, bot_user_id=bot.bot_user_id
             )
+            if answer is slack_listeners.ACCEPTED:  # the usual answer: an empty 200, built plainly
+                return Response(status_code=200)
+            return to_starlette_response(answer)
         return await self.through_bolt(request, body)
 
     async def through_bolt(self, request: Request, body: bytes) -> Response:

@@ -29,6 +29,7 @@ from orchestrator.skipped import SkipCounter
 log = logging.getLogger(__name__)
 
 ANY = re.compile(".*")
+ACCEPTED = BoltResponse(status=200, body="")  # `accept_message`'s answer when all went well
 SHAPE_ERRORS = (ValueError, TypeError, KeyError, AttributeError)  # incl. pydantic's
 
 
@@ -97,7 +98,7 @@ async def accept_message(
             await intake.accept_async(event)
     except Exception as exc:
         return refusal(skipped, exc, body)
-    return BoltResponse(status=200, body="")
+    return ACCEPTED
 
 
 def refusal(skipped: SkipCounter, error: Exception, body: Any) -> BoltResponse:
