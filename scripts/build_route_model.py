@@ -22,9 +22,9 @@ same data gives a byte-identical file. The run-time side is `orchestrator/route_
 
 **Never add a held-out test split here.** tests/data/routing/test.jsonl is inside all.jsonl
 (that set's test split was read, it is no longer held out); tests/data/routing2/test.jsonl was
-read and reported in round 3, and tests/data/routing3/test.jsonl in round 4, so they are spent
-and train too (SPENT); tests/data/routing4/test.jsonl is the held-out set now, read only by
-`bench/route_eval.py --set routing4 --split test`.
+read and reported in round 3, tests/data/routing3/test.jsonl in round 4 and
+tests/data/routing4/test.jsonl in round 5, so they are spent and train too (SPENT). The next
+held-out set (routing5) is never read here until the lead adds its train and dev.
 """
 
 from __future__ import annotations
@@ -64,12 +64,17 @@ TRAIN_FILES: tuple[Path, ...] = (
     DATA / "routing3" / "train.jsonl",
     DATA / "routing3" / "dev.jsonl",
     DATA / "routing3" / "test.jsonl",  # spent: read and reported in round 4 (see SPENT)
-    DATA / "routing4" / "train.jsonl",  # routing4/test.jsonl is the held-out split: never here
+    DATA / "routing4" / "train.jsonl",
     DATA / "routing4" / "dev.jsonl",
+    DATA / "routing4" / "test.jsonl",  # spent: read and reported in round 5 (see SPENT)
 )
 # Test splits that have been read and reported, so are no longer held out: they may train.
 SPENT: frozenset[Path] = frozenset(
-    {DATA / "routing2" / "test.jsonl", DATA / "routing3" / "test.jsonl"}
+    {
+        DATA / "routing2" / "test.jsonl",
+        DATA / "routing3" / "test.jsonl",
+        DATA / "routing4" / "test.jsonl",
+    }
 )
 # Labelled rows that only ever train (never a fold to measure on): the probe set of boundary
 # requests and their look-alikes (tests/data/routing/README, "probe"), which the rule detector
