@@ -16,9 +16,11 @@ scikit-learn: the web process stays small and starts fast.
 
 from __future__ import annotations
 
+import base64
 import json
 import math
 import re
+from array import array
 from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
@@ -28,7 +30,10 @@ from typing import Any
 from orchestrator.boundary import cues
 
 MODEL_FILE = Path(__file__).with_name("route_model.json")
+# static word vectors distilled from a sentence-embedding model (scripts/build_word_vectors.py)
+VECTORS_FILE = Path(__file__).with_name("route_vectors.json")
 FORMAT = 1
+VECTOR_TOKEN = re.compile(r"(?u)\b[^\W\d_]{2,}\b")  # the words the vectors are kept for
 
 
 class ModelError(ValueError):
@@ -62,6 +67,37 @@ def word_ngrams(tokens: list[str], low: int, high: int) -> list[str]:
     return grams
 
 
+class WordVectors:
+    """int8 word vectors (a row per word, `dims` wide, times `scale`), read in pure Python."""
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        self.dims = int(data["dims"])
+        self.scale = float(data["scale"])
+        raw = array("b", base64.b64decode(data["int8"]))
+        words = list(data["words"])
+        if len(raw) != len(words) * self.dims:
+            raise ModelError("route vectors: the table does not match the words")
+        self.rows = {w: i * self.dims for i, w in enumerate(words)}
+        self.table = raw
+
+    def mean(self, text: str) -> list[float]:
+        """The l2-normalised sum of the known words' vectors (all zero when none is known)."""
+        dims, table, rows = self.dims, self.table, self.rows
+        total = [0] * dims
+        for word in VECTOR_TOKEN.findall(text):
+            at = rows.get(word)
+            if at is not None:
+                total = [t + v for t, v in zip(total, table[at : at + dims], strict=True)]
+        norm = math.sqrt(sum(t * t for t in total))
+        return [t / norm for t in total] if norm > 0 else []
+
+
+@lru_cache(maxsize=4)
+def word_vectors(path: Path = VECTORS_FILE) -> WordVectors:
+    with path.open(encoding="utf-8") as fh:
+        return WordVectors(json.load(fh))
+
+
 @dataclass(frozen=True)
 class _Block:
     """One TF-IDF vectoriser: its n-grams, their column and idf."""
@@ -73,7 +109,8 @@ class _Block:
     token: re.Pattern[str] | None
     index: dict[str, int]  # n-gram -> column in the shared coefficient table
     idf: dict[str, float]
-    scale: float = 1.0  # the value of a cue that is there ("cues" block)
+    scale: float = 1.0  # the value of a cue that is there ("cues" block); the dense block's
+    vectors: WordVectors | None = None  # "dense": the mean word vector, `scale` times
 
     def grams(self, text: str) -> list[str]:
         if self.analyzer == "cues":
@@ -88,6 +125,10 @@ class _Block:
         `scale`)."""
         if self.analyzer == "cues":
             return [(self.index[c], self.scale) for c in self.grams(text) if c in self.index]
+        if self.analyzer == "dense":
+            assert self.vectors is not None
+            start, scale = self.low, self.scale
+            return [(start + i, v * scale) for i, v in enumerate(self.vectors.mean(text))]
         counts = Counter(g for g in self.grams(text) if g in self.index)
         values = []
         for gram, count in counts.items():
@@ -160,6 +201,12 @@ class RouteModel:
             raise ModelError("route model: features and idf differ in length")
         token = re.compile(spec["token_pattern"]) if spec["analyzer"] == "word" else None
         low, high = spec.get("ngram_range", (1, 1))
+        vectors = None
+        if spec["analyzer"] == "dense":  # low is the first column (the block's offset)
+            vectors = word_vectors(MODEL_FILE.with_name(str(spec["file"])))
+            if vectors.dims != len(grams):
+                raise ModelError("route model: the dense block does not match the vectors")
+            low = start
         return _Block(
             analyzer=str(spec["analyzer"]),
             low=int(low),
@@ -169,6 +216,7 @@ class RouteModel:
             index={g: start + i for i, g in enumerate(grams)},
             idf=dict(zip(grams, map(float, spec["idf"]), strict=True)),
             scale=float(spec.get("scale", 1.0)),
+            vectors=vectors,
         )
 
     @staticmethod

@@ -53,6 +53,27 @@ class _Cues:
         return csr_matrix((data, (rows, cols)), shape=(len(texts), len(self.index)))
 
 
+class _Dense:
+    """The "dense" block: the mean word vector (`route_model.WordVectors.mean`), `scale` times,
+    as a dense matrix."""
+
+    def __init__(self, file: str, dims: int, scale: float) -> None:
+        self.vectors = route_model.word_vectors(route_model.MODEL_FILE.with_name(file))
+        assert self.vectors.dims == dims
+        self.scale = scale
+
+    def transform(self, texts: list[str]) -> Any:
+        import numpy as np
+        from scipy.sparse import csr_matrix
+
+        out = np.zeros((len(texts), self.vectors.dims))
+        for i, text in enumerate(texts):
+            mean = self.vectors.mean(clean(text))
+            if mean:
+                out[i] = np.asarray(mean) * self.scale
+        return csr_matrix(out)
+
+
 def _sklearn_from(data: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
     """The shipped model as scikit-learn objects: vectorisers with its vocabulary and idf,
     logistic regressions with its coefficients."""
@@ -65,6 +86,9 @@ def _sklearn_from(data: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
     for spec in data["vectorizers"]:
         if spec["analyzer"] == "cues":  # binary cues of `boundary.cues`, `scale` each
             blocks.append(_Cues(spec["features"], float(spec["scale"])))
+            continue
+        if spec["analyzer"] == "dense":
+            blocks.append(_Dense(spec["file"], len(spec["features"]), float(spec["scale"])))
             continue
         extra = {"token_pattern": spec["token_pattern"]} if spec["analyzer"] == "word" else {}
         vec = TfidfVectorizer(
@@ -227,3 +251,18 @@ def test_the_build_is_reproducible() -> None:
         text=True,
     )
     assert out.returncode == 0, out.stdout + out.stderr
+
+
+def test_word_vectors_mean_is_unit_or_empty() -> None:
+    """The shipped word vectors: a known word gives a unit vector, no known word gives none,
+    and related words lie closer than unrelated ones."""
+    vectors = route_model.word_vectors()
+    mean = vectors.mean("is it safe to swim here")
+    assert len(mean) == vectors.dims
+    assert abs(sum(v * v for v in mean) - 1.0) < 1e-9
+    assert vectors.mean("zzqxv 123") == []
+
+    def sim(a: str, b: str) -> float:
+        return sum(x * y for x, y in zip(vectors.mean(a), vectors.mean(b), strict=True))
+
+    assert sim("my stomach hurts", "pain") > sim("my stomach hurts", "invoice")
