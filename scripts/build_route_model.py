@@ -23,8 +23,9 @@ same data gives a byte-identical file. The run-time side is `orchestrator/route_
 **Never add a held-out test split here.** tests/data/routing/test.jsonl is inside all.jsonl
 (that set's test split was read, it is no longer held out); tests/data/routing2/test.jsonl was
 read and reported in round 3, tests/data/routing3/test.jsonl in round 4 and
-tests/data/routing4/test.jsonl in round 5, so they are spent and train too (SPENT). The next
-held-out set (routing5) is never read here until the lead adds its train and dev.
+tests/data/routing4/test.jsonl in round 5, so they are spent and train too (SPENT). routing5's train and dev train;
+tests/data/routing5/test.jsonl is the held-out split of round 6, read only by
+`bench/route_eval.py --set routing5 --split test`.
 """
 
 from __future__ import annotations
@@ -73,6 +74,10 @@ TRAIN_FILES: tuple[Path, ...] = (
     DATA / "routing4" / "train.jsonl",
     DATA / "routing4" / "dev.jsonl",
     DATA / "routing4" / "test.jsonl",  # spent: read and reported in round 5 (see SPENT)
+    DATA
+    / "routing5"
+    / "train.jsonl",  # routing5/test.jsonl is round 6's held-out split: never here
+    DATA / "routing5" / "dev.jsonl",
 )
 # Test splits that have been read and reported, so are no longer held out: they may train.
 SPENT: frozenset[Path] = frozenset(
