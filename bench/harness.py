@@ -839,6 +839,26 @@ def _resolve(fut: asyncio.Future[float], at: float) -> None:
         fut.set_result(at)
 
 
+def procfile_web_flags(root: Path | None = None) -> list[str]:
+    """The uvicorn options of the Procfile's `web:` line in the code under test, less the app,
+    `--host` and `--port` (the harness gives its own)."""
+    line = next(
+        ln for ln in ((root or SRC) / "Procfile").read_text().splitlines() if ln.startswith("web:")
+    )
+    words = line.removeprefix("web:").split()
+    words = words[words.index("uvicorn") + 2 :]  # past `uvicorn <app>`
+    flags: list[str] = []
+    skip = False
+    for w in words:
+        if skip:
+            skip = False
+        elif w in ("--host", "--port"):
+            skip = True
+        elif not w.startswith(("--host=", "--port=")):
+            flags.append(w)
+    return flags
+
+
 @dataclass
 class Stack:
     """The system under test on loopback; a context manager that always cleans up."""
@@ -847,7 +867,7 @@ class Stack:
     redis_url: str | None = None
     postgres: str = "private"  # "private" cluster, or "shared": a scratch database beside
     # BENCH_DATABASE_URL's
-    access_log: bool = False
+    access_log: bool | None = None  # None: as the Procfile; False: off (warning level)
     keep_logs: bool = False
     web: bool = True
     conversations: int = 1  # operators, each in a DM of their own
@@ -914,16 +934,12 @@ class Stack:
         return env
 
     def start_web(self, name: str, app: str, port: int, *, app_dir: Path | None = None) -> Proc:
-        argv = [
-            str(VENV_BIN / "uvicorn"),
-            app,
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-        ]
-        if not self.access_log:  # otherwise as the Procfile runs it: info level, access log on
+        argv = [str(VENV_BIN / "uvicorn"), app, "--host", "127.0.0.1", "--port", str(port)]
+        argv += procfile_web_flags()  # what ships is what is measured
+        if self.access_log is False:
             argv += ["--no-access-log", "--log-level", "warning"]
+        elif self.access_log and "--no-access-log" in argv:
+            argv.remove("--no-access-log")
         if app_dir is not None:
             argv += ["--app-dir", str(app_dir)]
         proc = Proc(name, argv, self.env, self.logdir, SRC)

@@ -125,7 +125,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--warmup", type=float, default=3.0, help="seconds of warm-up per target")
     p.add_argument("--connections", type=int, default=32)
     p.add_argument("--threads", type=int, default=2, help="wrk threads")
-    p.add_argument("--access-log", action="store_true", help="keep uvicorn's access log on")
+    p.add_argument(
+        "--access-log", action="store_true", default=None, help="uvicorn's access log on"
+    )
+    p.add_argument(
+        "--no-access-log", dest="access_log", action="store_false", help="... off, warning level"
+    )  # neither: as the Procfile's web line (bench/harness.py reads its flags)
     h.add_run_options(p, section="ingress")
     args = p.parse_args(argv)
     if shutil.which("wrk") is None:
@@ -283,11 +288,17 @@ def summarise(
     return "\n".join(lines)
 
 
+def uvicorn_line(access_log: bool | None) -> str:
+    flags = " ".join(h.procfile_web_flags()) or "no options"
+    forced = "" if access_log is None else f", access log forced {'on' if access_log else 'off'}"
+    return f"uvicorn with the Procfile's options ({flags}){forced}"
+
+
 def machine_line(machine: dict, args: argparse.Namespace) -> str:
     return (
         f"{h.machine_line(machine)}; {h.versions('uvicorn', 'uvloop', 'httptools', 'slack_bolt', 'rq')}; "
         f"wrk -t{args.threads} -c{args.connections} -d{args.duration:g}s after {args.warmup:g} s "
-        f"warm-up, {args.runs} runs, uvicorn access log {'on (info level, as the Procfile)' if args.access_log else 'off'}"
+        f"warm-up, {args.runs} runs, {uvicorn_line(args.access_log)}"
         + (f"; {args.label}" if args.label else "")
         + "."
     )
