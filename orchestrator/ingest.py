@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Sequence
 from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DataError, IntegrityError
@@ -96,39 +94,11 @@ def store_events(db: Database, events: Sequence[InboundEvent]) -> list[int | Non
     first = {key: i for i, key in reversed(list(enumerate(keys)))}
     now = utcnow()
     rows = [_values(events[i], now) for i in sorted(first.values())]
-    dialect = db.engine.dialect.name
     with db.engine.begin() as conn:
-        if dialect == "postgresql":
-            result = conn.execute(_PG_INSERT, _columns(rows, now))
-        else:
-            result = conn.execute(_insert(dialect), rows)
-        stored = {(p, x): i for i, p, x in result}
+        stored = {(p, x): i for i, p, x in conn.execute(_insert(db.engine.dialect.name), rows)}
     ids = [stored.get(key) if first[key] == n else None for n, key in enumerate(keys)]
     _count(events, ids)
     return ids
-
-
-# PostgreSQL: the batch as one array a column, so the statement's text and its parameters'
-# count are the same for every batch. A multi-row VALUES has ~7 parameters a row: past
-# psycopg's 50 it parses (regex-splits) the statement anew on every batch, a tenth of the
-# edge's CPU under load (docs/benchmarks.md, "Ingress, third pass").
-_PG_INSERT = text(
-    "INSERT INTO inbound_events (platform, external_id, kind, payload, status, attempts, created_at)"
-    " SELECT p, x, k, j::json, :status, 0, :now FROM unnest(CAST(:platform AS text[]),"
-    " CAST(:external_id AS text[]), CAST(:kind AS text[]), CAST(:payload AS text[])) AS t(p, x, k, j)"
-    " ON CONFLICT (platform, external_id) DO NOTHING RETURNING id, platform, external_id"
-)
-
-
-def _columns(rows: Sequence[dict[str, Any]], now: datetime) -> dict[str, object]:
-    return {
-        "platform": [r["platform"] for r in rows],
-        "external_id": [r["external_id"] for r in rows],
-        "kind": [r["kind"] for r in rows],
-        "payload": [json.dumps(r["payload"]) for r in rows],
-        "status": EventStatus.RECEIVED.value,
-        "now": now,
-    }
 
 
 @cache
