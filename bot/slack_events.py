@@ -97,16 +97,18 @@ def _check_strings(data: dict[str, Any], names: tuple[str, ...], prefix: str) ->
 
 
 def depth(value: Any) -> int:
-    """How deeply lists and objects nest in `value` (iterative: no recursion to exhaust)."""
+    """How deeply lists and objects nest in `value` (iterative: no recursion to exhaust).
+    Only containers go on the stack: a payload's many strings cost one `isinstance` each."""
+    if not isinstance(value, (dict, list)):
+        return 0
     deepest, stack = 0, [(value, 1)]
     while stack:
         item, level = stack.pop()
-        if not isinstance(item, dict | list):
-            continue
-        deepest = max(deepest, level)
+        if level > deepest:
+            deepest = level
         if level <= MAX_DEPTH:  # deeper is too deep already: no need to walk further
             children = item.values() if isinstance(item, dict) else item
-            stack.extend((child, level + 1) for child in children)
+            stack.extend((c, level + 1) for c in children if isinstance(c, (dict, list)))
     return deepest
 
 

@@ -85,14 +85,6 @@ def create_app(
         title="ParallelOS", lifespan=lifespan, openapi_url=None, docs_url=None, redoc_url=None
     )
     app.add_middleware(BodyLimit)
-    app.include_router(web_local.router)
-    app.include_router(web_live.router)  # before /dashboard/<domain>: /dashboard/stream
-    app.include_router(web_eventlog.router)  # ... and /dashboard/events
-    app.include_router(web_dashboard.router)
-    app.include_router(web_metrics.router)
-    app.include_router(web_signin.router)
-    app.add_exception_handler(RequestValidationError, _bad_request)
-    app.add_exception_handler(Exception, _server_error)
 
     async def slack_events(request: Request) -> Response:
         adapter = request.app.state.platforms.slack
@@ -103,8 +95,18 @@ def create_app(
 
     # A plain Starlette route: the adapter reads the raw request itself, so FastAPI's
     # parameter solving (query string, cookies, response headers) would be work for nothing
-    # on the busiest endpoint.
+    # on the busiest endpoint. First of the routes: every Slack request would otherwise be
+    # matched against each dashboard route before its own.
     app.add_route("/slack/events", slack_events, methods=["POST"])
+
+    app.include_router(web_local.router)
+    app.include_router(web_live.router)  # before /dashboard/<domain>: /dashboard/stream
+    app.include_router(web_eventlog.router)  # ... and /dashboard/events
+    app.include_router(web_dashboard.router)
+    app.include_router(web_metrics.router)
+    app.include_router(web_signin.router)
+    app.add_exception_handler(RequestValidationError, _bad_request)
+    app.add_exception_handler(Exception, _server_error)
 
     @app.post("/telegram/webhook")
     async def telegram_webhook(request: Request) -> Response:
