@@ -264,6 +264,27 @@ def machine_line(m: dict[str, str]) -> str:
 
 
 # -- processes ---------------------------------------------------------------------------
+def probe_env(tmp: Path, redis_url: str) -> dict[str, str]:
+    """The environment of a web process built in a fresh interpreter (web_rss.py,
+    module_cost.py): this checkout's settings cleared, a migrated SQLite file in `tmp`, Redis
+    at `redis_url`, a Slack that is never called."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(CONTRACT_PREFIXES)}
+    env |= {
+        "DATABASE_URL": f"sqlite:///{tmp / 'web.db'}",
+        "REDIS_URL": redis_url,
+        "SLACK_BOT_TOKEN": TOKEN,
+        "SLACK_SIGNING_SECRET": SECRET,
+        "SLACK_API_URL": "http://127.0.0.1:9/api/",
+        "PARALLELOS_OPERATORS": "slack:U0BENCH01",
+        "PYTHONPATH": str(SRC),
+    }
+    subprocess.run(
+        [str(VENV_BIN / "parallelos"), "migrate"], env=env, cwd=SRC, check=True,
+        capture_output=True,
+    )  # fmt: skip
+    return env
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import subprocess
 import sys
 import tempfile
@@ -79,20 +78,7 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     rows = []
     with tempfile.TemporaryDirectory(prefix="pos-cost-") as tmp:
-        env = {k: v for k, v in os.environ.items() if not k.startswith(h.CONTRACT_PREFIXES)}
-        env |= {
-            "DATABASE_URL": f"sqlite:///{Path(tmp) / 'web.db'}",
-            "REDIS_URL": args.redis_url,
-            "SLACK_BOT_TOKEN": h.TOKEN,
-            "SLACK_SIGNING_SECRET": h.SECRET,
-            "SLACK_API_URL": "http://127.0.0.1:9/api/",
-            "PARALLELOS_OPERATORS": "slack:U0BENCH01",
-            "PYTHONPATH": str(h.SRC),
-        }
-        subprocess.run(
-            [str(h.VENV_BIN / "parallelos"), "migrate"], env=env, cwd=h.SRC, check=True,
-            capture_output=True,
-        )  # fmt: skip
+        env = h.probe_env(Path(tmp), args.redis_url)
         run(MODULES, env)  # the first start records the charter files
         order = json.loads(run(MODULES, env))
         for group in args.modules:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import subprocess
 import sys
 import tempfile
@@ -49,22 +48,9 @@ def main(argv: list[str] | None = None) -> int:
     rows = []
     for key in ("", "sk-ant-bench"):
         with tempfile.TemporaryDirectory(prefix="pos-rss-") as tmp:
-            env = {k: v for k, v in os.environ.items() if not k.startswith(h.CONTRACT_PREFIXES)}
-            env |= {
-                "DATABASE_URL": f"sqlite:///{Path(tmp) / 'web.db'}",
-                "REDIS_URL": args.redis_url,
-                "SLACK_BOT_TOKEN": h.TOKEN,
-                "SLACK_SIGNING_SECRET": h.SECRET,
-                "SLACK_API_URL": "http://127.0.0.1:9/api/",
-                "PARALLELOS_OPERATORS": "slack:U0BENCH01",
-                "PYTHONPATH": str(h.SRC),
-            }
+            env = h.probe_env(Path(tmp), args.redis_url)
             if key:
                 env["ANTHROPIC_API_KEY"] = key
-            subprocess.run(
-                [str(h.VENV_BIN / "parallelos"), "migrate"], env=env, cwd=h.SRC, check=True,
-                capture_output=True,
-            )  # fmt: skip
             first, restart = probe(env), probe(env)
         rows.append(
             [
