@@ -86,11 +86,8 @@ class Intake:
     def store_and_queue(self, events: Sequence[InboundEvent]) -> list[int | None]:
         """Store events in one transaction, then queue the new ones; ids, None for duplicates."""
         ids = store_events(self.svc.db, events)
-        if log.isEnabledFor(logging.DEBUG):
+        if log.isEnabledFor(logging.INFO):
             _log_stored(events, ids)
-        elif log.isEnabledFor(logging.INFO):
-            _log_stored([e for e, i in zip(events, ids, strict=True) if i is not None],
-                        [i for i in ids if i is not None])  # fmt: skip
         new = [i for i in ids if i is not None]
         if new:
             try:
