@@ -1,7 +1,7 @@
 """Measure the offline router against a labelled routing set (tests/data/routing2/ or routing/).
 
     .venv/bin/python bench/route_eval.py [--set routing2] [--split train,dev] [--misses SPLIT]
-    .venv/bin/python bench/route_eval.py --set routing5 --split test   # the one held-out run
+    .venv/bin/python bench/route_eval.py --set routing6 --split test   # the one held-out run
     .venv/bin/python bench/route_eval.py --kfold [K]     # re-train per fold on the training pool
     .venv/bin/python bench/route_eval.py --eval FILE     # the older set (route_eval.jsonl)
 
@@ -14,8 +14,8 @@ held-out measurement of a finished router: never tune on its misses (tests/data/
 (`scripts/build_route_model.py` TRAIN_FILES, stratified by kind and domain or area) into K folds;
 per fold it trains on the others, chooses the thresholds by an inner K-fold on those only
 (`--fixed-thresholds`: use the shipped ones), and routes the fold. It needs scikit-learn (dev).
-routing/, routing2/, routing3/, routing4/ and routing5's train and dev are all in that pool now:
-their figures are fitted, not estimates. routing5/test.jsonl is the one held-out split.
+routing/ to routing5/, routing6's train and dev and the training-only routing6x/ are all in that
+pool now: their figures are fitted, not estimates. routing6/test.jsonl is the one held-out split.
 """
 
 from __future__ import annotations
@@ -45,9 +45,10 @@ SETS_DIR = ROOT / "tests" / "data"
 SPLITS_DIR = SETS_DIR / "routing"
 DEFAULT_SET = "routing2" if (SETS_DIR / "routing2" / "train.jsonl").exists() else "routing"
 SPLITS = ("train", "dev", "test")
-# Sets wholly in the learned model's training pool (their test splits are spent); routing5's
-# train and dev train too, its test split is the held-out one.
-TRAINED_SETS = ("routing", "routing2", "routing3", "routing4")
+# Sets wholly in the learned model's training pool (their test splits are spent); the held-out
+# set's train and dev train too, its test split is the held-out one.
+TRAINED_SETS = ("routing", "routing2", "routing3", "routing4", "routing5", "routing6x")
+HELD_OUT = "routing6"
 
 
 @dataclass
@@ -360,7 +361,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--set",
         default=DEFAULT_SET,
-        help="routing5 (held out: --split test), routing4, routing3, routing2 (default) or routing",
+        help="routing6 (held out: --split test), routing6x, routing5 ... routing2 (default), routing",
     )
     parser.add_argument("--split", default="", help="comma-separated splits (default: train,dev)")
     parser.add_argument("--misses", default="", help="list the wrong decisions of these splits")
@@ -393,7 +394,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{len(charters)} domains from {args.domains_dir}; router built in {build_ms:.1f} ms")
     show = set(args.misses.split(",")) if args.misses else set()
     directory = SETS_DIR / args.set
-    if args.set in TRAINED_SETS or (args.set == "routing5" and args.split != "test"):
+    if args.set in TRAINED_SETS or (args.set == HELD_OUT and args.split != "test"):
         print(
             f"note: {args.set}/ is in the learned model's training pool: these figures are fitted"
         )
