@@ -14,8 +14,12 @@ held-out measurement of a finished router: never tune on its misses (tests/data/
 (`scripts/build_route_model.py` TRAIN_FILES, stratified by kind and domain or area) into K folds;
 per fold it trains on the others, chooses the thresholds by an inner K-fold on those only
 (`--fixed-thresholds`: use the shipped ones), and routes the fold. It needs scikit-learn (dev).
-routing/ to routing5/, routing6's train and dev and the training-only routing6x/ are all in that
-pool now: their figures are fitted, not estimates. routing6/test.jsonl is the one held-out split.
+routing/ to routing5/ and routing6's train and dev are that pool now, and routing6x/ (written only
+to train) trains every fold without being measured: their figures are fitted, not estimates.
+routing6/test.jsonl is the one held-out split.
+
+`--leave-out SET [--share S]` trains without a spent SET (or on a share S of the rest, for a
+learning curve) and routes all of it: the proxy that round 7 was chosen on (docs/benchmarks.md).
 """
 
 from __future__ import annotations
@@ -338,6 +342,34 @@ def fast_kfold(k: int, show_misses: bool = False) -> SplitReport:
     return rep
 
 
+def leave_out(charters: CharterSet, name: str, k: int, share: float = 1.0) -> SplitReport:
+    """Train on the pool without set `name` (TRAIN_EXTRA still trains; with `share` < 1 a seeded
+    random share of what is left), choose the thresholds out of fold on that, and route every
+    message of `name`: how the router does on writers it never saw. Only for a spent set: the
+    held-out split must not be read this way."""
+    import random
+
+    import build_route_model as build  # scripts/: needs scikit-learn, a dev dependency
+
+    if name == HELD_OUT:
+        raise SystemExit(f"{name} holds the held-out split: use --split test once, not this")
+    files = [p for p in build.TRAIN_FILES if p.parent.name != name]
+    rows = build.load_rows(files)
+    if share < 1.0:
+        rng = random.Random(build.SEED)
+        rows = [r for r in rows if rng.random() < share]
+    print(f"left out: {name}; trained on {len(rows)} messages of the pool (share {share:.0%}) "
+          "+ TRAIN_EXTRA; thresholds chosen out of fold on those")  # fmt: skip
+    th = build.choose_thresholds(build.out_of_fold(rows, k))[0]
+    print(f"  thresholds {th.boundary:.2f}/{th.confidence:.2f}/{th.margin:.2f}")
+    model = RouteModel(build.fit(rows + build.load_rows(build.TRAIN_EXTRA), th))
+    rep = evaluate_split(
+        Router(charters, model=model), f"{name}, all", load_split("all", SETS_DIR / name)
+    )
+    print_split(rep)
+    return rep
+
+
 def _merge(into: SplitReport, rep: SplitReport) -> None:
     into.n += rep.n
     for name in ("clear", "clear_routed", "hard", "boundary", "false_declines", "lookalike"):
@@ -368,8 +400,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--kfold", type=int, nargs="?", const=5, default=None, metavar="K")
     parser.add_argument("--fixed-thresholds", action="store_true", help="k-fold: shipped ones")
     parser.add_argument("--fast", action="store_true", help="k-fold: one pass, no inner k-fold")
+    parser.add_argument(
+        "--leave-out",
+        default="",
+        metavar="SET",
+        help="train without a spent SET, route all of it (--kfold K: its folds)",
+    )
+    parser.add_argument("--share", type=float, default=1.0, help="--leave-out: share of the pool")
     args = parser.parse_args(argv)
     charters = load_charters(args.domains_dir)
+    if args.leave_out:
+        leave_out(charters, args.leave_out, args.kfold or 5, args.share)
+        return 0
     if args.kfold is not None and args.fast:
         fast_kfold(args.kfold, bool(args.misses))
         return 0
@@ -398,7 +440,9 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"note: {args.set}/ is in the learned model's training pool: these figures are fitted"
         )
-    for name in (args.split or "train,dev").split(","):
+    # a set that is never split (routing6x) has only all.jsonl
+    default = "train,dev" if (directory / "train.jsonl").exists() else "all"
+    for name in (args.split or default).split(","):
         if name == "test" and args.set not in TRAINED_SETS:
             print(f"the held-out run: {directory / 'test.jsonl'} (never tune on its misses)")
         print_split(
