@@ -38,9 +38,11 @@ def add_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]
 
 
 def _add(
-    sub: argparse._SubParsersAction[argparse.ArgumentParser], name: str, help_: str,
+    sub: argparse._SubParsersAction[argparse.ArgumentParser],
+    name: str,
+    help_: str,
     *positional: str,
-) -> argparse.ArgumentParser:  # fmt: skip
+) -> argparse.ArgumentParser:
     parser = sub.add_parser(name, help=help_)
     for arg in positional:
         parser.add_argument(arg)
