@@ -1,7 +1,7 @@
 """Measure the offline router against a labelled routing set (tests/data/routing2/ or routing/).
 
     .venv/bin/python bench/route_eval.py [--set routing2] [--split train,dev] [--misses SPLIT]
-    .venv/bin/python bench/route_eval.py --set routing6 --split test   # the one held-out run
+    .venv/bin/python bench/route_eval.py --set routing7 --split test   # the one held-out run
     .venv/bin/python bench/route_eval.py --kfold [K]     # re-train per fold on the training pool
     .venv/bin/python bench/route_eval.py --eval FILE     # the older set (route_eval.jsonl)
 
@@ -14,9 +14,9 @@ held-out measurement of a finished router: never tune on its misses (tests/data/
 (`scripts/build_route_model.py` TRAIN_FILES, stratified by kind and domain or area) into K folds;
 per fold it trains on the others, chooses the thresholds by an inner K-fold on those only
 (`--fixed-thresholds`: use the shipped ones), and routes the fold. It needs scikit-learn (dev).
-routing/ to routing5/ and routing6's train and dev are that pool now, and routing6x/ (written only
-to train) trains every fold without being measured: their figures are fitted, not estimates.
-routing6/test.jsonl is the one held-out split.
+routing/ to routing6/ and routing7's train and dev are that pool now, and routing6x/ and
+routing7x/ (written only to train) train every fold without being measured: their figures are
+fitted, not estimates. routing7/test.jsonl is the one held-out split.
 
 `--leave-out SET [--share S]` trains without a spent SET (or on a share S of the rest, for a
 learning curve) and routes all of it: the proxy that round 7 was chosen on (docs/benchmarks.md).
@@ -42,7 +42,7 @@ from domains.charter import SHIPPED_DIR, load_charters  # noqa: E402
 from orchestrator import route_model  # noqa: E402
 from orchestrator.charters import CharterSet  # noqa: E402
 from orchestrator.route_model import RouteModel  # noqa: E402
-from orchestrator.router import RouteDecision, Router, decide  # noqa: E402
+from orchestrator.router import RouteDecision, Router, Thresholds, decide  # noqa: E402
 
 EVAL_FILE = ROOT / "tests" / "data" / "route_eval.jsonl"
 SETS_DIR = ROOT / "tests" / "data"
@@ -51,8 +51,10 @@ DEFAULT_SET = "routing2" if (SETS_DIR / "routing2" / "train.jsonl").exists() els
 SPLITS = ("train", "dev", "test")
 # Sets wholly in the learned model's training pool (their test splits are spent); the held-out
 # set's train and dev train too, its test split is the held-out one.
-TRAINED_SETS = ("routing", "routing2", "routing3", "routing4", "routing5", "routing6x")
-HELD_OUT = "routing6"
+TRAINED_SETS = (
+    "routing", "routing2", "routing3", "routing4", "routing5", "routing6", "routing6x", "routing7x"
+)
+HELD_OUT = "routing7"
 
 
 @dataclass
@@ -335,11 +337,18 @@ def fast_kfold(k: int, show_misses: bool = False) -> SplitReport:
           "out-of-fold signals")  # fmt: skip
     oof = build.out_of_fold(rows, k)
     th = build.choose_thresholds(oof)[0]
-    print(f"  thresholds {th.boundary:.2f}/{th.confidence:.2f}/{th.margin:.2f}")
+    print(f"  thresholds {_thresholds(th)}")
     decided = {f.row["text"]: decide(f.signals, th) for f in oof}
     rep = evaluate_split(_Decided(decided), "fast k-fold, pooled", [f.row for f in oof])  # type: ignore[arg-type]
     print_split(rep, show_misses)
     return rep
+
+
+def _thresholds(th: Thresholds) -> str:
+    """The chosen thresholds, as `name value` pairs ("never" above 1)."""
+    return ", ".join(
+        f"{k} {'never' if v > 1 else f'{v:.2f}'}" for k, v in th.as_dict().items() if k != "weight"
+    )
 
 
 def leave_out(charters: CharterSet, name: str, k: int, share: float = 1.0) -> SplitReport:
@@ -361,7 +370,7 @@ def leave_out(charters: CharterSet, name: str, k: int, share: float = 1.0) -> Sp
     print(f"left out: {name}; trained on {len(rows)} messages of the pool (share {share:.0%}) "
           "+ TRAIN_EXTRA; thresholds chosen out of fold on those")  # fmt: skip
     th = build.choose_thresholds(build.out_of_fold(rows, k))[0]
-    print(f"  thresholds {th.boundary:.2f}/{th.confidence:.2f}/{th.margin:.2f}")
+    print(f"  thresholds {_thresholds(th)}")
     model = RouteModel(build.fit(rows + build.load_rows(build.TRAIN_EXTRA), th))
     rep = evaluate_split(
         Router(charters, model=model), f"{name}, all", load_split("all", SETS_DIR / name)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 
 def _alt(words: str) -> str:
@@ -30,10 +31,10 @@ _QUESTION = re.compile(
     r"|soll(?:en|te)? (?:ich|wir)|muss ich|trotzdem|devo|debo|deberia|dois-je|je dois)\b"
     # a question without its "?": it opens (or a clause opens) with a question word, or it
     # weighs two options ("X or Y"), or asks what to do
-    r"|(?:^|[,;:.!] ?)(?:is|are|am|can|could|should|shall|would|will|does|do|did|what|which"
-    r"|who|who'?s|whos|how|when|whether|any) "
+    r"|(?:^|[,;:.!] ?| - )(?:is|are|am|can|could|should|shall|would|will|does|do|did|what|which"
+    r"|what'?s|who|who'?s|whos|how|how'?s|when|whether|any) "
     r"|\b\w+ or (?:\w+ ?){1,4}$|\bwhat (?:should|do|would) (?:i|we) do\b|\banyway\b"
-    r"|\b(?:yes|yay) or (?:no|nay)\b|\bthoughts\b|\bany risk\b|\brisk it\b"
+    r"|\b(?:yes|yay) or (?:no|nay)\b|\by/n\b|\bthoughts\b|\bany risk\b|\brisk it\b|\U0001f914"
 )
 
 # A command to do something: no judgement is asked. Checked on the message's first words.
@@ -188,6 +189,16 @@ def asks_question(plain: str) -> bool:
     return bool(_QUESTION.search(plain))
 
 
+def names_licensed_topic(plain: str) -> bool:
+    """True when `plain` names a licensed area's subject (a drug, a share, a clause, a storm):
+    what a short licensed request carries and a bare follow-up ("is that ok?") does not."""
+    return any(
+        topic.search(plain)
+        for topic in (_CLINICAL_TOPIC, _INVEST_TOPIC, _LEGAL_TOPIC_ASK, _SAFETY_TOPIC)
+    )
+
+
+@lru_cache(maxsize=256)  # the router asks, then the learned model's cues ask again
 def detect(plain: str) -> Finding | None:
     """The licensed area whose judgement `plain` (cleaned, lowercase text) asks for, if any."""
     if asks_no_judgement(plain):

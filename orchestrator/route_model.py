@@ -108,7 +108,8 @@ class _Block:
     sublinear: bool
     token: re.Pattern[str] | None
     index: dict[str, int]  # n-gram -> column in the shared coefficient table
-    idf: dict[str, float]
+    idf: array[float]  # by column, less the block's first column (`offset`)
+    offset: int = 0
     scale: float = 1.0  # the value of a cue that is there ("cues" block); the dense block's
     vectors: WordVectors | None = None  # "dense": the mean word vector, `scale` times
 
@@ -129,11 +130,20 @@ class _Block:
             assert self.vectors is not None
             start, scale = self.low, self.scale
             return [(start + i, v * scale) for i, v in enumerate(self.vectors.mean(text))]
-        counts = Counter(g for g in self.grams(text) if g in self.index)
+        # every n-gram counted (in C), then one lookup each: most of a message's are known
+        index, idf, offset, log, sublinear = (
+            self.index,
+            self.idf,
+            self.offset,
+            math.log,
+            self.sublinear,
+        )
         values = []
-        for gram, count in counts.items():
-            tf = 1.0 + math.log(count) if self.sublinear else float(count)
-            values.append((self.index[gram], tf * self.idf[gram]))
+        for gram, count in Counter(self.grams(text)).items():
+            column = index.get(gram)
+            if column is not None:
+                tf = 1.0 + log(count) if sublinear else float(count)
+                values.append((column, tf * idf[column - offset]))
         norm = math.sqrt(sum(v * v for _, v in values))
         return [(i, v / norm) for i, v in values] if norm > 0 else []
 
@@ -214,7 +224,8 @@ class RouteModel:
             sublinear=bool(spec["sublinear_tf"]),
             token=token,
             index={g: start + i for i, g in enumerate(grams)},
-            idf=dict(zip(grams, map(float, spec["idf"]), strict=True)),
+            idf=array("d", map(float, spec["idf"])),
+            offset=start,
             scale=float(spec.get("scale", 1.0)),
             vectors=vectors,
         )
@@ -235,8 +246,8 @@ class RouteModel:
         """Every model's decision function for one message's features."""
         out = list(self.intercept)
         table = self.table
-        for column, value in vector:
-            out = [o + c * value for o, c in zip(out, table[column], strict=True)]
+        for column, value in vector:  # every row is as wide as `out` (checked at load)
+            out = [o + c * value for o, c in zip(out, table[column])]  # noqa: B905
         d, b = self.domain, self.boundary
         return Scores(
             domain=dict(zip(d.classes, out[: len(d.classes)], strict=True)),

@@ -38,7 +38,7 @@ _WEIGHTS = {"name": 6.0, "title": 2.0, "keywords": 3.0, "examples": 1.0, "scope"
 _ALPHA = 0.1  # additive smoothing
 _TEMPERATURE = 1.0  # softmax temperature over the weighted log-likelihoods
 OWNER_BONUS = 3.0  # log-score for the domain that owns the action asked for (ownership rules)
-LEARNED_BOUNDARY_MIN_WORDS = 5  # see `decide`
+SHORT_WORDS = 5  # a message of fewer words is "short" (`Thresholds.learned_boundary`)
 MIN_CONFIDENCE = 0.5  # the charters-only router's abstention thresholds (no learned model)
 MIN_MARGIN = 0.1
 # The router reads at most this much of a message (a whole Telegram message, and more than any
@@ -81,12 +81,29 @@ class _CompiledBoundary:
         return not any(p.search(t) for p in self.unless for t in texts)
 
 
+_BACKREFERENCE = re.compile(r"\\[1-9]|\(\?P=")
+
+
+def _any_of(patterns: list[str]) -> tuple[re.Pattern[str], ...]:
+    """`patterns` as one alternation, which matches where any of them does and is searched
+    once; each on its own where they cannot be joined (a back-reference, a global flag or a
+    group name used twice)."""
+    if not patterns:
+        return ()
+    if not any(_BACKREFERENCE.search(p) for p in patterns):
+        try:
+            return (re.compile("|".join(f"(?:{p})" for p in patterns)),)
+        except re.error:
+            pass
+    return tuple(re.compile(p) for p in patterns)
+
+
 def _compile_boundaries(charters: CharterSet) -> list[_CompiledBoundary]:
     out = []
     for name, charter in charters.charters.items():
         for spec in charter.routing.boundaries:
-            patterns = tuple(re.compile(p) for p in spec.expanded("patterns"))
-            unless = tuple(re.compile(p) for p in spec.expanded("unless"))
+            patterns = _any_of(spec.expanded("patterns"))
+            unless = _any_of(spec.expanded("unless"))
             answers = tuple(re.compile(p) for p in spec.expanded("answers"))
             out.append(_CompiledBoundary(name, spec, patterns, unless, answers))
     return out
@@ -288,6 +305,7 @@ class Router:
             judged=judged,
             asks=licensed.asks_question(plain),
             length=len(words(plain)),
+            topic=licensed.names_licensed_topic(plain),
             mention=self.mentioned_domain(text),
             hub=bool(_WHOLE_SYSTEM.search(plain)),
             attributed={a: d for a, d in _AREA_DOMAIN.items() if d in self.charters.charters},
@@ -320,6 +338,8 @@ class Thresholds:
     k-fold cross-validation in scripts/build_route_model.py and shipped in the model file)."""
 
     boundary: float = 1.01  # the learned boundary probability that declines (> 1: never)
+    boundary_plain: float = 1.01  # the same, for a message that asks nothing
+    boundary_short: float = 1.01  # the same, for a short message that asks something
     confidence: float = MIN_CONFIDENCE
     margin: float = MIN_MARGIN
     weight: float = 1.0  # the learned domain scores' weight against the naive Bayes
@@ -330,14 +350,23 @@ class Thresholds:
             return cls()
         return cls(
             boundary=model.threshold("boundary", 1.01),
+            boundary_plain=model.threshold("boundary_plain", 1.01),
+            boundary_short=model.threshold("boundary_short", 1.01),
             confidence=model.threshold("confidence", MIN_CONFIDENCE),
             margin=model.threshold("margin", MIN_MARGIN),
             weight=model.threshold("weight", 1.0),
         )
 
+    def learned_boundary(self, sig: Signals) -> float:
+        """The learned boundary probability at which `sig`'s message is declined (> 1: never)."""
+        kind = sig.learned_kind()
+        return 1.01 if kind is None else float(getattr(self, kind))
+
     def as_dict(self) -> dict[str, float]:
         return {
             "boundary": self.boundary,
+            "boundary_plain": self.boundary_plain,
+            "boundary_short": self.boundary_short,
             "confidence": self.confidence,
             "margin": self.margin,
             "weight": self.weight,
@@ -354,6 +383,7 @@ class Signals:
     judged: bool = True  # the message asks for a judgement (not a command or a fact request)
     asks: bool = True  # the message asks something (a question, "should I", "X or Y")
     length: int = 0  # words in the message
+    topic: bool = False  # it names a licensed area's subject (`boundary.names_licensed_topic`)
     mention: str | None = None
     hub: bool = False
     attributed: dict[str, str] = field(default_factory=dict)  # area -> loaded domain
@@ -364,6 +394,19 @@ class Signals:
     area: str | None = None  # the learned area
     titles: dict[str, str] = field(default_factory=dict)
     cues: tuple[str, ...] = ()
+
+    def learned_kind(self) -> str | None:
+        """The `Thresholds` field the learned boundary score is compared with for this message:
+        "boundary" (it asks something), "boundary_plain" (it only states) or "boundary_short"
+        (it asks about a licensed subject in two to SHORT_WORDS - 1 words); None when that
+        score never declines it: no model, one word, or a short message that asks nothing or
+        names no licensed subject (a follow-up such as "is that ok?" or "safe?", which the
+        learned score alone would decline)."""
+        if not self.learned or self.length < 2:
+            return None
+        if self.length < SHORT_WORDS:
+            return "boundary_short" if self.asks and self.topic else None
+        return "boundary" if self.asks else "boundary_plain"
 
     def ranking(self, weight: float = 1.0) -> list[tuple[str, float]]:
         """(domain, probability) best first. Without a learned model: the naive Bayes. With
@@ -395,13 +438,12 @@ def decide(sig: Signals, th: Thresholds) -> RouteDecision:
     if sig.limit is not None:
         return RouteDecision(sig.limit[0], 1.0, False, sig.limit[1])
     area = sig.rule_area
-    # the learned boundary score declines only a message that asks something: a licensed
-    # judgement is always a question (measured: it halves the learned false declines); and
-    # only one of LEARNED_BOUNDARY_MIN_WORDS words or more: the model has seen almost no short
-    # licensed request (2 of 265 in the pool under 6 words), and alone it declines follow-ups
-    # such as "and after that?" or "is that ok?" (the rule detector still reads short ones)
-    if (area is None and sig.learned and sig.asks and sig.length >= LEARNED_BOUNDARY_MIN_WORDS
-            and sig.boundary >= th.boundary):  # fmt: skip
+    # the learned boundary score declines at a threshold of its own for each kind of message
+    # (`Thresholds.learned_boundary`): one that asks something, one that only states (a symptom
+    # described and left hanging) and a short one, each chosen out of fold for the false-decline
+    # budget. Statements and short follow-ups ("and after that?", "is that ok?") are where
+    # almost every learned false decline was, so theirs are the higher bars.
+    if area is None and sig.boundary >= th.learned_boundary(sig):
         area = sig.area
     if area is not None:
         return RouteDecision(sig.attributed.get(area), 1.0, False, _AREA_REASON[area])

@@ -13,7 +13,14 @@ import pytest
 
 from domains.charter import SHIPPED_DIR, load_charters
 from orchestrator.charters import CharterSet
-from orchestrator.router import MAX_CORRECTED_WORDS, RouteDecision, Router
+from orchestrator.router import (
+    MAX_CORRECTED_WORDS,
+    RouteDecision,
+    Router,
+    Signals,
+    Thresholds,
+    decide,
+)
 from orchestrator.routing_text import content_words, normalise, stem
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -279,3 +286,57 @@ def test_a_short_follow_up_question_is_never_declined(router: Router, text: str)
     """A follow-up carries no licensed subject; the learned boundary alone, which has seen
     almost no short licensed request, must not decline it."""
     assert router.route(text).in_scope
+
+
+def _learned(**fields: object) -> Signals:
+    """A message's signals as the learned model alone would decide them (no rule, no limit)."""
+    base: dict[str, object] = {
+        "learned": {"wellness": 0.0}, "area": "clinical", "boundary": 0.95, "length": 9,
+        "asks": True, "topic": True, "attributed": {"clinical": "wellness"},
+    }  # fmt: skip
+    return Signals(**{**base, **fields})  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("fields", "threshold"),
+    [
+        ({}, "boundary"),  # it asks
+        ({"asks": False}, "boundary_plain"),  # it only states: a symptom left hanging
+        ({"length": 3}, "boundary_short"),  # it asks about a licensed subject in three words
+    ],
+)
+def test_the_learned_boundary_declines_at_its_own_threshold_per_kind_of_message(
+    fields: dict[str, object], threshold: str
+) -> None:
+    sig = _learned(**fields)
+    assert sig.learned_kind() == threshold
+    others = {k: 0.0 for k in ("boundary", "boundary_plain", "boundary_short") if k != threshold}
+    assert decide(sig, Thresholds(**{threshold: 0.96, **others})).in_scope  # type: ignore[arg-type]
+    declined = decide(sig, Thresholds(**{threshold: 0.95}))  # type: ignore[arg-type]
+    assert not declined.in_scope and declined.domain == "wellness"
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"length": 1},  # one word ("safe?") is a follow-up
+        {"length": 3, "topic": False},  # "is that ok?": no licensed subject
+        {"length": 3, "asks": False},  # a short statement
+        {"learned": {}},  # no learned model
+    ],
+)
+def test_the_learned_boundary_never_declines_a_bare_follow_up(fields: dict[str, object]) -> None:
+    sig = _learned(boundary=1.0, **fields)
+    assert sig.learned_kind() is None
+    assert decide(sig, Thresholds(boundary=0.0, boundary_plain=0.0, boundary_short=0.0)).in_scope
+
+
+def test_a_limits_patterns_are_searched_as_one_alternation_where_they_can_be() -> None:
+    from orchestrator.router import _any_of
+
+    (joined,) = _any_of([r"\bdose\b", r"\bpills? (?:a|per) day\b"])
+    assert joined.search("how many pills a day") and joined.search("the dose?")
+    assert not joined.search("a daily walk")
+    separate = _any_of([r"(\w+) and \1", r"\bdose\b"])  # a back-reference keeps them apart
+    assert len(separate) == 2 and separate[0].search("more and more")
+    assert _any_of([]) == ()
