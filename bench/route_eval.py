@@ -52,7 +52,14 @@ SPLITS = ("train", "dev", "test")
 # Sets wholly in the learned model's training pool (their test splits are spent); the held-out
 # set's train and dev train too, its test split is the held-out one.
 TRAINED_SETS = (
-    "routing", "routing2", "routing3", "routing4", "routing5", "routing6", "routing6x", "routing7x"
+    "routing",
+    "routing2",
+    "routing3",
+    "routing4",
+    "routing5",
+    "routing6",
+    "routing6x",
+    "routing7x",
 )
 HELD_OUT = "routing7"
 
