@@ -15,7 +15,7 @@ SCRIPTS = DATA / "routing"
 
 
 @pytest.mark.parametrize(
-    "name", ["routing", "routing2", "routing3", "routing4", "routing5", "routing6", "routing7"]
+    "name", ["routing", "routing2", "routing3", "routing4", "routing5", "routing6", "routing7", "routing8"]
 )
 def test_a_routing_set_validates_and_its_split_is_reproducible(name: str) -> None:
     folder = DATA / name
@@ -25,9 +25,9 @@ def test_a_routing_set_validates_and_its_split_is_reproducible(name: str) -> Non
         assert done.returncode == 0, done.stdout[-2000:] + done.stderr
 
 
-@pytest.mark.parametrize("name", ["routing6x", "routing7x"])
+@pytest.mark.parametrize("name", ["routing6x", "routing7x", "routing8x"])
 def test_a_training_only_set_validates(name: str) -> None:
-    """routing6x and routing7x are never split (they only train): labels and schema still hold."""
+    """The training-only sets are never split (they only train): labels and schema still hold."""
     done = subprocess.run([sys.executable, str(SCRIPTS / "validate.py"), str(DATA / name),
                            "--quick"], capture_output=True, text=True, timeout=300)  # fmt: skip
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Split all.jsonl ONCE into train (60%) / dev (20%) / test (20%); routing5 55 / 15 / 30, routing6 50 / 10 / 40, routing7 40 / 10 / 50.
+"""Split all.jsonl ONCE into train (60%) / dev (20%) / test (20%); routing5 55 / 15 / 30, routing6 50 / 10 / 40, routing7 and routing8 40 / 10 / 50.
 
 Stratified by (kind, domain) -- for boundary rows, whose domain is null, by
 (kind, boundary area). Fixed seed 20261201, python3 stdlib only. Re-running
@@ -11,11 +11,11 @@ from collections import defaultdict
 
 # The set's folder: this one, or another set's given as the first argument (routing2 uses these).
 HERE = os.path.abspath(next((a for a in sys.argv[1:] if not a.startswith("--")), os.path.dirname(os.path.abspath(__file__))))
-SEEDS = {"routing": 20261201, "routing2": 20261202, "routing3": 20261203, "routing4": 20261204, "routing5": 20261205, "routing6": 20261206, "routing7": 20261207}  # one fixed seed per set, by folder name
+SEEDS = {"routing": 20261201, "routing2": 20261202, "routing3": 20261203, "routing4": 20261204, "routing5": 20261205, "routing6": 20261206, "routing7": 20261207, "routing8": 20261208}  # one fixed seed per set, by folder name
 SEED = SEEDS[os.path.basename(HERE)]
-# (test, dev) shares per set; the held-out sets of round 6 (routing5), round 7 (routing6) and
-# round 8 (routing7) keep larger test splits.
-SHARES = {"routing5": (0.3, 0.15), "routing6": (0.4, 0.1), "routing7": (0.5, 0.1)}
+# (test, dev) shares per set; the held-out sets of round 6 (routing5), round 7 (routing6),
+# round 8 (routing7) and round 9 (routing8) keep larger test splits.
+SHARES = {"routing5": (0.3, 0.15), "routing6": (0.4, 0.1), "routing7": (0.5, 0.1), "routing8": (0.5, 0.1)}
 TEST_SHARE, DEV_SHARE = SHARES.get(os.path.basename(HERE), (0.2, 0.2))
 
 
