@@ -1,7 +1,7 @@
 """Measure the offline router against a labelled routing set (tests/data/routing2/ or routing/).
 
     .venv/bin/python bench/route_eval.py [--set routing2] [--split train,dev] [--misses SPLIT]
-    .venv/bin/python bench/route_eval.py --set routing7 --split test   # the one held-out run
+    .venv/bin/python bench/route_eval.py --set routing8 --split test   # the one held-out run
     .venv/bin/python bench/route_eval.py --kfold [K]     # re-train per fold on the training pool
     .venv/bin/python bench/route_eval.py --eval FILE     # the older set (route_eval.jsonl)
 
@@ -14,9 +14,9 @@ held-out measurement of a finished router: never tune on its misses (tests/data/
 (`scripts/build_route_model.py` TRAIN_FILES, stratified by kind and domain or area) into K folds;
 per fold it trains on the others, chooses the thresholds by an inner K-fold on those only
 (`--fixed-thresholds`: use the shipped ones), and routes the fold. It needs scikit-learn (dev).
-routing/ to routing6/ and routing7's train and dev are that pool now, and routing6x/ and
-routing7x/ (written only to train) train every fold without being measured: their figures are
-fitted, not estimates. routing7/test.jsonl is the one held-out split.
+routing/ to routing7/ and routing8's train and dev are that pool now, and routing6x/ to
+routing8x/ (written only to train) train every fold without being measured: their figures are
+fitted, not estimates. routing8/test.jsonl is the one held-out split.
 
 `--leave-out SET [--share S]` trains without a spent SET (or on a share S of the rest, for a
 learning curve) and routes all of it: the proxy that round 7 was chosen on (docs/benchmarks.md).
@@ -59,9 +59,11 @@ TRAINED_SETS = (
     "routing5",
     "routing6",
     "routing6x",
+    "routing7",
     "routing7x",
+    "routing8x",
 )
-HELD_OUT = "routing7"
+HELD_OUT = "routing8"
 
 
 @dataclass
