@@ -15,7 +15,8 @@ SCRIPTS = DATA / "routing"
 
 
 @pytest.mark.parametrize(
-    "name", ["routing", "routing2", "routing3", "routing4", "routing5", "routing6", "routing7", "routing8"]
+    "name",
+    ["routing", "routing2", "routing3", "routing4", "routing5", "routing6", "routing7", "routing8"],
 )
 def test_a_routing_set_validates_and_its_split_is_reproducible(name: str) -> None:
     folder = DATA / name
