@@ -339,7 +339,7 @@ class Thresholds:
 
     boundary: float = 1.01  # the learned boundary probability that declines (> 1: never)
     boundary_plain: float = 1.01  # the same, for a message that asks nothing
-    boundary_short: float = 1.01  # the same, for a short message that asks something
+    boundary_short: float = 1.01  # the same, for a short question about a licensed subject
     confidence: float = MIN_CONFIDENCE
     margin: float = MIN_MARGIN
     weight: float = 1.0  # the learned domain scores' weight against the naive Bayes
@@ -440,9 +440,9 @@ def decide(sig: Signals, th: Thresholds) -> RouteDecision:
     area = sig.rule_area
     # the learned boundary score declines at a threshold of its own for each kind of message
     # (`Thresholds.learned_boundary`): one that asks something, one that only states (a symptom
-    # described and left hanging) and a short one, each chosen out of fold for the false-decline
-    # budget. Statements and short follow-ups ("and after that?", "is that ok?") are where
-    # almost every learned false decline was, so theirs are the higher bars.
+    # described and left hanging) and a short one about a licensed subject, chosen together out
+    # of fold for the false-decline budget; a bare follow-up ("and after that?", "is that ok?")
+    # is never declined by it (`Signals.learned_kind`)
     if area is None and sig.boundary >= th.learned_boundary(sig):
         area = sig.area
     if area is not None:
