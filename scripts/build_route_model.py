@@ -100,9 +100,10 @@ SPENT: frozenset[Path] = frozenset(
 # Labelled rows that only ever train (never a fold to measure on): the probe set of boundary
 # requests and their look-alikes (tests/data/routing/README, "probe"), which the rule detector
 # was tuned on, so it would measure that detector's fit, not the model.
-# routing6x, routing7x and routing8x were written only to train, with mixes skewed on purpose (mostly boundary
-# requests and hard look-alikes): out of the folds, so neither the thresholds (chosen for the false-decline
-# budget on the natural mix of the sets) nor the k-fold figures are taken on its rows.
+# routing6x, routing7x and routing8x were written only to train, with mixes skewed on purpose
+# (the first two mostly boundary requests and hard look-alikes, the third clear and hard
+# messages only): out of the folds, so neither the thresholds (chosen for the false-decline
+# budget on the natural mix of the sets) nor the k-fold figures are taken on their rows.
 TRAIN_EXTRA: tuple[Path, ...] = (
     DATA / "routing" / "probe.jsonl",
     DATA / "routing6x" / "all.jsonl",
