@@ -11,10 +11,10 @@ from orchestrator.router import Router
 from tests.agent_support import DM, TRAVEL, agent_chat, events
 from tests.inbox_support import buttons
 
-# content or travel, perhaps finance ("draft a post about…" is content by the ownership rules:
-# the action asked for is writing something to be published). Which candidates the offline
-# router offers is its own business (tests/test_router.py); these tests take them from it.
-AMBIGUOUS = "my trip expenses post"
+# finance or travel: paying is finance, the trip is travel's, and nothing says which is asked.
+# Which candidates the offline router offers is its own business (tests/test_router.py); these
+# tests take them from it.
+AMBIGUOUS = "my trip expenses"
 CANDIDATES = sorted(Router(load_charters(SHIPPED_DIR)).route(AMBIGUOUS).candidates)
 
 

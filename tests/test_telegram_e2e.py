@@ -144,7 +144,7 @@ def test_rate_limited_send_is_retried_later_and_posted_once(db, tg):
 def test_route_choice_click_is_answered(db, tg):
     """The unsure router asks with buttons; the operator's click is answered and acted on."""
     with running(telegram_services(db, tg)) as client:
-        TelegramDialogue(client, tg).say("my trip expenses post")
+        TelegramDialogue(client, tg).say("my trip expenses")
         (question,) = tg.messages(OPERATOR)
         data = [
             b["callback_data"] for row in question["reply_markup"]["inline_keyboard"] for b in row
