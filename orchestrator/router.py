@@ -304,8 +304,9 @@ class Router:
             rule_area=finding.area if finding is not None else None,
             judged=judged,
             asks=licensed.asks_question(plain),
-            length=len(words(plain)),
-            topic=licensed.names_licensed_topic(plain),
+            length=(length := len(words(plain))),
+            # read only for a short message (`Signals.learned_kind`): four large patterns
+            topic=length < SHORT_WORDS and licensed.names_licensed_topic(plain),
             mention=self.mentioned_domain(text),
             hub=bool(_WHOLE_SYSTEM.search(plain)),
             attributed={a: d for a, d in _AREA_DOMAIN.items() if d in self.charters.charters},
@@ -383,7 +384,7 @@ class Signals:
     judged: bool = True  # the message asks for a judgement (not a command or a fact request)
     asks: bool = True  # the message asks something (a question, "should I", "X or Y")
     length: int = 0  # words in the message
-    topic: bool = False  # it names a licensed area's subject (`boundary.names_licensed_topic`)
+    topic: bool = False  # a short message names a licensed subject (`names_licensed_topic`)
     mention: str | None = None
     hub: bool = False
     attributed: dict[str, str] = field(default_factory=dict)  # area -> loaded domain

@@ -48,3 +48,19 @@ def test_standard_input_gives_a_line_each_in_order(tmp_path: Path) -> None:
     assert advice["in_scope"] is False  # a licensed judgement is declined
     assert follow_up["in_scope"] is True  # a short follow-up is never declined
     assert whole["domain"] is None and whole["in_scope"] is True  # the hub's
+
+
+def test_a_symptom_left_hanging_and_a_short_licensed_question_are_declined(tmp_path: Path) -> None:
+    """The learned boundary reads a statement that only implies its ask and a two-word question
+    about a licensed subject; a bare follow-up of the same length stays in scope."""
+    lines = [
+        "lump under my jaw, soft, been there 2 weeks, no pain",
+        "double dose ok?",
+        "is that ok?",
+    ]
+    done = route("-", stdin="\n".join(lines) + "\n", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    statement, short, follow_up = (json.loads(x) for x in done.stdout.splitlines())
+    assert statement["in_scope"] is False and statement["domain"] == "wellness"
+    assert short["in_scope"] is False
+    assert follow_up["in_scope"] is True
